@@ -1,0 +1,60 @@
+/**
+ * What the `ad` part reads from Active Directory, in the shape every other part consumes.
+ * Values are decoded once at the edge (ad/decode.ts): GUIDs as lower-case canonical
+ * strings, SIDs as S-1-5-…, times as ISO-8601 UTC, other binary values as base64.
+ */
+
+/** The most specific structural class. A computer is also objectClass=user in AD. */
+export type AdObjectClass = 'user' | 'computer' | 'group' | 'organizationalUnit' | 'contact';
+
+export interface AdObject {
+  /** Distinguished name as AD returns it (RFC 4514 escaping preserved). */
+  readonly dn: string;
+  /** objectGUID as a canonical GUID string: 'xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx'. */
+  readonly objectGuid: string;
+  readonly objectClass: AdObjectClass;
+  /** The full objectClass chain, as AD lists it. */
+  readonly objectClasses: readonly string[];
+  /** objectSid as S-1-5-21-…, when the object has one. */
+  readonly objectSid?: string;
+  /** ms-DS-ConsistencyGuid as a canonical GUID string, when set. */
+  readonly consistencyGuid?: string;
+  /**
+   * Every other attribute read, by its LDAP name as AD spells it (case kept), as text.
+   * Binary attributes not decoded above are base64. Multi-valued attributes keep order.
+   * In an incremental change this holds only the attributes that changed.
+   */
+  readonly attributes: Readonly<Record<string, readonly string[]>>;
+}
+
+/** The source anchor (ARCHITECTURE.md): ms-DS-ConsistencyGuid when set, else objectGUID. */
+export function sourceAnchorGuid(object: Pick<AdObject, 'objectGuid' | 'consistencyGuid'>): string {
+  return object.consistencyGuid ?? object.objectGuid;
+}
+
+export type AdChange =
+  | {
+      readonly kind: 'upsert';
+      readonly object: AdObject;
+      /** true when `object.attributes` holds every attribute read; false when only changed ones. */
+      readonly complete: boolean;
+      /** For groups read incrementally: member DNs added and removed since the watermark. */
+      readonly memberChanges?: { readonly added: readonly string[]; readonly removed: readonly string[] };
+    }
+  | {
+      readonly kind: 'delete';
+      readonly objectGuid: string;
+      /** The last DN the object had in scope, when known. */
+      readonly dn?: string;
+      /** 'deleted': a tombstone; 'out-of-scope': moved out of the scoping OUs. */
+      readonly reason: 'deleted' | 'out-of-scope';
+    };
+
+/** One page of an incremental read, and the opaque watermark to resume after it. */
+export interface AdChangePage {
+  readonly changes: readonly AdChange[];
+  /** Opaque; safe to persist once the page's changes are committed. */
+  readonly watermark: string;
+  /** true when more pages follow in this read. */
+  readonly more: boolean;
+}

@@ -1,0 +1,43 @@
+/**
+ * Coded errors shared by every part. A code is never reused for another meaning; HTTP or
+ * SCIM status is chosen at the edge (api, scim), never encoded here.
+ */
+export type CanopyErrorCode =
+  // ad
+  | 'ERR_AD_INVALID_CREDENTIALS'
+  | 'ERR_AD_UNREACHABLE'
+  | 'ERR_AD_TLS_UNTRUSTED'
+  | 'ERR_AD_TLS'
+  | 'ERR_AD_BASE_DN_OUTSIDE_DOMAIN'
+  | 'ERR_AD_NO_SUCH_OBJECT'
+  | 'ERR_AD_TIMEOUT'
+  | 'ERR_AD_INSUFFICIENT_RIGHTS'
+  | 'ERR_AD_WATERMARK_INVALID'
+  | 'ERR_AD_PROTOCOL'
+  // configuration
+  | 'ERR_CONFIG_INVALID'
+  // relay and agent
+  | 'ERR_RELAY_TOKEN_INVALID'
+  | 'ERR_RELAY_TOKEN_EXPIRED'
+  | 'ERR_RELAY_TOKEN_USED'
+  | 'ERR_RELAY_ASSERTION_INVALID'
+  | 'ERR_RELAY_AGENT_REVOKED'
+  | 'ERR_RELAY_NO_AGENT'
+  | 'ERR_RELAY_TIMEOUT'
+  | 'ERR_RELAY_FRAME_TOO_LARGE'
+  | 'ERR_RELAY_FRAME_MALFORMED'
+  | 'ERR_RELAY_AGENT_LOST';
+
+export class CanopyError extends Error {
+  override readonly name = 'CanopyError';
+  readonly code: CanopyErrorCode;
+
+  constructor(code: CanopyErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+export function isCanopyError(error: unknown, code?: CanopyErrorCode): error is CanopyError {
+  return error instanceof CanopyError && (code === undefined || error.code === code);
+}
