@@ -14,6 +14,9 @@ export type CanopyErrorCode =
   | 'ERR_AD_INSUFFICIENT_RIGHTS'
   | 'ERR_AD_WATERMARK_INVALID'
   | 'ERR_AD_PROTOCOL'
+  // directory (the cloud store)
+  | 'ERR_DIRECTORY_CONFLICT'
+  | 'ERR_DIRECTORY_NOT_FOUND'
   // configuration
   | 'ERR_CONFIG_INVALID'
   // relay and agent

@@ -1,0 +1,112 @@
+/**
+ * Memberships by reference (group id → member id) and the references still waiting for
+ * their member to be synced. Listing hides deleted members but keeps their rows, so a
+ * restored user is back in its groups, as in Entra.
+ */
+import type { SqliteDatabase } from './open-database.ts';
+import type { DirectoryGroup, DirectoryUser, MemberObject, Membership, MemberType, PendingReference } from '../types.ts';
+import type { Page, PageRequest } from '../store.ts';
+import { getObject, toRecord } from './objects.ts';
+import { USERS } from './users.ts';
+import { GROUPS } from './groups.ts';
+import { all, get, run, type Row } from './sql.ts';
+
+const PAGE_MAX = 1000;
+const limitOf = (page: PageRequest): number => Math.max(1, Math.min(PAGE_MAX, page.limit));
+
+export function addMembers(db: SqliteDatabase, tenantId: string, members: readonly Membership[]): void {
+  for (const m of members) {
+    run(db, 'INSERT OR IGNORE INTO directory_memberships (tenant_id, group_id, member_id, member_type) VALUES (?, ?, ?, ?)', [tenantId, m.groupId, m.memberId, m.memberType]);
+  }
+}
+
+export function removeMembers(db: SqliteDatabase, tenantId: string, members: readonly Omit<Membership, 'memberType'>[]): void {
+  for (const m of members) {
+    run(db, 'DELETE FROM directory_memberships WHERE tenant_id = ? AND group_id = ? AND member_id = ?', [tenantId, m.groupId, m.memberId]);
+  }
+}
+
+export function clearMembers(db: SqliteDatabase, tenantId: string, groupId: string): void {
+  run(db, 'DELETE FROM directory_memberships WHERE tenant_id = ? AND group_id = ?', [tenantId, groupId]);
+}
+
+const LIVE_MEMBERS = `FROM directory_memberships m
+  LEFT JOIN directory_users u ON m.member_type = 'user' AND u.tenant_id = m.tenant_id AND u.id = m.member_id
+  LEFT JOIN directory_groups g ON m.member_type = 'group' AND g.tenant_id = m.tenant_id AND g.id = m.member_id
+  WHERE m.tenant_id = ? AND m.group_id = ?
+    AND ((u.id IS NOT NULL AND u.deleted_date_time IS NULL) OR (g.id IS NOT NULL AND g.deleted_date_time IS NULL))`;
+
+export function listGroupMembers(db: SqliteDatabase, tenantId: string, groupId: string, page: PageRequest): Page<MemberObject> {
+  const limit = limitOf(page);
+  const params: unknown[] = [tenantId, groupId];
+  let sql = `SELECT m.member_id, m.member_type ${LIVE_MEMBERS}`;
+  if (page.cursor !== undefined) {
+    sql += ' AND m.member_id > ?';
+    params.push(page.cursor);
+  }
+  const rows = all<{ member_id: string; member_type: MemberType }>(db, `${sql} ORDER BY m.member_id LIMIT ?`, [...params, limit + 1]);
+  const items = rows.slice(0, limit).map((row): MemberObject => row.member_type === 'user'
+    ? { memberType: 'user', object: getObject<DirectoryUser>(db, USERS, tenantId, row.member_id, false)! }
+    : { memberType: 'group', object: getObject<DirectoryGroup>(db, GROUPS, tenantId, row.member_id, false)! });
+  return rows.length > limit ? { items, cursor: rows[limit - 1]!.member_id } : { items };
+}
+
+export function countGroupMembers(db: SqliteDatabase, tenantId: string, groupId: string): number {
+  return get<{ n: number }>(db, `SELECT count(*) AS n ${LIVE_MEMBERS}`, [tenantId, groupId])!.n;
+}
+
+export function listMemberOf(db: SqliteDatabase, tenantId: string, memberId: string, page: PageRequest): Page<DirectoryGroup> {
+  const limit = limitOf(page);
+  const params: unknown[] = [tenantId, memberId];
+  let sql = `SELECT g.* FROM directory_memberships m JOIN directory_groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
+    WHERE m.tenant_id = ? AND m.member_id = ? AND g.deleted_date_time IS NULL`;
+  if (page.cursor !== undefined) {
+    sql += ' AND m.group_id > ?';
+    params.push(page.cursor);
+  }
+  const rows = all<Row>(db, `${sql} ORDER BY m.group_id LIMIT ?`, [...params, limit + 1]);
+  const items = rows.slice(0, limit).map((row) => toRecord<DirectoryGroup>(GROUPS, row));
+  return rows.length > limit ? { items, cursor: items[limit - 1]!.id } : { items };
+}
+
+export function addPendingReferences(db: SqliteDatabase, tenantId: string, references: readonly Omit<PendingReference, 'createdDateTime'>[], now: string): void {
+  for (const r of references) {
+    run(db, 'INSERT OR IGNORE INTO directory_pending_references (tenant_id, group_id, reference, created_date_time) VALUES (?, ?, ?, ?)', [tenantId, r.groupId, r.reference, now]);
+  }
+}
+
+export function removePendingReferences(db: SqliteDatabase, tenantId: string, references: readonly Omit<PendingReference, 'createdDateTime'>[]): void {
+  for (const r of references) {
+    run(db, 'DELETE FROM directory_pending_references WHERE tenant_id = ? AND group_id = ? AND reference = ?', [tenantId, r.groupId, r.reference]);
+  }
+}
+
+export function resolvePendingReferences(db: SqliteDatabase, tenantId: string, resolved: readonly { reference: string; memberId: string; memberType: MemberType }[]): number {
+  let added = 0;
+  for (const r of resolved) {
+    added += run(db, `INSERT OR IGNORE INTO directory_memberships (tenant_id, group_id, member_id, member_type)
+      SELECT tenant_id, group_id, ?, ? FROM directory_pending_references WHERE tenant_id = ? AND reference = ?`, [r.memberId, r.memberType, tenantId, r.reference]);
+    run(db, 'DELETE FROM directory_pending_references WHERE tenant_id = ? AND reference = ?', [tenantId, r.reference]);
+  }
+  return added;
+}
+
+/** Keyset on (group_id, reference); the cursor is the JSON of the last pair. */
+export function listPendingReferences(db: SqliteDatabase, tenantId: string, page: PageRequest & { groupId?: string }): Page<PendingReference> {
+  const limit = limitOf(page);
+  const params: unknown[] = [tenantId];
+  let sql = 'SELECT group_id, reference, created_date_time FROM directory_pending_references WHERE tenant_id = ?';
+  if (page.groupId !== undefined) {
+    sql += ' AND group_id = ?';
+    params.push(page.groupId);
+  }
+  if (page.cursor !== undefined) {
+    const [groupId, reference] = JSON.parse(page.cursor) as [string, string];
+    sql += ' AND (group_id > ? OR (group_id = ? AND reference > ?))';
+    params.push(groupId, groupId, reference);
+  }
+  const rows = all<{ group_id: string; reference: string; created_date_time: string }>(db, `${sql} ORDER BY group_id, reference LIMIT ?`, [...params, limit + 1]);
+  const items = rows.slice(0, limit).map((row) => ({ groupId: row.group_id, reference: row.reference, createdDateTime: row.created_date_time }));
+  const last = items[items.length - 1];
+  return rows.length > limit && last ? { items, cursor: JSON.stringify([last.groupId, last.reference]) } : { items };
+}

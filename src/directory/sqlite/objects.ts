@@ -1,0 +1,114 @@
+/**
+ * Users and groups share one table layout (id, created/deleted times, one column per
+ * property): these functions serve both, driven by the property tables of properties.ts.
+ * Lists are keyset-paged on id, so page N costs the same as page 1.
+ */
+import { randomUUID } from 'node:crypto';
+import type { SqliteDatabase } from './open-database.ts';
+import type { ObjectQuery, Page, Predicate } from '../store.ts';
+import { COMMON_PROPERTIES, snakeCase, type PropertyKind } from '../properties.ts';
+import { all, compilePredicate, get, placeholders, rowToRecord, run, toColumn, type Row } from './sql.ts';
+
+export interface ObjectTable {
+  readonly table: string;
+  /** Writable properties (excluding id, createdDateTime, deletedDateTime). */
+  readonly properties: Readonly<Record<string, PropertyKind>>;
+  /** Values a new object gets for properties the caller leaves out. */
+  readonly defaults: Readonly<Record<string, unknown>>;
+}
+
+const PAGE_MAX = 1000;
+
+function allProperties(table: ObjectTable): Record<string, PropertyKind> {
+  return { ...COMMON_PROPERTIES, ...table.properties };
+}
+
+export function toRecord<T>(table: ObjectTable, row: Row): T {
+  return rowToRecord<T>(row, allProperties(table));
+}
+
+export function getObject<T>(db: SqliteDatabase, table: ObjectTable, tenantId: string, id: string, includeDeleted: boolean): T | undefined {
+  const row = get(db, `SELECT * FROM ${table.table} WHERE tenant_id = ? AND id = ?`, [tenantId, id]);
+  if (!row || (!includeDeleted && row.deleted_date_time !== null)) return undefined;
+  return toRecord<T>(table, row);
+}
+
+/** The first object (live first, then deleted) whose property equals the value. */
+export function findObjectBy<T>(db: SqliteDatabase, table: ObjectTable, tenantId: string, property: string, value: string): T | undefined {
+  const predicate: Predicate = { op: 'eq', property, value };
+  const params: unknown[] = [tenantId];
+  const where = compilePredicate(predicate, table.properties, params);
+  const row = get(db, `SELECT * FROM ${table.table} WHERE tenant_id = ? AND ${where} ORDER BY deleted_date_time IS NOT NULL, id LIMIT 1`, params);
+  return row ? toRecord<T>(table, row) : undefined;
+}
+
+function whereOf(table: ObjectTable, tenantId: string, query: { filter?: Predicate; deleted?: boolean }, params: unknown[]): string {
+  params.push(tenantId);
+  let where = `tenant_id = ? AND deleted_date_time IS ${query.deleted ? 'NOT NULL' : 'NULL'}`;
+  if (query.filter) where += ` AND ${compilePredicate(query.filter, allProperties(table), params)}`;
+  return where;
+}
+
+export function listObjects<T extends { id: string }>(db: SqliteDatabase, table: ObjectTable, tenantId: string, query: ObjectQuery): Page<T> {
+  const limit = Math.max(1, Math.min(PAGE_MAX, query.limit));
+  const params: unknown[] = [];
+  let where = whereOf(table, tenantId, query, params);
+  if (query.cursor !== undefined) {
+    where += ' AND id > ?';
+    params.push(query.cursor);
+  }
+  params.push(limit + 1);
+  const rows = all(db, `SELECT * FROM ${table.table} WHERE ${where} ORDER BY id LIMIT ?`, params);
+  const items = rows.slice(0, limit).map((row) => toRecord<T>(table, row));
+  return rows.length > limit ? { items, cursor: items[items.length - 1]!.id } : { items };
+}
+
+export function countObjects(db: SqliteDatabase, table: ObjectTable, tenantId: string, query: { filter?: Predicate; deleted?: boolean }): number {
+  const params: unknown[] = [];
+  const where = whereOf(table, tenantId, query, params);
+  return get<{ n: number }>(db, `SELECT count(*) AS n FROM ${table.table} WHERE ${where}`, params)!.n;
+}
+
+export function createObjects<T>(db: SqliteDatabase, table: ObjectTable, tenantId: string, inputs: readonly (Record<string, unknown> & { id?: string })[], now: string): T[] {
+  const names = Object.keys(table.properties);
+  const sql = `INSERT INTO ${table.table} (tenant_id, id, created_date_time, deleted_date_time, ${names.map(snakeCase).join(', ')})
+    VALUES (?, ?, ?, NULL, ${placeholders(names.length)})`;
+  return inputs.map((input) => {
+    const record: Record<string, unknown> = { id: input.id ?? randomUUID(), createdDateTime: now, deletedDateTime: null };
+    for (const name of names) {
+      const value = input[name] ?? table.defaults[name] ?? (table.properties[name] === 'strings' ? [] : null);
+      record[name] = value;
+    }
+    run(db, sql, [tenantId, record.id, now, ...names.map((name) => toColumn(table.properties[name]!, record[name]))]);
+    return record as T;
+  });
+}
+
+/** Updates the given properties of one object; returns false when it does not exist. */
+export function updateObject(db: SqliteDatabase, table: ObjectTable, tenantId: string, change: Record<string, unknown> & { id: string }): boolean {
+  const names = Object.keys(change).filter((name) => name !== 'id' && change[name] !== undefined);
+  for (const name of names) {
+    if (!(name in table.properties)) throw new TypeError(`${name} is not a property of ${table.table}`);
+  }
+  if (names.length === 0) return get(db, `SELECT 1 AS found FROM ${table.table} WHERE tenant_id = ? AND id = ?`, [tenantId, change.id]) !== undefined;
+  const sets = names.map((name) => `${snakeCase(name)} = ?`).join(', ');
+  const values = names.map((name) => toColumn(table.properties[name]!, change[name]));
+  return run(db, `UPDATE ${table.table} SET ${sets} WHERE tenant_id = ? AND id = ?`, [...values, tenantId, change.id]) > 0;
+}
+
+/** Sets (soft delete) or clears (restore) deletedDateTime; returns how many changed state. */
+export function setDeleted(db: SqliteDatabase, table: ObjectTable, tenantId: string, ids: readonly string[], at: string | null): number {
+  const sql = at === null
+    ? `UPDATE ${table.table} SET deleted_date_time = NULL WHERE tenant_id = ? AND id = ? AND deleted_date_time IS NOT NULL`
+    : `UPDATE ${table.table} SET deleted_date_time = ? WHERE tenant_id = ? AND id = ? AND deleted_date_time IS NULL`;
+  let changed = 0;
+  for (const id of ids) changed += run(db, sql, at === null ? [tenantId, id] : [at, tenantId, id]);
+  return changed;
+}
+
+/** Hard-deletes objects deleted before `before`, with every membership naming them. */
+export function purgeObjects(db: SqliteDatabase, table: ObjectTable, tenantId: string, before: string): number {
+  const where = `tenant_id = ? AND deleted_date_time IS NOT NULL AND deleted_date_time < ?`;
+  run(db, `DELETE FROM directory_memberships WHERE tenant_id = ? AND member_id IN (SELECT id FROM ${table.table} WHERE ${where})`, [tenantId, tenantId, before]);
+  return run(db, `DELETE FROM ${table.table} WHERE ${where}`, [tenantId, before]);
+}

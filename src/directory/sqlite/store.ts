@@ -1,0 +1,168 @@
+/**
+ * The SQLite adapter of DirectoryStore (the embedded default, DIR/canopy.db).
+ *
+ * Two connections: a writer that runs one transaction at a time (an async queue, since the
+ * interface is async for Postgres while better-sqlite3 is synchronous), and a query-only
+ * reader. In WAL mode the reader sees the last commit and never waits for the writer, so
+ * API reads do not see a transaction half done, as with Postgres' READ COMMITTED.
+ */
+import { join } from 'node:path';
+import { CanopyError } from '../../core/errors.ts';
+import type { DirectoryReader, DirectoryStore, DirectoryTransaction } from '../store.ts';
+import type { DirectoryGroup, DirectoryUser } from '../types.ts';
+import { openDatabase, runMigrations, type SqliteDatabase } from './open-database.ts';
+import { DIRECTORY_MIGRATIONS } from './migrations.ts';
+import { countObjects, getObject, listObjects, purgeObjects, setDeleted } from './objects.ts';
+import { USERS, createUsers, findUser, updateUsers } from './users.ts';
+import { GROUPS, createGroups, findGroup, updateGroups } from './groups.ts';
+import * as members from './memberships.ts';
+import * as tenants from './tenants.ts';
+import * as sync from './sync-state.ts';
+import * as logs from './provisioning-logs.ts';
+
+export interface SqliteStoreOptions {
+  /** The clock for createdDateTime, deletedDateTime and the like; tests pin it. */
+  readonly now?: () => Date;
+}
+
+/** The database file of a data folder. */
+export function directoryDatabasePath(dataDir: string): string {
+  return join(dataDir, 'canopy.db');
+}
+
+function readerOn(db: SqliteDatabase): DirectoryReader {
+  return {
+    getTenant: async (tenantId) => tenants.getTenant(db, tenantId),
+    listTenants: async () => tenants.listTenants(db),
+    getApplicationByAppId: async (tenantId, appId) => tenants.getApplicationByAppId(db, tenantId, appId),
+    getServicePrincipal: async (tenantId, id) => tenants.getServicePrincipal(db, tenantId, id),
+    listServicePrincipals: async (tenantId) => tenants.listServicePrincipals(db, tenantId),
+    getUser: async (tenantId, id, options) => getObject<DirectoryUser>(db, USERS, tenantId, id, options?.includeDeleted ?? false),
+    findUser: async (tenantId, lookup) => findUser(db, tenantId, lookup),
+    listUsers: async (tenantId, query) => listObjects<DirectoryUser>(db, USERS, tenantId, query),
+    countUsers: async (tenantId, query = {}) => countObjects(db, USERS, tenantId, query),
+    getGroup: async (tenantId, id, options) => getObject<DirectoryGroup>(db, GROUPS, tenantId, id, options?.includeDeleted ?? false),
+    findGroup: async (tenantId, lookup) => findGroup(db, tenantId, lookup),
+    listGroups: async (tenantId, query) => listObjects<DirectoryGroup>(db, GROUPS, tenantId, query),
+    countGroups: async (tenantId, query = {}) => countObjects(db, GROUPS, tenantId, query),
+    listGroupMembers: async (tenantId, groupId, page) => members.listGroupMembers(db, tenantId, groupId, page),
+    countGroupMembers: async (tenantId, groupId) => members.countGroupMembers(db, tenantId, groupId),
+    listMemberOf: async (tenantId, memberId, page) => members.listMemberOf(db, tenantId, memberId, page),
+    listPendingReferences: async (tenantId, page) => members.listPendingReferences(db, tenantId, page),
+    getSynchronizationJob: async (tenantId, jobId) => sync.getJob(db, tenantId, jobId),
+    listSynchronizationJobs: async (tenantId, servicePrincipalId) => sync.listJobs(db, tenantId, servicePrincipalId),
+    listAllSynchronizationJobs: async () => sync.listJobs(db, undefined),
+    getSynchronizationSecrets: async (tenantId, servicePrincipalId) => sync.getSecrets(db, tenantId, servicePrincipalId),
+    getWatermark: async (tenantId, jobId) => sync.getWatermark(db, tenantId, jobId),
+    listEscrows: async (tenantId, jobId, page) => sync.listEscrows(db, tenantId, jobId, page),
+    countEscrows: async (tenantId, jobId) => sync.countEscrows(db, tenantId, jobId),
+    listProvisioningLogs: async (tenantId, query) => logs.listLogs(db, tenantId, query),
+  };
+}
+
+function writerOn(db: SqliteDatabase, now: () => string): Omit<DirectoryTransaction, keyof DirectoryReader> {
+  return {
+    createTenant: async (tenant) => tenants.createTenant(db, tenant),
+    createApplication: async (app) => tenants.createApplication(db, app),
+    createServicePrincipal: async (sp) => tenants.createServicePrincipal(db, sp),
+    createUsers: async (tenantId, users) => createUsers(db, tenantId, users, now()),
+    updateUsers: async (tenantId, changes) => updateUsers(db, tenantId, changes),
+    deleteUsers: async (tenantId, ids, at) => setDeleted(db, USERS, tenantId, ids, at ?? now()),
+    restoreUsers: async (tenantId, ids) => setDeleted(db, USERS, tenantId, ids, null),
+    createGroups: async (tenantId, groups) => createGroups(db, tenantId, groups, now()),
+    updateGroups: async (tenantId, changes) => updateGroups(db, tenantId, changes),
+    deleteGroups: async (tenantId, ids, at) => setDeleted(db, GROUPS, tenantId, ids, at ?? now()),
+    restoreGroups: async (tenantId, ids) => setDeleted(db, GROUPS, tenantId, ids, null),
+    purgeDeleted: async (tenantId, before) => ({ users: purgeObjects(db, USERS, tenantId, before), groups: purgeObjects(db, GROUPS, tenantId, before) }),
+    addMembers: async (tenantId, list) => members.addMembers(db, tenantId, list),
+    removeMembers: async (tenantId, list) => members.removeMembers(db, tenantId, list),
+    clearMembers: async (tenantId, groupId) => members.clearMembers(db, tenantId, groupId),
+    addPendingReferences: async (tenantId, refs) => members.addPendingReferences(db, tenantId, refs, now()),
+    removePendingReferences: async (tenantId, refs) => members.removePendingReferences(db, tenantId, refs),
+    resolvePendingReferences: async (tenantId, resolved) => members.resolvePendingReferences(db, tenantId, resolved),
+    putSynchronizationJob: async (job) => sync.putJob(db, job),
+    deleteSynchronizationJob: async (tenantId, jobId) => sync.deleteJob(db, tenantId, jobId),
+    putSynchronizationSecrets: async (tenantId, spId, secrets) => sync.putSecrets(db, tenantId, spId, secrets),
+    setWatermark: async (tenantId, jobId, watermark) => sync.setWatermark(db, tenantId, jobId, watermark, now()),
+    putEscrows: async (tenantId, jobId, escrows) => sync.putEscrows(db, tenantId, jobId, escrows, now()),
+    removeEscrows: async (tenantId, jobId, sourceIds) => sync.removeEscrows(db, tenantId, jobId, sourceIds),
+    appendProvisioningLogs: async (tenantId, entries) => logs.appendLogs(db, tenantId, entries),
+    purgeProvisioningLogs: async (tenantId, before) => logs.purgeLogs(db, tenantId, before),
+  };
+}
+
+/** Constraint failures become coded errors the engine can act on; the rest pass through. */
+function translate(error: unknown): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    return new CanopyError('ERR_DIRECTORY_CONFLICT', `an object with the same key exists: ${(error as Error).message}`, { cause: error });
+  }
+  if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+    return new CanopyError('ERR_DIRECTORY_NOT_FOUND', 'a referenced tenant, group or object does not exist', { cause: error });
+  }
+  return error;
+}
+
+/** Wraps every method so that it fails once the transaction is over, and translates errors. */
+function guard<T extends object>(target: T, isOpen: () => boolean): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(target) as [string, (...args: unknown[]) => Promise<unknown>][]) {
+    wrapped[name] = async (...args: unknown[]) => {
+      if (!isOpen()) throw new TypeError(`transaction is over: ${name} called after commit or rollback`);
+      try {
+        return await fn(...args);
+      } catch (error) {
+        throw translate(error);
+      }
+    };
+  }
+  return wrapped as T;
+}
+
+/**
+ * Opens (creating and migrating when needed) the store in a SQLite file. Transactions are
+ * queued: one at a time per store. A nested `transaction` call from inside `work` would wait
+ * for itself, so use the `tx` given instead.
+ */
+export function openSqliteDirectoryStore(path: string, options: SqliteStoreOptions = {}): DirectoryStore {
+  if (path === ':memory:') throw new TypeError('path: the SQLite store needs a file (a reader and a writer share it)');
+  const clock = options.now ?? (() => new Date());
+  const now = () => clock().toISOString();
+  const writer = openDatabase(path);
+  runMigrations(writer, DIRECTORY_MIGRATIONS);
+  const readerDb = openDatabase(path);
+  readerDb.pragma('query_only = ON');
+  let queue: Promise<unknown> = Promise.resolve();
+
+  async function run<T>(work: (tx: DirectoryTransaction) => Promise<T>): Promise<T> {
+    let open = true;
+    const tx = guard({ ...readerOn(writer), ...writerOn(writer, now) } as DirectoryTransaction, () => open);
+    // IMMEDIATE takes the write lock now, so another process waits (busy_timeout) here rather
+    // than failing at the first write half-way through the batch.
+    writer.exec('BEGIN IMMEDIATE');
+    try {
+      const value = await work(tx);
+      open = false;
+      writer.exec('COMMIT');
+      return value;
+    } catch (error) {
+      open = false;
+      if (writer.inTransaction) writer.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  return {
+    ...readerOn(readerDb),
+    transaction<T>(work: (tx: DirectoryTransaction) => Promise<T>): Promise<T> {
+      const result = queue.then(() => run(work));
+      queue = result.catch(() => undefined);
+      return result;
+    },
+    async close() {
+      await queue;
+      readerDb.close();
+      writer.close();
+    },
+  };
+}

@@ -1,0 +1,67 @@
+/** Tenants, applications (client credentials) and service principals. */
+import type { SqliteDatabase } from './open-database.ts';
+import type { Application, ServicePrincipal, Tenant } from '../types.ts';
+import { all, get, run } from './sql.ts';
+
+interface TenantRow { id: string; display_name: string; created_date_time: string }
+const tenantOf = (row: TenantRow): Tenant => ({ id: row.id, displayName: row.display_name, createdDateTime: row.created_date_time });
+
+export function getTenant(db: SqliteDatabase, tenantId: string): Tenant | undefined {
+  const row = get<TenantRow>(db, 'SELECT * FROM directory_tenants WHERE id = ?', [tenantId]);
+  return row ? tenantOf(row) : undefined;
+}
+
+export function listTenants(db: SqliteDatabase): Tenant[] {
+  return all<TenantRow>(db, 'SELECT * FROM directory_tenants ORDER BY created_date_time, id', []).map(tenantOf);
+}
+
+export function createTenant(db: SqliteDatabase, tenant: Tenant): void {
+  run(db, 'INSERT INTO directory_tenants (id, display_name, created_date_time) VALUES (?, ?, ?)', [tenant.id, tenant.displayName, tenant.createdDateTime]);
+}
+
+interface ApplicationRow { tenant_id: string; id: string; app_id: string; display_name: string; password_credentials: string; roles: string; created_date_time: string }
+
+export function getApplicationByAppId(db: SqliteDatabase, tenantId: string, appId: string): Application | undefined {
+  const row = get<ApplicationRow>(db, 'SELECT * FROM directory_applications WHERE tenant_id = ? AND app_id = ?', [tenantId, appId]);
+  if (!row) return undefined;
+  return {
+    tenantId: row.tenant_id,
+    id: row.id,
+    appId: row.app_id,
+    displayName: row.display_name,
+    passwordCredentials: JSON.parse(row.password_credentials),
+    roles: JSON.parse(row.roles),
+    createdDateTime: row.created_date_time,
+  };
+}
+
+export function createApplication(db: SqliteDatabase, app: Application): void {
+  run(db, `INSERT INTO directory_applications (tenant_id, id, app_id, display_name, password_credentials, roles, created_date_time)
+    VALUES (?, ?, ?, ?, ?, ?, ?)`, [app.tenantId, app.id, app.appId, app.displayName, JSON.stringify(app.passwordCredentials), JSON.stringify(app.roles), app.createdDateTime]);
+}
+
+interface ServicePrincipalRow { tenant_id: string; id: string; app_id: string; display_name: string; app_display_name: string; service_principal_names: string; created_date_time: string }
+
+const servicePrincipalOf = (row: ServicePrincipalRow): ServicePrincipal => ({
+  tenantId: row.tenant_id,
+  id: row.id,
+  appId: row.app_id,
+  displayName: row.display_name,
+  appDisplayName: row.app_display_name,
+  servicePrincipalNames: JSON.parse(row.service_principal_names),
+  createdDateTime: row.created_date_time,
+});
+
+export function getServicePrincipal(db: SqliteDatabase, tenantId: string, id: string): ServicePrincipal | undefined {
+  const row = get<ServicePrincipalRow>(db, 'SELECT * FROM directory_service_principals WHERE tenant_id = ? AND id = ?', [tenantId, id]);
+  return row ? servicePrincipalOf(row) : undefined;
+}
+
+export function listServicePrincipals(db: SqliteDatabase, tenantId: string): ServicePrincipal[] {
+  return all<ServicePrincipalRow>(db, 'SELECT * FROM directory_service_principals WHERE tenant_id = ? ORDER BY id', [tenantId]).map(servicePrincipalOf);
+}
+
+export function createServicePrincipal(db: SqliteDatabase, sp: ServicePrincipal): void {
+  run(db, `INSERT INTO directory_service_principals (tenant_id, id, app_id, display_name, app_display_name, service_principal_names, created_date_time)
+    VALUES (?, ?, ?, ?, ?, ?, ?)`, [sp.tenantId, sp.id, sp.appId, sp.displayName, sp.appDisplayName, JSON.stringify(sp.servicePrincipalNames), sp.createdDateTime]);
+}

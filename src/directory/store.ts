@@ -1,0 +1,190 @@
+/**
+ * The one interface to the cloud directory and the sync state. The API, the engine and the
+ * CLI depend on this file only; the composition root picks an adapter (sqlite/ today,
+ * Postgres later) and both run test/directory/store-contract.ts.
+ *
+ * - Every method takes the tenant id; nothing is ever read or written across tenants.
+ * - Writes exist only on a DirectoryTransaction: a batch of writes and the watermark that
+ *   covers them commit together or not at all (ARCHITECTURE.md, "the watermark moves only
+ *   after the writes commit").
+ * - Reads that can be large are keyset-paged (`Page.cursor`); `iteratePages` turns them into
+ *   async iterables. No method loads a whole table.
+ * - Reads on the store see committed data only; reads on a transaction see its own writes.
+ */
+import type {
+  Application,
+  DirectoryGroup,
+  DirectoryUser,
+  Escrow,
+  EscrowInput,
+  GroupProperties,
+  KeyValue,
+  MemberObject,
+  Membership,
+  MemberType,
+  NewGroup,
+  NewUser,
+  PendingReference,
+  ProvisioningObjectSummary,
+  ServicePrincipal,
+  SynchronizationJob,
+  Tenant,
+  UserProperties,
+} from './types.ts';
+
+/** A filter the adapters translate to their query language; the API builds it from $filter. */
+export type Predicate =
+  | { readonly op: 'eq' | 'ne'; readonly property: string; readonly value: string | boolean | null }
+  | { readonly op: 'startswith' | 'endswith'; readonly property: string; readonly value: string }
+  | { readonly op: 'in'; readonly property: string; readonly values: readonly (string | boolean | null)[] }
+  | { readonly op: 'and' | 'or'; readonly operands: readonly Predicate[] };
+
+export interface PageRequest {
+  /** At most this many items (1 … 1000). */
+  readonly limit: number;
+  /** Opaque cursor from a previous page; absent for the first page. */
+  readonly cursor?: string;
+}
+
+export interface ObjectQuery extends PageRequest {
+  readonly filter?: Predicate;
+  /** List deleted items instead of live objects. */
+  readonly deleted?: boolean;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  /** Present when more items follow; pass it back as `cursor`. */
+  readonly cursor?: string;
+}
+
+/** Keys a user can be found by, for matching (hard match on the anchor, soft on mail / UPN). */
+export type UserLookup =
+  | { readonly onPremisesImmutableId: string }
+  | { readonly userPrincipalName: string }
+  | { readonly onPremisesDistinguishedName: string }
+  | { readonly mail: string }
+  /** Matches an entry of proxyAddresses, case-insensitively, with its prefix (`smtp:a@b`). */
+  | { readonly proxyAddress: string };
+
+export type GroupLookup = { readonly sourceAnchor: string } | { readonly onPremisesDistinguishedName: string };
+
+export interface ProvisioningLogQuery extends PageRequest {
+  readonly jobId?: string;
+  readonly cycleId?: string;
+  /** sourceIdentity.id */
+  readonly sourceId?: string;
+}
+
+export interface DirectoryReader {
+  getTenant(tenantId: string): Promise<Tenant | undefined>;
+  listTenants(): Promise<readonly Tenant[]>;
+  getApplicationByAppId(tenantId: string, appId: string): Promise<Application | undefined>;
+  getServicePrincipal(tenantId: string, id: string): Promise<ServicePrincipal | undefined>;
+  /** A tenant holds a handful of service principals: returned whole. */
+  listServicePrincipals(tenantId: string): Promise<readonly ServicePrincipal[]>;
+
+  /** A live user by id; deleted ones only with `includeDeleted`. */
+  getUser(tenantId: string, id: string, options?: { includeDeleted?: boolean }): Promise<DirectoryUser | undefined>;
+  /** Live or deleted: a deleted user with the anchor must be restored, not duplicated. */
+  findUser(tenantId: string, lookup: UserLookup): Promise<DirectoryUser | undefined>;
+  listUsers(tenantId: string, query: ObjectQuery): Promise<Page<DirectoryUser>>;
+  countUsers(tenantId: string, query?: { filter?: Predicate; deleted?: boolean }): Promise<number>;
+
+  getGroup(tenantId: string, id: string, options?: { includeDeleted?: boolean }): Promise<DirectoryGroup | undefined>;
+  findGroup(tenantId: string, lookup: GroupLookup): Promise<DirectoryGroup | undefined>;
+  listGroups(tenantId: string, query: ObjectQuery): Promise<Page<DirectoryGroup>>;
+  countGroups(tenantId: string, query?: { filter?: Predicate; deleted?: boolean }): Promise<number>;
+
+  /** Live members of a group (deleted members are kept but hidden, as Entra restores them). */
+  listGroupMembers(tenantId: string, groupId: string, page: PageRequest): Promise<Page<MemberObject>>;
+  countGroupMembers(tenantId: string, groupId: string): Promise<number>;
+  /** Live groups that directly contain the object. */
+  listMemberOf(tenantId: string, memberId: string, page: PageRequest): Promise<Page<DirectoryGroup>>;
+  listPendingReferences(tenantId: string, page: PageRequest & { groupId?: string }): Promise<Page<PendingReference>>;
+
+  getSynchronizationJob(tenantId: string, jobId: string): Promise<SynchronizationJob | undefined>;
+  /** Jobs of one service principal, or of the tenant; a tenant has few. */
+  listSynchronizationJobs(tenantId: string, servicePrincipalId?: string): Promise<readonly SynchronizationJob[]>;
+  /** Every job of every tenant, for the scheduler. */
+  listAllSynchronizationJobs(): Promise<readonly SynchronizationJob[]>;
+  getSynchronizationSecrets(tenantId: string, servicePrincipalId: string): Promise<readonly KeyValue[]>;
+  /** The opaque watermark of a job, undefined before its first committed cycle. */
+  getWatermark(tenantId: string, jobId: string): Promise<string | undefined>;
+  listEscrows(tenantId: string, jobId: string, page: PageRequest): Promise<Page<Escrow>>;
+  countEscrows(tenantId: string, jobId: string): Promise<number>;
+  /** Newest first. */
+  listProvisioningLogs(tenantId: string, query: ProvisioningLogQuery): Promise<Page<ProvisioningObjectSummary>>;
+}
+
+export interface DirectoryTransaction extends DirectoryReader {
+  createTenant(tenant: Tenant): Promise<void>;
+  createApplication(application: Application): Promise<void>;
+  createServicePrincipal(servicePrincipal: ServicePrincipal): Promise<void>;
+
+  /** Inserts users; ids are generated when absent. A duplicate anchor or UPN fails the transaction. */
+  createUsers(tenantId: string, users: readonly NewUser[]): Promise<readonly DirectoryUser[]>;
+  /** Sets the given properties; other properties keep their values. Unknown ids are skipped and not returned. */
+  updateUsers(tenantId: string, changes: readonly UserChange[]): Promise<readonly DirectoryUser[]>;
+  /** Soft delete: the users move to deleted items with deletedDateTime = `at`. */
+  deleteUsers(tenantId: string, ids: readonly string[], at?: string): Promise<number>;
+  restoreUsers(tenantId: string, ids: readonly string[]): Promise<number>;
+
+  createGroups(tenantId: string, groups: readonly NewGroup[]): Promise<readonly DirectoryGroup[]>;
+  updateGroups(tenantId: string, changes: readonly GroupChange[]): Promise<readonly DirectoryGroup[]>;
+  deleteGroups(tenantId: string, ids: readonly string[], at?: string): Promise<number>;
+  restoreGroups(tenantId: string, ids: readonly string[]): Promise<number>;
+  /** Hard-deletes users and groups deleted before `before` (Entra: 30 days), with their memberships. */
+  purgeDeleted(tenantId: string, before: string): Promise<{ users: number; groups: number }>;
+
+  /** Idempotent: adding an existing membership is a no-op. */
+  addMembers(tenantId: string, members: readonly Membership[]): Promise<void>;
+  removeMembers(tenantId: string, members: readonly Omit<Membership, 'memberType'>[]): Promise<void>;
+  /** Removes every membership of a group (a full resync of its members). */
+  clearMembers(tenantId: string, groupId: string): Promise<void>;
+  addPendingReferences(tenantId: string, references: readonly Omit<PendingReference, 'createdDateTime'>[]): Promise<void>;
+  removePendingReferences(tenantId: string, references: readonly Omit<PendingReference, 'createdDateTime'>[]): Promise<void>;
+  /**
+   * Turns the pending references naming `reference` into memberships of the now-synced object;
+   * returns how many memberships were added.
+   */
+  resolvePendingReferences(tenantId: string, resolved: readonly { reference: string; memberId: string; memberType: MemberType }[]): Promise<number>;
+
+  /** Creates or replaces a job (the id is the key). */
+  putSynchronizationJob(job: SynchronizationJob): Promise<void>;
+  /** Deletes a job with its watermark and escrows. */
+  deleteSynchronizationJob(tenantId: string, jobId: string): Promise<boolean>;
+  /** Upserts secrets by key (Graph PUT …/synchronization/secrets). */
+  putSynchronizationSecrets(tenantId: string, servicePrincipalId: string, secrets: readonly KeyValue[]): Promise<void>;
+  /** null clears the watermark (restart with resetScope Watermark). */
+  setWatermark(tenantId: string, jobId: string, watermark: string | null): Promise<void>;
+  /** Records failures; an escrow already present counts one more attempt. */
+  putEscrows(tenantId: string, jobId: string, escrows: readonly EscrowInput[]): Promise<void>;
+  /** Removes the named escrows, or all of the job's. */
+  removeEscrows(tenantId: string, jobId: string, sourceIds: readonly string[] | 'all'): Promise<number>;
+  appendProvisioningLogs(tenantId: string, entries: readonly ProvisioningObjectSummary[]): Promise<void>;
+  purgeProvisioningLogs(tenantId: string, before: string): Promise<number>;
+}
+
+export type UserChange = { readonly id: string } & Partial<UserProperties>;
+export type GroupChange = { readonly id: string } & Partial<GroupProperties>;
+
+export interface DirectoryStore extends DirectoryReader {
+  /**
+   * Runs `work` in one transaction: committed when it resolves, rolled back when it throws.
+   * Transactions run one at a time per store; keep them to one batch and do no network I/O
+   * inside.
+   */
+  transaction<T>(work: (tx: DirectoryTransaction) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Streams every item of a paged read, one page in memory at a time. */
+export async function* iteratePages<T>(read: (cursor: string | undefined) => Promise<Page<T>>): AsyncGenerator<T> {
+  let cursor: string | undefined;
+  do {
+    const page = await read(cursor);
+    yield* page.items;
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+}

@@ -1,0 +1,233 @@
+/** Contract: users, groups, memberships, deleted items, tenant isolation. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isCanopyError } from '../../src/core/errors.ts';
+import { iteratePages, type DirectoryStore } from '../../src/directory/store.ts';
+import type { NewUser } from '../../src/directory/types.ts';
+import { withTenants, type StoreFactory } from './store-contract-support.ts';
+
+const synced = (n: number, extra: Partial<NewUser> = {}): NewUser => ({
+  userPrincipalName: `user${String(n).padStart(3, '0')}@corp.test`,
+  displayName: `User ${n}`,
+  mail: `user${n}@corp.test`,
+  proxyAddresses: [`SMTP:user${n}@corp.test`, `smtp:alias${n}@corp.test`],
+  accountEnabled: n % 2 === 0,
+  onPremisesImmutableId: Buffer.from(`anchor-${n}`).toString('base64'),
+  onPremisesSyncEnabled: true,
+  onPremisesDistinguishedName: `CN=User ${n},OU=People,DC=corp,DC=test`,
+  ...extra,
+});
+
+async function seed(store: DirectoryStore, tenantId: string, count: number): Promise<void> {
+  await store.transaction((tx) => tx.createUsers(tenantId, Array.from({ length: count }, (_, i) => synced(i))));
+}
+
+export function runDirectoryObjectContract(makeStore: StoreFactory): void {
+  test('users: create with defaults, get, find by anchor / UPN / mail / proxy address / DN', () => withTenants(makeStore, async (store, a) => {
+    const [created] = await store.transaction((tx) => tx.createUsers(a, [synced(1)]));
+    assert.ok(created);
+    assert.match(created.id, /^[0-9a-f-]{36}$/);
+    const user = await store.getUser(a, created.id);
+    assert.deepEqual(user, created);
+    assert.equal(user?.jobTitle, null);
+    assert.deepEqual(user?.businessPhones, []);
+    assert.equal(user?.accountEnabled, false);
+    assert.equal(user?.onPremisesSyncEnabled, true);
+    for (const lookup of [
+      { onPremisesImmutableId: created.onPremisesImmutableId! },
+      { userPrincipalName: 'USER001@CORP.TEST' },
+      { mail: 'User1@Corp.Test' },
+      { proxyAddress: 'SMTP:ALIAS1@corp.test' },
+      { onPremisesDistinguishedName: 'cn=user 1,ou=people,dc=corp,dc=test' },
+    ]) {
+      assert.equal((await store.findUser(a, lookup))?.id, created.id, JSON.stringify(lookup));
+    }
+    // Anchors are base64: exact, never case-folded.
+    assert.equal(await store.findUser(a, { onPremisesImmutableId: created.onPremisesImmutableId!.toLowerCase() }), undefined);
+  }));
+
+  test('tenant A never sees tenant B: get, find, list, count, members, memberOf', () => withTenants(makeStore, async (store, a, b) => {
+    const [userA] = await store.transaction((tx) => tx.createUsers(a, [synced(1)]));
+    // The same UPN and anchor may exist in another tenant.
+    const [userB] = await store.transaction((tx) => tx.createUsers(b, [synced(1)]));
+    const [groupA] = await store.transaction(async (tx) => {
+      const groups = await tx.createGroups(a, [{ displayName: 'Staff' }]);
+      await tx.addMembers(a, [{ groupId: groups[0]!.id, memberId: userA!.id, memberType: 'user' }]);
+      return groups;
+    });
+    assert.equal(await store.getUser(b, userA!.id), undefined);
+    assert.equal((await store.findUser(b, { onPremisesImmutableId: userA!.onPremisesImmutableId! }))?.id, userB!.id);
+    assert.equal(await store.findUser(b, { proxyAddress: 'smtp:alias1@corp.test' }).then((u) => u?.id), userB!.id);
+    assert.deepEqual((await store.listUsers(b, { limit: 10 })).items.map((u) => u.id), [userB!.id]);
+    assert.equal(await store.countUsers(b), 1);
+    assert.equal(await store.getGroup(b, groupA!.id), undefined);
+    assert.equal((await store.listGroups(b, { limit: 10 })).items.length, 0);
+    assert.equal((await store.listGroupMembers(b, groupA!.id, { limit: 10 })).items.length, 0);
+    assert.equal(await store.countGroupMembers(b, groupA!.id), 0);
+    assert.equal((await store.listMemberOf(b, userA!.id, { limit: 10 })).items.length, 0);
+    assert.equal((await store.listMemberOf(a, userA!.id, { limit: 10 })).items.length, 1);
+    // Writes naming another tenant's object change nothing.
+    assert.deepEqual(await store.transaction((tx) => tx.updateUsers(b, [{ id: userA!.id, displayName: 'hijack' }])), []);
+    assert.equal(await store.transaction((tx) => tx.deleteUsers(b, [userA!.id])), 0);
+    assert.equal((await store.getUser(a, userA!.id))?.displayName, 'User 1');
+  }));
+
+  test('the source anchor is unique per tenant, deleted users included; UPN unique among live users', () => withTenants(makeStore, async (store, a) => {
+    const [first] = await store.transaction((tx) => tx.createUsers(a, [synced(1)]));
+    const duplicate = synced(2, { onPremisesImmutableId: first!.onPremisesImmutableId });
+    await assert.rejects(
+      store.transaction(async (tx) => {
+        await tx.createUsers(a, [synced(3)]);
+        await tx.createUsers(a, [duplicate]);
+      }),
+      (error) => isCanopyError(error, 'ERR_DIRECTORY_CONFLICT'),
+    );
+    assert.equal(await store.countUsers(a), 1, 'the whole batch rolled back');
+    await store.transaction((tx) => tx.deleteUsers(a, [first!.id]));
+    await assert.rejects(store.transaction((tx) => tx.createUsers(a, [duplicate])), (error) => isCanopyError(error, 'ERR_DIRECTORY_CONFLICT'));
+    await assert.rejects(
+      store.transaction((tx) => tx.createUsers(a, [synced(4), synced(5, { userPrincipalName: 'USER004@corp.test' })])),
+      (error) => isCanopyError(error, 'ERR_DIRECTORY_CONFLICT'),
+    );
+    // The deleted user's UPN is free again.
+    await store.transaction((tx) => tx.createUsers(a, [synced(6, { userPrincipalName: first!.userPrincipalName })]));
+  }));
+
+  test('updates change only the named properties, proxy address lookups follow', () => withTenants(makeStore, async (store, a) => {
+    const [user] = await store.transaction((tx) => tx.createUsers(a, [synced(1)]));
+    const [updated] = await store.transaction((tx) => tx.updateUsers(a, [{ id: user!.id, jobTitle: 'Engineer', proxyAddresses: ['SMTP:new@corp.test'], accountEnabled: true }]));
+    assert.equal(updated?.jobTitle, 'Engineer');
+    assert.equal(updated?.displayName, 'User 1');
+    assert.equal(updated?.accountEnabled, true);
+    assert.deepEqual(updated?.proxyAddresses, ['SMTP:new@corp.test']);
+    assert.equal(await store.findUser(a, { proxyAddress: 'smtp:alias1@corp.test' }), undefined);
+    assert.equal((await store.findUser(a, { proxyAddress: 'smtp:new@corp.test' }))?.id, user!.id);
+    await assert.rejects(store.transaction((tx) => tx.updateUsers(a, [{ id: user!.id, nope: 1 } as never])), TypeError);
+  }));
+
+  test('lists are keyset-paged in id order and filtered by predicates; counts agree', () => withTenants(makeStore, async (store, a) => {
+    await seed(store, a, 25);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await store.listUsers(a, { limit: 10, cursor });
+      seen.push(...page.items.map((u) => u.id));
+      cursor = page.cursor;
+      pages += 1;
+    } while (cursor !== undefined);
+    assert.equal(pages, 3);
+    assert.equal(new Set(seen).size, 25);
+    assert.deepEqual(seen, [...seen].sort());
+    const streamed: string[] = [];
+    for await (const user of iteratePages((c) => store.listUsers(a, { limit: 7, cursor: c }))) streamed.push(user.id);
+    assert.deepEqual(streamed, seen);
+
+    const names = async (filter: Parameters<DirectoryStore['countUsers']>[1]) =>
+      (await store.listUsers(a, { limit: 100, ...filter })).items.map((u) => u.displayName).sort();
+    assert.deepEqual(await names({ filter: { op: 'eq', property: 'userPrincipalName', value: 'USER007@corp.test' } }), ['User 7']);
+    assert.deepEqual(await names({ filter: { op: 'startswith', property: 'displayName', value: 'user 1' } }), ['User 1', 'User 10', 'User 11', 'User 12', 'User 13', 'User 14', 'User 15', 'User 16', 'User 17', 'User 18', 'User 19']);
+    assert.deepEqual(await names({ filter: { op: 'and', operands: [{ op: 'startswith', property: 'displayName', value: 'User 2' }, { op: 'eq', property: 'accountEnabled', value: true }] } }), ['User 2', 'User 20', 'User 22', 'User 24']);
+    assert.deepEqual(await names({ filter: { op: 'or', operands: [{ op: 'eq', property: 'mail', value: 'user3@corp.test' }, { op: 'in', property: 'id', values: [seen[0]!] }] } }).then((n) => n.length), 2);
+    assert.equal(await store.countUsers(a, { filter: { op: 'eq', property: 'accountEnabled', value: false } }), 12);
+    // LIKE wildcards in values are literal.
+    assert.equal(await store.countUsers(a, { filter: { op: 'startswith', property: 'displayName', value: 'User_%' } }), 0);
+    await store.transaction((tx) => tx.createUsers(a, [{ userPrincipalName: 'cloud@corp.test', displayName: 'Cloud' }]));
+    // `ne` matches nulls, as Graph's `onPremisesSyncEnabled ne true` finds cloud-only users.
+    assert.deepEqual(await names({ filter: { op: 'ne', property: 'onPremisesSyncEnabled', value: true } }), ['Cloud']);
+    assert.equal(await store.countUsers(a, { filter: { op: 'eq', property: 'onPremisesImmutableId', value: null } }), 1);
+  }));
+
+  test('soft delete, restore, and purge after the retention period', () => withTenants(makeStore, async (store, a) => {
+    const users = await store.transaction((tx) => tx.createUsers(a, [synced(1), synced(2)]));
+    const [group] = await store.transaction(async (tx) => {
+      const groups = await tx.createGroups(a, [{ displayName: 'G', sourceAnchor: 'g-anchor' }]);
+      await tx.addMembers(a, users.map((u) => ({ groupId: groups[0]!.id, memberId: u.id, memberType: 'user' as const })));
+      return groups;
+    });
+    const old = '2020-01-01T00:00:00.000Z';
+    assert.equal(await store.transaction((tx) => tx.deleteUsers(a, [users[0]!.id], old)), 1);
+    assert.equal(await store.transaction((tx) => tx.deleteUsers(a, [users[0]!.id])), 0, 'already deleted');
+    assert.equal(await store.getUser(a, users[0]!.id), undefined);
+    assert.equal((await store.getUser(a, users[0]!.id, { includeDeleted: true }))?.deletedDateTime, old);
+    assert.equal((await store.findUser(a, { onPremisesImmutableId: users[0]!.onPremisesImmutableId! }))?.deletedDateTime, old);
+    assert.deepEqual((await store.listUsers(a, { limit: 10, deleted: true })).items.map((u) => u.id), [users[0]!.id]);
+    assert.equal(await store.countUsers(a), 1);
+    assert.equal(await store.countGroupMembers(a, group!.id), 1, 'a deleted member is hidden');
+
+    assert.equal(await store.transaction((tx) => tx.restoreUsers(a, [users[0]!.id])), 1);
+    assert.equal(await store.countGroupMembers(a, group!.id), 2, 'memberships come back with the user');
+
+    await store.transaction(async (tx) => {
+      await tx.deleteUsers(a, [users[0]!.id], old);
+      await tx.deleteUsers(a, [users[1]!.id]);
+      await tx.deleteGroups(a, [group!.id], old);
+    });
+    assert.equal(await store.countGroups(a), 0);
+    assert.equal(await store.countGroups(a, { deleted: true }), 1);
+    const purged = await store.transaction((tx) => tx.purgeDeleted(a, '2021-01-01T00:00:00.000Z'));
+    assert.deepEqual(purged, { users: 1, groups: 1 });
+    assert.equal(await store.getUser(a, users[0]!.id, { includeDeleted: true }), undefined);
+    assert.ok(await store.getUser(a, users[1]!.id, { includeDeleted: true }), 'deleted recently: kept');
+    assert.equal(await store.findGroup(a, { sourceAnchor: 'g-anchor' }), undefined);
+  }));
+
+  test('memberships by reference: users and nested groups, paging, idempotent adds, removal', () => withTenants(makeStore, async (store, a) => {
+    await seed(store, a, 12);
+    const users = (await store.listUsers(a, { limit: 100 })).items;
+    const [parent, child] = await store.transaction((tx) => tx.createGroups(a, [
+      { displayName: 'Parent', onPremisesDistinguishedName: 'CN=Parent,DC=corp,DC=test', sourceAnchor: 'p' },
+      { displayName: 'Child', securityEnabled: false, mailEnabled: true, mail: 'child@corp.test', groupTypes: [] },
+    ]));
+    assert.equal(child?.securityEnabled, false);
+    assert.equal(parent?.securityEnabled, true, 'security group by default');
+    const memberships = [
+      ...users.map((u) => ({ groupId: parent!.id, memberId: u.id, memberType: 'user' as const })),
+      { groupId: parent!.id, memberId: child!.id, memberType: 'group' as const },
+    ];
+    await store.transaction(async (tx) => {
+      await tx.addMembers(a, memberships);
+      await tx.addMembers(a, memberships.slice(0, 3));
+    });
+    assert.equal(await store.countGroupMembers(a, parent!.id), 13);
+    const listed: string[] = [];
+    const types = new Set<string>();
+    for await (const member of iteratePages((cursor) => store.listGroupMembers(a, parent!.id, { limit: 5, cursor }))) {
+      listed.push(member.object.id);
+      types.add(member.memberType);
+    }
+    assert.equal(new Set(listed).size, 13);
+    assert.deepEqual([...types].sort(), ['group', 'user']);
+    assert.deepEqual((await store.listMemberOf(a, child!.id, { limit: 10 })).items.map((g) => g.displayName), ['Parent']);
+    assert.equal((await store.findGroup(a, { onPremisesDistinguishedName: 'cn=parent,dc=corp,dc=test' }))?.id, parent!.id);
+    await store.transaction((tx) => tx.removeMembers(a, [{ groupId: parent!.id, memberId: users[0]!.id }]));
+    assert.equal(await store.countGroupMembers(a, parent!.id), 12);
+    assert.equal((await store.listMemberOf(a, users[0]!.id, { limit: 10 })).items.length, 0);
+    await store.transaction((tx) => tx.clearMembers(a, parent!.id));
+    assert.equal(await store.countGroupMembers(a, parent!.id), 0);
+    await assert.rejects(
+      store.transaction((tx) => tx.addMembers(a, [{ groupId: 'no-such-group', memberId: users[0]!.id, memberType: 'user' }])),
+      (error) => isCanopyError(error, 'ERR_DIRECTORY_NOT_FOUND'),
+    );
+  }));
+
+  test('pending references become memberships when the member is synced', () => withTenants(makeStore, async (store, a) => {
+    const [g1, g2] = await store.transaction((tx) => tx.createGroups(a, [{ displayName: 'G1' }, { displayName: 'G2' }]));
+    const dn = 'CN=Late,OU=People,DC=corp,DC=test';
+    await store.transaction((tx) => tx.addPendingReferences(a, [{ groupId: g1!.id, reference: dn }, { groupId: g2!.id, reference: dn }, { groupId: g2!.id, reference: 'CN=Other' }]));
+    const all = [];
+    for await (const r of iteratePages((cursor) => store.listPendingReferences(a, { limit: 2, cursor }))) all.push(r);
+    assert.equal(all.length, 3);
+    assert.equal((await store.listPendingReferences(a, { limit: 10, groupId: g1!.id })).items.length, 1);
+    const added = await store.transaction(async (tx) => {
+      const [user] = await tx.createUsers(a, [synced(1, { onPremisesDistinguishedName: dn })]);
+      return tx.resolvePendingReferences(a, [{ reference: dn, memberId: user!.id, memberType: 'user' }]);
+    });
+    assert.equal(added, 2);
+    assert.equal(await store.countGroupMembers(a, g1!.id), 1);
+    assert.equal(await store.countGroupMembers(a, g2!.id), 1);
+    assert.deepEqual((await store.listPendingReferences(a, { limit: 10 })).items.map((r) => r.reference), ['CN=Other']);
+    await store.transaction((tx) => tx.removePendingReferences(a, [{ groupId: g2!.id, reference: 'cn=other' }]));
+    assert.equal((await store.listPendingReferences(a, { limit: 10 })).items.length, 0);
+  }));
+}
