@@ -54,7 +54,7 @@ const user = {
   emails: [{ value: 'ann@corp.test', type: 'work', primary: true }],
   active: true,
   'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'R&D' },
-  'urn:canopy:params:scim:schemas:extension:ad:2.0:Object': { objectGUID: '6b2f0b3e-1d2c-4a5b-9c8d-7e6f5a4b3c2d', sourceAnchor: 'Pg8vax0sW0qcjX5vWks8LQ==', sAMAccountName: 'ann' },
+  'urn:canopy:params:scim:schemas:extension:ad:2.0:Object': { objectGUID: '6b2f0b3e-1d2c-4a5b-9c8d-7e6f5a4b3c2d', sourceAnchor: 'PgsvaywdW0qcjX5vWks8LQ==', sAMAccountName: 'ann' },
   meta: { resourceType: 'User', location: '/Users/6b2f0b3e-1d2c-4a5b-9c8d-7e6f5a4b3c2d' },
 };
 
