@@ -3,16 +3,14 @@
  * through `escapeValue`; GUIDs go through `escapeGuid` as their 16 stored bytes.
  */
 import { guidToBytes } from '../../ad/decode.ts';
+import { escapeFilterValue } from '../../ad/filter.ts';
 
 /**
- * RFC 4515 §3: `*`, `(`, `)`, `\` and NUL must be escaped as `\XX`. Other characters,
- * non-ASCII included, are sent as they are: LDAP strings are UTF-8 (RFC 4511 §4.1.2), and
- * ldapts turns each `\XX` back into one UTF-16 code unit before it encodes UTF-8, so
- * escaping the UTF-8 bytes of `é` would send the wrong bytes.
+ * RFC 4515 §3 escaping of an assertion value, from the AD reader: `*`, `(`, `)`, `\` and
+ * NUL become `\XX`; non-ASCII stays UTF-8 text (RFC 4511 §4.1.2), because ldapts turns
+ * each `\XX` into one UTF-16 code unit before encoding UTF-8.
  */
-export function escapeValue(value: string): string {
-  return value.replace(/[*()\\\u0000]/g, (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
+export const escapeValue = escapeFilterValue;
 
 /** objectGUID / ms-DS-ConsistencyGuid as `\xx` bytes in AD storage order (MS-DTYP 2.3.4.2). */
 export function escapeGuid(guid: string): string {
