@@ -14,9 +14,13 @@ export type CanopyErrorCode =
   | 'ERR_AD_INSUFFICIENT_RIGHTS'
   | 'ERR_AD_WATERMARK_INVALID'
   | 'ERR_AD_PROTOCOL'
+  | 'ERR_AD_FILTER_INVALID'
   // directory (the cloud store)
   | 'ERR_DIRECTORY_CONFLICT'
   | 'ERR_DIRECTORY_NOT_FOUND'
+  // api authentication
+  | 'ERR_AUTH_TOKEN_INVALID'
+  | 'ERR_AUTH_TOKEN_EXPIRED'
   // configuration
   | 'ERR_CONFIG_INVALID'
   // relay and agent
@@ -29,7 +33,15 @@ export type CanopyErrorCode =
   | 'ERR_RELAY_TIMEOUT'
   | 'ERR_RELAY_FRAME_TOO_LARGE'
   | 'ERR_RELAY_FRAME_MALFORMED'
-  | 'ERR_RELAY_AGENT_LOST';
+  | 'ERR_RELAY_AGENT_LOST'
+  // engine
+  | 'ERR_ENGINE_SCHEMA_INVALID'
+  | 'ERR_ENGINE_EXPRESSIONS_UNSUPPORTED'
+  | 'ERR_ENGINE_DURATION_INVALID'
+  | 'ERR_ENGINE_MATCH_CONFLICT'
+  | 'ERR_ENGINE_MAPPING'
+  | 'ERR_ENGINE_SOURCE_INVALID'
+  | 'ERR_ENGINE_SCHEDULER_STOPPED';
 
 export class CanopyError extends Error {
   override readonly name = 'CanopyError';

@@ -152,7 +152,7 @@ export function openSqliteDirectoryStore(path: string, options: SqliteStoreOptio
     }
   }
 
-  return {
+  const store: DirectoryStore = {
     ...readerOn(readerDb),
     transaction<T>(work: (tx: DirectoryTransaction) => Promise<T>): Promise<T> {
       const result = queue.then(() => run(work));
@@ -165,4 +165,17 @@ export function openSqliteDirectoryStore(path: string, options: SqliteStoreOptio
       writer.close();
     },
   };
+  writers.set(store, writer);
+  return store;
+}
+
+const writers = new WeakMap<DirectoryStore, SqliteDatabase>();
+
+/**
+ * The writer connection of a store opened here. Statements another part runs on it from
+ * inside `transaction(work)` join that transaction: the engine keeps its source-object state
+ * in its own tables this way, committed with the directory writes and the watermark.
+ */
+export function sqliteWriterOf(store: DirectoryStore): SqliteDatabase | undefined {
+  return writers.get(store);
 }

@@ -1,0 +1,68 @@
+/**
+ * The one place where the engine deletes cloud objects. Every deletion — a tombstone, an
+ * object leaving scope, an object becoming excluded — passes through `deleteSyncedObject`,
+ * so that the delete threshold (Entra: DeleteThresholdValue, default 500; "StagedDelete" in
+ * the logs) can hold them back by supplying a DeletePolicy, without touching callers.
+ *
+ * Users go to deleted items (soft delete; purged after 30 days) and come back on the same
+ * anchor through restore. Groups are deleted too (soft in the store, hidden from listings).
+ */
+import type { SourceObjectState, SyncTransaction } from './ports.ts';
+import type { ObjectLog } from './provisioning-log.ts';
+
+export type DeleteReason = 'deleted' | 'out-of-scope' | 'excluded';
+
+export interface DeleteRequest {
+  readonly tenantId: string;
+  readonly jobId: string;
+  readonly state: SourceObjectState;
+  readonly reason: DeleteReason;
+}
+
+/** Decides per request; 'stage' keeps the object and logs a stagedDelete. */
+export interface DeletePolicy {
+  admit(request: DeleteRequest): 'delete' | 'stage';
+}
+
+export const ADMIT_ALL: DeletePolicy = { admit: () => 'delete' };
+
+export type DeleteOutcome = 'deleted' | 'staged' | 'absent';
+
+const REASONS: Record<DeleteReason, string> = {
+  deleted: 'the object was deleted in Active Directory',
+  'out-of-scope': 'the object left the sync scope',
+  excluded: 'the object is excluded from sync',
+};
+
+export async function deleteSyncedObject(
+  tx: SyncTransaction,
+  request: DeleteRequest,
+  log: ObjectLog,
+  at: string,
+  policy: DeletePolicy = ADMIT_ALL,
+): Promise<DeleteOutcome> {
+  const { tenantId, jobId, state } = request;
+  const identityType = state.objectType === 'user' ? 'User' : 'Group';
+  log.target(state.targetId, null, identityType);
+  if (state.targetId === null || state.state !== 'synced') {
+    log.step('export', 'skipped', `nothing to delete: ${REASONS[request.reason]} and it has no cloud object`);
+    return 'absent';
+  }
+  if (policy.admit(request) === 'stage') {
+    log.action('stagedDelete').step('export', 'skipped', `delete held back: ${REASONS[request.reason]}`);
+    return 'staged';
+  }
+  const removed = state.objectType === 'user'
+    ? await tx.directory.deleteUsers(tenantId, [state.targetId], at)
+    : await tx.directory.deleteGroups(tenantId, [state.targetId], at);
+  await tx.state.put(tenantId, jobId, [{ ...state, state: request.reason === 'excluded' ? 'excluded' : 'deleted', pendingManager: null }]);
+  log.action('delete').step(
+    'export',
+    'success',
+    removed > 0
+      ? `${identityType} ${state.objectType === 'user' ? 'moved to deleted items' : 'deleted'}: ${REASONS[request.reason]}`
+      : `${identityType} was already deleted: ${REASONS[request.reason]}`,
+    { reason: request.reason },
+  );
+  return removed > 0 ? 'deleted' : 'absent';
+}

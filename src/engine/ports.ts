@@ -1,0 +1,87 @@
+/**
+ * What the engine needs from the parts around it, as narrow interfaces. The composition
+ * root wires the relay + agent behind ChangeSource (scim-change-source.ts) and the directory
+ * store + the engine's own state behind SyncStore (sqlite/sync-store.ts).
+ */
+import type { AdChange, AdChangePage, AdObject } from '../core/ad-object.ts';
+import type { DirectoryStore, DirectoryTransaction } from '../directory/store.ts';
+import type { SynchronizationSchema } from './schema/synchronization-schema.ts';
+
+/** A change as the source reports it: an upsert (whole or partial) or a delete. */
+export type SourceChange = AdChange;
+export type SourceObject = AdObject;
+/** One page of changes and the opaque watermark that covers it. */
+export type SourcePage = AdChangePage;
+
+/** The job as a cycle sees it: who, which domain, which mapping and scope. */
+export interface CycleJob {
+  readonly tenantId: string;
+  readonly jobId: string;
+  /** DNS name of the AD domain the job syncs (the `Domain` secret). */
+  readonly domain: string;
+  readonly schema: SynchronizationSchema;
+  /** The account the agent binds with; never synced (Connect's MSOL_ account rule). */
+  readonly syncAccount?: { readonly dn?: string; readonly sAMAccountName?: string };
+}
+
+export interface ChangeSource {
+  /**
+   * Changes since `watermark`, or every in-scope object when it is absent (full read), page
+   * by page. Each page's watermark is safe to persist once its changes are committed.
+   */
+  readDelta(job: CycleJob, watermark: string | undefined, signal?: AbortSignal): AsyncIterable<SourcePage>;
+  /**
+   * One object read whole, by objectGUID: used when a partial change names an object the
+   * engine has never seen, and to retry escrows. Optional: without it such changes escrow.
+   */
+  readObject?(job: CycleJob, objectGuid: string, signal?: AbortSignal): Promise<SourceObject | undefined>;
+}
+
+/**
+ * The engine's record of one source object (Connect's connector space, one row): how an
+ * objectGUID maps to its anchor and cloud object. Deltas and tombstones carry the objectGUID
+ * but not always ms-DS-ConsistencyGuid, and the anchor must never change, so the engine
+ * remembers it rather than recomputing it.
+ */
+export interface SourceObjectState {
+  readonly objectGuid: string;
+  /** onPremisesImmutableId: base64 of the anchor GUID's bytes. */
+  readonly anchor: string;
+  readonly objectType: 'user' | 'group';
+  /** The cloud object's id; null while the object has none (excluded, or failed before create). */
+  readonly targetId: string | null;
+  /** The DN last seen, as AD spells it. */
+  readonly dn: string;
+  /** 'synced': has a live cloud object; 'excluded': seen, never to sync; 'deleted': cloud object deleted. */
+  readonly state: 'synced' | 'excluded' | 'deleted';
+  /** Normalized DN of a manager not synced yet (resolved when it arrives). */
+  readonly pendingManager: string | null;
+}
+
+/** Engine state reads and writes; inside a SyncTransaction they join the directory's transaction. */
+export interface SourceStateStore {
+  byObjectGuids(tenantId: string, jobId: string, objectGuids: readonly string[]): Promise<Map<string, SourceObjectState>>;
+  /** Synced objects by normalized DN (dn.ts normalizeDn), for reference resolution. */
+  byDns(tenantId: string, jobId: string, normalizedDns: readonly string[]): Promise<Map<string, SourceObjectState>>;
+  put(tenantId: string, jobId: string, states: readonly SourceObjectState[]): Promise<void>;
+  /** Users whose manager is pending, a page at a time (keyset on objectGuid). */
+  withPendingManager(tenantId: string, jobId: string, after: string | undefined, limit: number): Promise<readonly SourceObjectState[]>;
+  countSynced(tenantId: string, jobId: string): Promise<{ user: number; group: number }>;
+  /** Forgets a job's state (restart with resetScope Full). */
+  clear(tenantId: string, jobId: string): Promise<void>;
+}
+
+export interface SyncTransaction {
+  readonly directory: DirectoryTransaction;
+  readonly state: SourceStateStore;
+}
+
+export interface SyncStore {
+  readonly directory: DirectoryStore;
+  /** Committed state, outside any transaction. */
+  readonly state: SourceStateStore;
+  /** One transaction over directory writes, engine state and the watermark. */
+  transaction<T>(work: (tx: SyncTransaction) => Promise<T>): Promise<T>;
+  /** Releases the engine's own resources (not the directory store, which its opener closes). */
+  close(): Promise<void>;
+}

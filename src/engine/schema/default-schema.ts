@@ -1,0 +1,227 @@
+import type {
+  AttributeDefinition,
+  AttributeMapping,
+  DirectoryDefinition,
+  SynchronizationSchema,
+} from './synchronization-schema.ts';
+import { COMPUTED_SOURCE_ATTRIBUTES } from '../source-attributes.ts';
+
+/**
+ * The built-in AD → cloud mapping of the AD2AADProvisioning template, as data in Graph's
+ * synchronizationSchema shape. The flows follow Connect's "attributes synchronized to
+ * Microsoft Entra ID" for the attributes Graph v1.0 exposes on user and group.
+ *
+ * Decisions where the sources leave room:
+ * - country ← co (the country's name, "United Kingdom"), matching Graph's own examples;
+ *   c (the ISO 3166 code) is left for usageLocation, which licensing owns and we do not set.
+ * - accountEnabled, securityEnabled, mailEnabled, onPremisesImmutableId and the domain name
+ *   come from computed source attributes (source-attributes.ts) rather than expressions, so
+ *   the default works before the expression language lands. Each computed attribute names
+ *   the expression it stands for, so the mapping can be rewritten 1:1 once it does.
+ * - displayName ← displayNameOrCn: Graph requires a display name, AD does not.
+ * - Groups are hard-matched only (no soft match), as cloud sync does.
+ */
+
+export const DEFAULT_SCHEMA_VERSION = '2026-11-28';
+export const SOURCE_DIRECTORY_NAME = 'Active Directory';
+export const TARGET_DIRECTORY_NAME = 'Azure Active Directory';
+export const DEFAULT_RULE_ID = 'AD2AADProvisioning';
+
+function attribute(
+  sourceName: string,
+  targetAttributeName: string,
+  options: Partial<Pick<AttributeMapping, 'flowType' | 'defaultValue' | 'matchingPriority'>> = {},
+): AttributeMapping {
+  return {
+    targetAttributeName,
+    defaultValue: options.defaultValue ?? null,
+    exportMissingReferences: false,
+    flowBehavior: 'FlowWhenChanged',
+    flowType: options.flowType ?? 'Always',
+    matchingPriority: options.matchingPriority ?? 0,
+    source: { expression: `[${sourceName}]`, name: sourceName, parameters: [], type: 'Attribute' },
+  };
+}
+
+const USER_MAPPINGS: readonly AttributeMapping[] = [
+  attribute('sourceAnchor', 'onPremisesImmutableId', { flowType: 'ObjectAddOnly', matchingPriority: 1 }),
+  attribute('mail', 'mail', { matchingPriority: 2 }),
+  attribute('userPrincipalName', 'userPrincipalName', { matchingPriority: 3 }),
+  attribute('displayNameOrCn', 'displayName'),
+  attribute('givenName', 'givenName'),
+  attribute('sn', 'surname'),
+  attribute('sAMAccountName', 'mailNickname'),
+  attribute('proxyAddresses', 'proxyAddresses'),
+  attribute('title', 'jobTitle'),
+  attribute('department', 'department'),
+  attribute('company', 'companyName'),
+  attribute('streetAddress', 'streetAddress'),
+  attribute('l', 'city'),
+  attribute('st', 'state'),
+  attribute('postalCode', 'postalCode'),
+  attribute('co', 'country'),
+  attribute('telephoneNumber', 'businessPhones'),
+  attribute('mobile', 'mobilePhone'),
+  attribute('employeeID', 'employeeId'),
+  attribute('manager', 'manager'),
+  attribute('accountEnabled', 'accountEnabled', { defaultValue: 'True' }),
+  attribute('distinguishedName', 'onPremisesDistinguishedName'),
+  attribute('sAMAccountName', 'onPremisesSamAccountName'),
+  attribute('objectSid', 'onPremisesSecurityIdentifier'),
+  attribute('domainFQDN', 'onPremisesDomainName'),
+  attribute('userPrincipalName', 'onPremisesUserPrincipalName'),
+];
+
+const GROUP_MAPPINGS: readonly AttributeMapping[] = [
+  attribute('sourceAnchor', 'onPremisesImmutableId', { flowType: 'ObjectAddOnly', matchingPriority: 1 }),
+  attribute('displayNameOrCn', 'displayName'),
+  attribute('description', 'description'),
+  attribute('mail', 'mail'),
+  attribute('mailEnabled', 'mailEnabled', { defaultValue: 'False' }),
+  attribute('securityEnabled', 'securityEnabled', { defaultValue: 'True' }),
+  attribute('sAMAccountName', 'mailNickname'),
+  attribute('proxyAddresses', 'proxyAddresses'),
+  attribute('member', 'members'),
+  attribute('distinguishedName', 'onPremisesDistinguishedName'),
+  attribute('sAMAccountName', 'onPremisesSamAccountName'),
+  attribute('objectSid', 'onPremisesSecurityIdentifier'),
+  attribute('domainFQDN', 'onPremisesDomainName'),
+];
+
+function def(name: string, type: AttributeDefinition['type'] = 'String', extra: Partial<AttributeDefinition> = {}): AttributeDefinition {
+  return { name, type, multivalued: false, ...extra };
+}
+const multi = { multivalued: true } as const;
+
+const AD_COMMON: readonly AttributeDefinition[] = [
+  def('objectGUID', 'Binary', { anchor: true }),
+  def('ms-DS-ConsistencyGuid', 'Binary'),
+  def('objectSid', 'Binary'),
+  def('distinguishedName'),
+  def('cn'),
+  def('sAMAccountName'),
+  def('displayName'),
+  def('description', 'String', multi),
+  def('mail'),
+  def('proxyAddresses', 'String', multi),
+  def('isCriticalSystemObject', 'Boolean'),
+];
+
+const AD_USER_ONLY: readonly AttributeDefinition[] = [
+  'userPrincipalName', 'givenName', 'sn', 'title', 'department', 'company', 'streetAddress', 'l', 'st',
+  'postalCode', 'c', 'co', 'telephoneNumber', 'mobile', 'employeeID',
+].map((name) => def(name)).concat([
+  def('userAccountControl', 'Integer'),
+  def('manager', 'Reference', { referencedObjects: [{ referencedObjectName: 'user' }] }),
+]);
+
+const AD_GROUP_ONLY: readonly AttributeDefinition[] = [
+  def('groupType', 'Integer'),
+  def('member', 'Reference', { multivalued: true, referencedObjects: [{ referencedObjectName: 'user' }, { referencedObjectName: 'group' }] }),
+];
+
+/** Computed attributes appear in the source directory too, flagged, so the schema API lists them. */
+function computed(kind: 'user' | 'group'): AttributeDefinition[] {
+  return Object.entries(COMPUTED_SOURCE_ATTRIBUTES)
+    .filter(([, spec]) => spec.appliesTo.includes(kind))
+    .map(([name, spec]) =>
+      def(name, spec.type, {
+        mutability: 'ReadOnly',
+        metadata: [{ key: 'CanopyComputed', value: spec.equivalentExpression }],
+      }),
+    );
+}
+
+const SOURCE_DIRECTORY: DirectoryDefinition = {
+  id: 'ad',
+  name: SOURCE_DIRECTORY_NAME,
+  readOnly: true,
+  version: DEFAULT_SCHEMA_VERSION,
+  objects: [
+    { name: 'user', attributes: [...AD_COMMON, ...AD_USER_ONLY, ...computed('user')] },
+    { name: 'group', attributes: [...AD_COMMON, ...AD_GROUP_ONLY, ...computed('group')] },
+  ],
+};
+
+const GRAPH_USER: readonly AttributeDefinition[] = [
+  def('onPremisesImmutableId', 'String', { anchor: true, mutability: 'Immutable' }),
+  def('userPrincipalName', 'String', { required: true }),
+  def('displayName', 'String', { required: true }),
+  def('mailNickname', 'String', { required: true }),
+  def('accountEnabled', 'Boolean'),
+  def('proxyAddresses', 'String', multi),
+  def('businessPhones', 'String', multi),
+  def('manager', 'Reference', { referencedObjects: [{ referencedObjectName: 'User' }] }),
+  ...['mail', 'givenName', 'surname', 'jobTitle', 'department', 'companyName', 'streetAddress', 'city', 'state',
+    'postalCode', 'country', 'mobilePhone', 'employeeId', 'onPremisesDistinguishedName', 'onPremisesSamAccountName',
+    'onPremisesSecurityIdentifier', 'onPremisesDomainName', 'onPremisesUserPrincipalName'].map((name) => def(name)),
+];
+
+const GRAPH_GROUP: readonly AttributeDefinition[] = [
+  def('onPremisesImmutableId', 'String', { anchor: true, mutability: 'Immutable' }),
+  def('displayName', 'String', { required: true }),
+  def('mailNickname', 'String', { required: true }),
+  def('mailEnabled', 'Boolean'),
+  def('securityEnabled', 'Boolean'),
+  def('proxyAddresses', 'String', multi),
+  def('members', 'Reference', { multivalued: true, referencedObjects: [{ referencedObjectName: 'User' }, { referencedObjectName: 'Group' }] }),
+  ...['description', 'mail', 'onPremisesDistinguishedName', 'onPremisesSamAccountName', 'onPremisesSecurityIdentifier',
+    'onPremisesDomainName'].map((name) => def(name)),
+];
+
+const TARGET_DIRECTORY: DirectoryDefinition = {
+  id: 'aad',
+  name: TARGET_DIRECTORY_NAME,
+  readOnly: false,
+  version: DEFAULT_SCHEMA_VERSION,
+  objects: [
+    { name: 'User', attributes: GRAPH_USER },
+    { name: 'Group', attributes: GRAPH_GROUP },
+  ],
+};
+
+export const DEFAULT_SCHEMA: SynchronizationSchema = {
+  id: DEFAULT_RULE_ID,
+  version: DEFAULT_SCHEMA_VERSION,
+  directories: [SOURCE_DIRECTORY, TARGET_DIRECTORY],
+  synchronizationRules: [
+    {
+      id: DEFAULT_RULE_ID,
+      name: 'AD2AADProvisioning',
+      editable: true,
+      priority: 1,
+      sourceDirectoryName: SOURCE_DIRECTORY_NAME,
+      targetDirectoryName: TARGET_DIRECTORY_NAME,
+      containerFilter: { includedContainers: [] },
+      groupFilter: null,
+      metadata: [],
+      objectMappings: [
+        {
+          name: 'Provision Active Directory users',
+          enabled: true,
+          flowTypes: 'Add, Update, Delete',
+          sourceObjectName: 'user',
+          targetObjectName: 'User',
+          scope: null,
+          metadata: [],
+          attributeMappings: USER_MAPPINGS,
+        },
+        {
+          name: 'Provision Active Directory groups',
+          enabled: true,
+          flowTypes: 'Add, Update, Delete',
+          sourceObjectName: 'group',
+          targetObjectName: 'Group',
+          scope: null,
+          metadata: [],
+          attributeMappings: GROUP_MAPPINGS,
+        },
+      ],
+    },
+  ],
+};
+
+/** A deep copy, so a job can edit its schema without touching the default. */
+export function defaultSchema(): SynchronizationSchema {
+  return structuredClone(DEFAULT_SCHEMA) as SynchronizationSchema;
+}

@@ -1,0 +1,30 @@
+import type { Migration } from '../../directory/sqlite/open-database.ts';
+
+/**
+ * The engine's own table, beside the directory's in the same database so that its rows
+ * commit in the same transaction as the directory writes and the watermark. One row per
+ * source object a job has seen (Connect's connector space, reduced to what joins need).
+ */
+export const ENGINE_MIGRATIONS: readonly Migration[] = [
+  {
+    id: 'engine-001-source-objects',
+    sql: `
+CREATE TABLE engine_source_objects (
+  tenant_id TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  object_guid TEXT NOT NULL,
+  anchor TEXT NOT NULL,
+  object_type TEXT NOT NULL CHECK (object_type IN ('user', 'group')),
+  target_id TEXT,
+  dn TEXT NOT NULL,
+  dn_normalized TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('synced', 'excluded', 'deleted')),
+  pending_manager TEXT,
+  PRIMARY KEY (tenant_id, job_id, object_guid)
+) WITHOUT ROWID;
+CREATE INDEX engine_source_objects_dn ON engine_source_objects (tenant_id, job_id, dn_normalized);
+CREATE INDEX engine_source_objects_pending_manager ON engine_source_objects (tenant_id, job_id, object_guid)
+  WHERE pending_manager IS NOT NULL;
+`,
+  },
+];

@@ -1,0 +1,89 @@
+/**
+ * SourceStateStore over SQLite. It runs on the same connection as the directory store, so
+ * that inside the directory's transaction its writes join it (one commit for both).
+ */
+import type { Statement } from 'better-sqlite3';
+import type { SqliteDatabase } from '../../directory/sqlite/open-database.ts';
+import { normalizeDn } from '../dn.ts';
+import type { SourceObjectState, SourceStateStore } from '../ports.ts';
+
+interface Row {
+  object_guid: string; anchor: string; object_type: 'user' | 'group'; target_id: string | null;
+  dn: string; dn_normalized: string; state: SourceObjectState['state']; pending_manager: string | null;
+}
+
+const CHUNK = 500;
+
+const stateOf = (row: Row): SourceObjectState => ({
+  objectGuid: row.object_guid,
+  anchor: row.anchor,
+  objectType: row.object_type,
+  targetId: row.target_id,
+  dn: row.dn,
+  state: row.state,
+  pendingManager: row.pending_manager,
+});
+
+export function createSqliteSourceState(db: SqliteDatabase): SourceStateStore {
+  const statements = new Map<string, Statement>();
+  const prepare = (sql: string): Statement => {
+    let s = statements.get(sql);
+    if (!s) {
+      s = db.prepare(sql);
+      statements.set(sql, s);
+    }
+    return s;
+  };
+  const inChunks = (sqlFor: (n: number) => string, fixed: unknown[], keys: readonly string[]): Row[] => {
+    const rows: Row[] = [];
+    for (let i = 0; i < keys.length; i += CHUNK) {
+      const chunk = keys.slice(i, i + CHUNK);
+      rows.push(...(prepare(sqlFor(chunk.length)).all(...fixed, ...chunk) as Row[]));
+    }
+    return rows;
+  };
+  const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+
+  return {
+    async byObjectGuids(tenantId, jobId, objectGuids) {
+      const unique = [...new Set(objectGuids.map((g) => g.toLowerCase()))];
+      const rows = inChunks((n) => `SELECT * FROM engine_source_objects WHERE tenant_id = ? AND job_id = ? AND object_guid IN (${marks(n)})`, [tenantId, jobId], unique);
+      return new Map(rows.map((row) => [row.object_guid, stateOf(row)]));
+    },
+    async byDns(tenantId, jobId, normalizedDns) {
+      const unique = [...new Set(normalizedDns)];
+      const rows = inChunks(
+        (n) => `SELECT * FROM engine_source_objects WHERE tenant_id = ? AND job_id = ? AND state = 'synced' AND dn_normalized IN (${marks(n)})`,
+        [tenantId, jobId],
+        unique,
+      );
+      return new Map(rows.map((row) => [row.dn_normalized, stateOf(row)]));
+    },
+    async put(tenantId, jobId, states) {
+      const upsert = prepare(`INSERT INTO engine_source_objects
+          (tenant_id, job_id, object_guid, anchor, object_type, target_id, dn, dn_normalized, state, pending_manager)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (tenant_id, job_id, object_guid) DO UPDATE SET anchor = excluded.anchor, object_type = excluded.object_type,
+          target_id = excluded.target_id, dn = excluded.dn, dn_normalized = excluded.dn_normalized, state = excluded.state,
+          pending_manager = excluded.pending_manager`);
+      for (const s of states) {
+        upsert.run(tenantId, jobId, s.objectGuid.toLowerCase(), s.anchor, s.objectType, s.targetId, s.dn, normalizeDn(s.dn), s.state, s.pendingManager);
+      }
+    },
+    async withPendingManager(tenantId, jobId, after, limit) {
+      const rows = prepare(`SELECT * FROM engine_source_objects WHERE tenant_id = ? AND job_id = ? AND pending_manager IS NOT NULL
+          AND object_guid > ? ORDER BY object_guid LIMIT ?`).all(tenantId, jobId, after ?? '', limit) as Row[];
+      return rows.map(stateOf);
+    },
+    async countSynced(tenantId, jobId) {
+      const rows = prepare(`SELECT object_type, count(*) AS n FROM engine_source_objects WHERE tenant_id = ? AND job_id = ? AND state = 'synced'
+          GROUP BY object_type`).all(tenantId, jobId) as { object_type: 'user' | 'group'; n: number }[];
+      const counts = { user: 0, group: 0 };
+      for (const row of rows) counts[row.object_type] = row.n;
+      return counts;
+    },
+    async clear(tenantId, jobId) {
+      prepare('DELETE FROM engine_source_objects WHERE tenant_id = ? AND job_id = ?').run(tenantId, jobId);
+    },
+  };
+}
