@@ -32,8 +32,12 @@ export function loadFixture(env: Pick<AdTestEnv, 'baseDn' | 'domain' | 'fixtureD
   let description: FixtureDescription | undefined;
   const file = env.fixtureDir ? join(env.fixtureDir, 'expected.json') : undefined;
   if (file && existsSync(file)) {
-    const read = JSON.parse(readFileSync(file, 'utf8')) as FixtureDescription;
-    if (sameDn(read.baseDn, env.baseDn) && read.domain === env.domain.toLowerCase()) description = read;
+    try {
+      const read = JSON.parse(readFileSync(file, 'utf8')) as FixtureDescription;
+      if (read.version === 1 && sameDn(read.baseDn, env.baseDn) && read.domain === env.domain.toLowerCase()) description = read;
+    } catch {
+      // Unreadable: fall back to generating it, which gives the same description.
+    }
   }
   description ??= generateFixture({ baseDn: env.baseDn, domain: env.domain });
   cache.set(key, description);
