@@ -140,7 +140,7 @@ ldap_answers() {
 start() {
   [ -f "$DIR/.provisioned" ] || die "not provisioned (run: $0 ensure)"
   if pid_of_samba >/dev/null; then ldap_answers && return 0; fi
-  samba -s "$CONF" -D || die "samba failed to start; see $DIR/log/samba.log"
+  samba -s "$CONF" -D 9>&- || die "samba failed to start; see $DIR/log/samba.log"
   for _ in $(seq 1 100); do ldap_answers && return 0; sleep 0.1; done
   die "samba started but LDAP does not answer on $IP within 10 s; see $DIR/log/samba.log"
 }
@@ -164,8 +164,9 @@ fixture_ready() {
 load_fixture() {
   [ -f "$ROOT/scripts/fixture/generate.ts" ] || { log "no fixture generator yet; skipping the fixture"; return 0; }
   if fixture_ready; then return 0; fi
-  if [ -f "$DIR/fixture-loaded.sha256" ]; then
-    log "the fixture changed since it was loaded: provisioning anew"
+  # A load log without a loaded hash is a load cut short or failed: its objects are half there.
+  if [ -f "$DIR/fixture-loaded.sha256" ] || [ -f "$DIR/fixture-load.log" ]; then
+    log "the fixture changed since it was loaded, or its last load did not finish: provisioning anew"
     stop; rm -rf "$DIR"; provision; start
     fixture_ready && return 0
   fi
@@ -209,6 +210,12 @@ status() {
   [ -f "$DIR/.provisioned" ] && echo "stopped (provisioned in $DIR)" || echo "not provisioned"
   return 3
 }
+
+# One ensure at a time: test runs start in parallel and would load the fixture twice.
+# (The lock lives beside $DIR, which reset deletes; samba itself is started without fd 9.)
+case "${1:-}" in
+  ensure|start|stop|restart|reset) exec 9>"${DIR%/}.lock"; flock 9 ;;
+esac
 
 case "${1:-}" in
   ensure) install_packages; provision; start; load_fixture; write_env ;;
