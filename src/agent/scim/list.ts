@@ -1,0 +1,79 @@
+/**
+ * GET /Users, /Groups (RFC 7644 §3.4.2) and GET /Users/{id}, /Groups/{id} (§3.4.1).
+ *
+ * LDAP has no "skip n": a page is read by streaming the search and keeping only the
+ * requested window, counting the rest for totalResults (REQUIRED by §3.4.2). Memory holds
+ * one page; time grows with the matches. The engine reads whole directories through
+ * /Delta, not through this listing. Pages of index and cursor paging alike come from
+ * repeated searches, so a directory changing between pages can shift items (RFC 7644
+ * §3.4.2.4 allows it).
+ */
+import { isGuid } from '../../ad/decode.ts';
+import { parseAttributeSelection, selectAttributes } from '../../scim/attribute-selection.ts';
+import { parseFilter, type Filter } from '../../scim/filter.ts';
+import { listResponse, type ListResponse } from '../../scim/list-response.ts';
+import { parsePaging } from '../../scim/paging.ts';
+import { scimErrors } from '../../scim/scim-error.ts';
+import type { AdObject } from '../../core/ad-object.ts';
+import type { ScimServiceContext } from './context.ts';
+import { decodeCursor, encodeCursor, queryHash } from './cursor.ts';
+import { filterToLdap } from './filter-to-ldap.ts';
+import { MemberResolver } from './member-resolver.ts';
+import type { ServedType } from './resource-types.ts';
+
+type Query = Readonly<Record<string, string | undefined>>;
+
+export async function listResources(ctx: ScimServiceContext, type: ServedType, query: Query): Promise<ListResponse<Record<string, unknown>>> {
+  const paging = parsePaging(query, ctx);
+  const selection = parseAttributeSelection(query);
+  const filter = query.filter === undefined ? undefined : parseFilter(query.filter);
+  const ldapFilter = filter === undefined ? '(objectClass=*)' : filterToLdap(filter, type);
+  const nowSeconds = Math.floor(ctx.now() / 1000);
+  const hash = queryHash(query.filter);
+  let offset: number;
+  if (paging.mode === 'index') offset = paging.startIndex - 1;
+  else if (paging.cursor === '') offset = 0;
+  else offset = decodeCursor(paging.cursor, ctx.cursorKey, { resourceType: type.name, query: hash, now: nowSeconds, timeoutSeconds: ctx.cursorTimeoutSeconds }).offset;
+
+  const window: AdObject[] = [];
+  let total = 0;
+  for await (const object of matching(ctx, type, filter, ldapFilter)) {
+    if (total >= offset && window.length < paging.count) window.push(object);
+    total += 1;
+  }
+  const resolver = new MemberResolver(ctx.source);
+  const resources: Record<string, unknown>[] = [];
+  for (const object of window) {
+    resources.push(selectAttributes(await type.build(object, { partial: false, resolver }), type.schemas, selection));
+  }
+  const next = offset + window.length;
+  return listResponse(resources, {
+    totalResults: total,
+    ...(paging.mode === 'index' ? { startIndex: paging.startIndex } : {}),
+    ...(paging.mode === 'cursor' && next < total && paging.count > 0
+      ? { nextCursor: encodeCursor({ resourceType: type.name, offset: next, query: hash, issuedAt: nowSeconds }, ctx.cursorKey) }
+      : {}),
+  });
+}
+
+/**
+ * The objects a filter matches. `id eq "<guid>"` alone is answered by a read by GUID:
+ * one base-object read instead of a search (and no binary value in a string filter).
+ */
+async function* matching(ctx: ScimServiceContext, type: ServedType, filter: Filter | undefined, ldapFilter: string): AsyncIterable<AdObject> {
+  if (filter?.op === 'eq' && filter.attrPath.toLowerCase() === 'id' && typeof filter.compValue === 'string' && isGuid(filter.compValue)) {
+    const object = await ctx.source.readObject({ objectGuid: filter.compValue.toLowerCase() });
+    if (object && object.objectClass === type.adClass) yield object;
+    return;
+  }
+  yield* ctx.source.search({ filter: ldapFilter, classes: [type.adClass], pageSize: Math.min(ctx.maxPageSize, 1000) });
+}
+
+export async function getResource(ctx: ScimServiceContext, type: ServedType, id: string, query: Query): Promise<Record<string, unknown>> {
+  const selection = parseAttributeSelection(query);
+  if (!isGuid(id)) throw scimErrors.invalidValue(`"${id}" is not a ${type.name} id: ids are objectGUIDs (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`);
+  const object = await ctx.source.readObject({ objectGuid: id.toLowerCase() });
+  if (!object || object.objectClass !== type.adClass) throw scimErrors.notFound(`${type.name} ${id} not found`);
+  const resource = await type.build(object, { partial: false, resolver: new MemberResolver(ctx.source) });
+  return selectAttributes(resource, type.schemas, selection);
+}

@@ -1,0 +1,174 @@
+/**
+ * AdObject → SCIM User / Group (RFC 7643 §4) with the enterprise extension (§4.3) and
+ * Canopy's AD extension. A complete object gives a complete resource; a partial one (an
+ * incremental change holding only changed attributes) gives only the attributes whose AD
+ * sources changed, `null` for the cleared ones.
+ */
+import { guidToBase64 } from '../../ad/decode.ts';
+import { parentDn } from '../../ad/dn.ts';
+import { sourceAnchorGuid, type AdObject } from '../../core/ad-object.ts';
+import { CANOPY_AD_OBJECT, CORE_GROUP, CORE_USER, ENTERPRISE_USER } from '../../scim/urns.ts';
+import { AdValues, compact, type Read } from './ad-values.ts';
+import type { MemberRef, MemberResolver } from './member-resolver.ts';
+
+export interface BuildOptions {
+  /** The object holds only changed attributes. */
+  readonly partial: boolean;
+  readonly resolver: MemberResolver;
+}
+
+export type ScimResource = Record<string, unknown> & { readonly id: string; readonly schemas: readonly string[] };
+
+export async function userResource(object: AdObject, options: BuildOptions): Promise<ScimResource> {
+  const v = new AdValues(object);
+  const upn = v.text('userPrincipalName');
+  const sam = v.text('sAMAccountName');
+  const userAccountControl = v.integer('userAccountControl');
+  const mail = v.text('mail');
+  const enterprise = compact({
+    employeeNumber: v.text('employeeID'),
+    organization: v.text('company'),
+    division: v.text('division'),
+    department: v.text('department'),
+    manager: await manager(v, options.resolver),
+  });
+  const name = group(options.partial, { givenName: v.text('givenName'), familyName: v.text('sn'), middleName: v.text('middleName') });
+  const phoneNumbers = typedValues([
+    [v.text('telephoneNumber'), 'work'],
+    [v.text('mobile'), 'mobile'],
+    [v.text('facsimileTelephoneNumber'), 'fax'],
+  ]);
+  const address = group(options.partial, {
+    streetAddress: v.text('streetAddress'),
+    locality: v.text('l'),
+    region: v.text('st'),
+    postalCode: v.text('postalCode'),
+    country: v.text('c'),
+  });
+  const resource = compact({
+    id: object.objectGuid,
+    externalId: anchorGuid(object, options.partial),
+    userName: userName(upn, sam, options.partial),
+    name,
+    displayName: v.text('displayName'),
+    title: v.text('title'),
+    userType: v.text('employeeType'),
+    preferredLanguage: v.text('preferredLanguage'),
+    // MS-ADTS 2.2.16: ACCOUNTDISABLE (0x2).
+    active: userAccountControl == null ? undefined : (userAccountControl & 0x2) === 0,
+    emails: mail === undefined ? undefined : mail === null ? null : [{ value: mail, type: 'work', primary: true }],
+    phoneNumbers: options.partial && !['telephoneNumber', 'mobile', 'facsimileTelephoneNumber'].some((n) => v.has(n)) ? undefined : phoneNumbers,
+    addresses: address === undefined ? undefined : address === null ? null : [{ ...address, type: 'work', primary: true }],
+  });
+  const ad = adExtension(object, v, options.partial, {
+    userPrincipalName: upn,
+    userAccountControl,
+  });
+  return assemble(object, 'User', CORE_USER, resource, { [ENTERPRISE_USER]: enterprise, [CANOPY_AD_OBJECT]: ad });
+}
+
+export async function groupResource(object: AdObject, options: BuildOptions): Promise<ScimResource> {
+  const v = new AdValues(object);
+  const groupType = v.integer('groupType');
+  const displayName = v.text('displayName') ?? v.text('cn') ?? (options.partial ? undefined : v.text('sAMAccountName') ?? rdnValue(object.dn));
+  const memberDns = v.all('member');
+  let members: MemberRef[] | null | undefined;
+  if (memberDns === null) members = options.partial ? null : [];
+  else if (memberDns !== undefined) members = await options.resolver.resolve(memberDns);
+  else if (!options.partial) members = [];
+  const resource = compact({
+    id: object.objectGuid,
+    externalId: anchorGuid(object, options.partial),
+    displayName,
+    members,
+  });
+  const ad = adExtension(object, v, options.partial, {
+    groupType,
+    // MS-ADTS 2.2.12 GROUP_TYPE_SECURITY_ENABLED.
+    securityEnabled: groupType == null ? groupType : (groupType & 0x80000000) !== 0,
+  });
+  return assemble(object, 'Group', CORE_GROUP, resource, { [CANOPY_AD_OBJECT]: ad });
+}
+
+function assemble(object: AdObject, type: 'User' | 'Group', core: string, resource: Record<string, unknown>, extensions: Record<string, Record<string, unknown>>): ScimResource {
+  const present = Object.entries(extensions).filter(([, value]) => Object.keys(value).length > 0);
+  const v = new AdValues(object);
+  const meta = compact({
+    resourceType: type,
+    created: v.time('whenCreated') ?? undefined,
+    lastModified: v.time('whenChanged') ?? undefined,
+    location: `/${type}s/${object.objectGuid}`,
+  });
+  return {
+    schemas: [core, ...present.map(([urn]) => urn)],
+    ...resource,
+    ...Object.fromEntries(present),
+    meta,
+  } as unknown as ScimResource;
+}
+
+function adExtension(object: AdObject, v: AdValues, partial: boolean, specific: Record<string, Read<string | number | boolean>>): Record<string, unknown> {
+  const anchorKnown = !partial || object.consistencyGuid !== undefined;
+  return compact({
+    objectGUID: object.objectGuid,
+    msDsConsistencyGuid: object.consistencyGuid,
+    sourceAnchor: anchorKnown ? guidToBase64(sourceAnchorGuid(object)) : undefined,
+    objectSid: object.objectSid,
+    distinguishedName: object.dn,
+    parentDn: parentDn(object.dn),
+    sAMAccountName: v.text('sAMAccountName'),
+    ...specific,
+    mail: v.text('mail'),
+    mailNickname: v.text('mailNickname'),
+    proxyAddresses: v.all('proxyAddresses'),
+    objectClass: object.objectClasses.length > 0 ? object.objectClasses : undefined,
+    whenCreated: v.time('whenCreated'),
+    whenChanged: v.time('whenChanged'),
+    uSNChanged: v.integer('uSNChanged'),
+  });
+}
+
+/**
+ * userPrincipalName, else sAMAccountName (RFC 7643 §4.1.1: userName is REQUIRED, and not
+ * every AD account has a UPN). In a partial change a new sAMAccountName says nothing of
+ * userName unless the UPN was cleared in the same change.
+ */
+function userName(upn: Read<string>, sam: Read<string>, partial: boolean): string | undefined {
+  if (typeof upn === 'string') return upn;
+  if (partial && upn === undefined) return undefined;
+  return sam ?? undefined;
+}
+
+/** externalId is the source anchor as a GUID string; in a partial change only when it is known. */
+function anchorGuid(object: AdObject, partial: boolean): string | undefined {
+  if (partial && object.consistencyGuid === undefined) return undefined;
+  return sourceAnchorGuid(object);
+}
+
+async function manager(v: AdValues, resolver: MemberResolver): Promise<Read<Record<string, string>>> {
+  const dn = v.text('manager');
+  if (dn == null) return dn;
+  const [ref] = await resolver.resolve([dn]);
+  if (!ref) return undefined;
+  return compact({ value: ref.value, $ref: ref.$ref, displayName: ref.display }) as Record<string, string>;
+}
+
+/** A complex value from sub-attributes: undefined if none was read, null if all were cleared. */
+function group(partial: boolean, parts: Record<string, Read<string>>): Read<Record<string, string>> {
+  const read = Object.entries(parts).filter(([, value]) => value !== undefined);
+  if (read.length === 0) return undefined;
+  const set = read.filter(([, value]) => value !== null);
+  if (set.length === 0) return partial ? null : undefined;
+  // In a partial change, keep nulls for cleared parts so that they clear too.
+  return Object.fromEntries(partial ? read : set) as Record<string, string>;
+}
+
+function typedValues(values: readonly [Read<string>, string][]): { value: string; type: string }[] | undefined {
+  const out = values.filter((entry): entry is [string, string] => typeof entry[0] === 'string').map(([value, type]) => ({ value, type }));
+  return out.length > 0 ? out : undefined;
+}
+
+function rdnValue(dn: string): string {
+  const match = /^[^=]+=((?:\\.|[^,])*)/.exec(dn);
+  return (match?.[1] ?? dn).replace(/\\(.)/g, '$1');
+}
