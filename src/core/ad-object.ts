@@ -40,6 +40,11 @@ export type AdChange =
       readonly complete: boolean;
       /** For groups read incrementally: member DNs added and removed since the watermark. */
       readonly memberChanges?: { readonly added: readonly string[]; readonly removed: readonly string[] };
+      /**
+       * Incremental reads: the attributes the DC reported changed (LDAP names as the DC
+       * spells them, `member` for member changes). Absent on full reads.
+       */
+      readonly changedAttributes?: readonly string[];
     }
   | {
       readonly kind: 'delete';
@@ -57,4 +62,18 @@ export interface AdChangePage {
   readonly watermark: string;
   /** true when more pages follow in this read. */
   readonly more: boolean;
+  /**
+   * Set on every page of a read that is a full (re-)read rather than incremental: its
+   * pages hold every in-scope object as a complete upsert, and an object the caller holds
+   * for this domain that none of the pages (up to more=false) contained is gone (deleted
+   * or out of scope) and must be deleted by the caller. Intermediate pages carry the
+   * watermark the read started from, so a replay after a crash reads everything again.
+   * 'initial': there was no watermark. 'dc-changed': a uSNChanged watermark from a DC
+   * with another invocationId (MS-ADTS 3.1.1.1.9). 'scope-changed': the watermark was
+   * made for other scoping DNs or classes. 'mode-changed': DirSync is no longer allowed
+   * for the account and the reader fell back to uSNChanged.
+   */
+  readonly reset?: AdResetReason;
 }
+
+export type AdResetReason = 'initial' | 'dc-changed' | 'scope-changed' | 'mode-changed';

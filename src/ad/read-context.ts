@@ -1,0 +1,126 @@
+/**
+ * What the full, DirSync and uSNChanged reads share: the resolved options, the scope,
+ * the attribute lists and the searches that turn entries into AdObjects.
+ */
+import type { Client, Entry, Filter } from 'ldapts';
+import type { AdObject, AdObjectClass } from '../core/ad-object.ts';
+import { dnEquals, DnScope, isDnUnder } from './dn.ts';
+import { BUFFER_ATTRIBUTES, IDENTITY_ATTRIBUTES, entryGuid, toAdObject } from './entry.ts';
+import { and, classesFilter, eq, guidsFilter, not } from './filter.ts';
+import { DEFAULTS, DEFAULT_ATTRIBUTES, type AdChangeMode, type AdReaderOptions } from './options.ts';
+import { withForcedRanges } from './ranged.ts';
+import { pagedEntries, searchEntries } from './search.ts';
+
+export interface ResolvedOptions {
+  readonly baseDn: string;
+  /** Scoping DNs with those nested in another removed. */
+  readonly scopeDns: readonly string[];
+  readonly pageSize: number;
+  readonly maxValueRange?: number;
+  readonly classes: readonly AdObjectClass[];
+  readonly attributes: readonly string[];
+  readonly changeMode: AdChangeMode;
+  readonly dirSyncObjectSecurity: boolean;
+  readonly dirSyncMaxBytes: number;
+}
+
+export function resolveOptions(options: AdReaderOptions & { classes?: AdObjectClass[] }): ResolvedOptions {
+  const positive = (name: string, value: number | undefined): void => {
+    if (value !== undefined && (!Number.isInteger(value) || value < 1)) throw new TypeError(`${name}: a positive integer is needed, got ${value}`);
+  };
+  positive('pageSize', options.pageSize);
+  positive('maxValueRange', options.maxValueRange);
+  positive('dirSyncMaxBytes', options.dirSyncMaxBytes);
+  const scopes = options.scopeDns && options.scopeDns.length > 0 ? options.scopeDns : [options.baseDn];
+  const outermost = scopes.filter((dn, i) => !scopes.some((other, j) => j !== i && isDnUnder(dn, other) && !(dnEquals(dn, other) && j > i)));
+  const extra = options.attributes ?? DEFAULT_ATTRIBUTES;
+  const seen = new Set<string>();
+  const attributes = [...IDENTITY_ATTRIBUTES, ...extra].filter((name) => {
+    const key = name.toLowerCase();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return {
+    baseDn: options.baseDn,
+    scopeDns: outermost,
+    pageSize: options.pageSize ?? DEFAULTS.pageSize,
+    maxValueRange: options.maxValueRange,
+    classes: options.classes ?? DEFAULTS.classes,
+    attributes,
+    changeMode: options.changeMode ?? DEFAULTS.changeMode,
+    dirSyncObjectSecurity: options.dirSyncObjectSecurity ?? false,
+    dirSyncMaxBytes: options.dirSyncMaxBytes ?? DEFAULTS.dirSyncMaxBytes,
+  };
+}
+
+/** Objects that are part of the system (krbtgt, built-in groups) never sync (MS-ADTS 3.1.1.5.2.4). */
+export const NOT_CRITICAL = not(eq('isCriticalSystemObject', 'TRUE'));
+
+export class ReadContext {
+  readonly scope: DnScope;
+
+  constructor(
+    readonly options: ResolvedOptions,
+    excludeDns: readonly string[],
+    /** A bound client; reconnects (with failover) when the last one dropped. */
+    readonly client: () => Promise<Client>,
+  ) {
+    this.scope = new DnScope(options.scopeDns, excludeDns);
+  }
+
+  objectFilter(classes: readonly AdObjectClass[] = this.options.classes): string {
+    return and(classesFilter(classes), NOT_CRITICAL);
+  }
+
+  /** Attributes for reading whole objects, `member` in forced ranges when configured. */
+  get readAttributes(): string[] {
+    return withForcedRanges(this.options.attributes, this.options.maxValueRange);
+  }
+
+  /** In scope and not excluded. */
+  wanted(dn: string): boolean {
+    return this.scope.contains(dn) && !this.scope.isExcluded(dn);
+  }
+
+  toObject(entry: Entry): AdObject | undefined {
+    return this.wanted(entry.dn) ? toAdObject(entry) : undefined;
+  }
+
+  /** Streams whole objects under `base` matching `filter`, page by page. */
+  async *objectPages(base: string, filter: string | Filter, pageSize = this.options.pageSize): AsyncGenerator<AdObject[]> {
+    const client = await this.client();
+    const search = { base, scope: 'sub' as const, filter, attributes: this.readAttributes, explicitBufferAttributes: BUFFER_ATTRIBUTES };
+    for await (const entries of pagedEntries(client, search, pageSize, this.options.maxValueRange)) {
+      const objects = entries.map((entry) => this.toObject(entry)).filter((o): o is AdObject => o !== undefined);
+      if (objects.length > 0) yield objects;
+    }
+  }
+
+  /** Streams whole in-scope objects under every scoping DN. */
+  async *scopedObjectPages(filter: string, pageSize?: number): AsyncGenerator<AdObject[]> {
+    for (const base of this.options.scopeDns) yield* this.objectPages(base, filter, pageSize);
+  }
+
+  /**
+   * Reads objects by GUID in batches (one `(|(objectGUID=…)…)` search per batch), wherever
+   * they are in the domain. Objects gone meanwhile are simply absent from the answer.
+   */
+  async readByGuids(guids: readonly string[], attributes: readonly string[]): Promise<Map<string, Entry>> {
+    const found = new Map<string, Entry>();
+    const client = await this.client();
+    for (let i = 0; i < guids.length; i += DEFAULTS.guidBatch) {
+      const batch = guids.slice(i, i + DEFAULTS.guidBatch);
+      const entries = await searchEntries(
+        client,
+        { base: this.options.baseDn, scope: 'sub', filter: guidsFilter(batch), attributes: [...attributes], explicitBufferAttributes: BUFFER_ATTRIBUTES },
+        this.options.maxValueRange,
+      );
+      for (const entry of entries) {
+        const guid = entryGuid(entry);
+        if (guid) found.set(guid, entry);
+      }
+    }
+    return found;
+  }
+}

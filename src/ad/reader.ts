@@ -1,0 +1,227 @@
+/**
+ * The AD reader: one bound connection (re-opened with failover when it drops), full
+ * reads, searches and base reads of the scoped objects, and incremental reads from an
+ * opaque watermark with DirSync or, without the right to it, uSNChanged.
+ */
+import type { Client, Filter } from 'ldapts';
+import type { AdChangePage, AdObject, AdObjectClass, AdResetReason } from '../core/ad-object.ts';
+import { CanopyError, isCanopyError } from '../core/errors.ts';
+import { toPages, upserts } from './change-pages.ts';
+import { connect, type AdConnection } from './connection.ts';
+import { guidToBytes, isGuid } from './decode.ts';
+import { currentDirSyncCookie, dirSyncChanges, dirSyncSearch } from './dirsync.ts';
+import { BUFFER_ATTRIBUTES } from './entry.ts';
+import { and, parseFilter } from './filter.ts';
+import { ldapResultCode, ResultCode } from './ldap-errors.ts';
+import type { AdReaderOptions } from './options.ts';
+import { ReadContext, resolveOptions, type ResolvedOptions } from './read-context.ts';
+import { checkBaseDn, readDcInfo, readRootDse, type DcInfo } from './root-dse.ts';
+import { searchEntries } from './search.ts';
+import { usnChanges } from './usn.ts';
+import { decodeWatermark, encodeWatermark, scopeKey, type WatermarkState } from './watermark.ts';
+
+const ALL_CLASSES: readonly AdObjectClass[] = ['user', 'computer', 'group', 'organizationalUnit', 'contact'];
+
+export interface AdServerInfo {
+  readonly url: string;
+  readonly invocationId?: string;
+  readonly highestCommittedUSN?: string;
+  readonly dnsHostName?: string;
+}
+
+export class AdReader {
+  private connection: AdConnection;
+  private info: DcInfo;
+  private reconnecting?: Promise<Client>;
+  private closed = false;
+  private readonly ctx: ReadContext;
+  private readonly resolved: ResolvedOptions;
+
+  private constructor(
+    private readonly options: AdReaderOptions,
+    connection: AdConnection,
+    info: DcInfo,
+  ) {
+    this.connection = connection;
+    this.info = info;
+    this.resolved = resolveOptions(options);
+    this.ctx = new ReadContext(this.resolved, [...(options.excludeDns ?? []), options.bindDn], () => this.client());
+  }
+
+  /** Connects (with failover), binds, and checks that baseDn is a naming context of the DC. */
+  static async connect(options: AdReaderOptions): Promise<AdReader> {
+    const resolved = resolveOptions(options);
+    const connection = await connect(options);
+    try {
+      const info = await readDcInfo(connection.client, connection.url);
+      checkBaseDn(info, resolved.baseDn, resolved.scopeDns);
+      return new AdReader(options, connection, info);
+    } catch (error) {
+      await connection.client.unbind().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  get server(): AdServerInfo {
+    const { url, invocationId, highestCommittedUSN, dnsHostName } = this.info;
+    return { url, invocationId, highestCommittedUSN, dnsHostName };
+  }
+
+  /** The bound client; a dropped connection is replaced by a fresh one (never reused unbound). */
+  private async client(): Promise<Client> {
+    if (this.closed) throw new CanopyError('ERR_AD_UNREACHABLE', 'the AD reader is closed');
+    if (this.connection.client.isBound) return this.connection.client;
+    this.reconnecting ??= (async () => {
+      try {
+        const connection = await connect(this.options);
+        const info = await readDcInfo(connection.client, connection.url);
+        checkBaseDn(info, this.resolved.baseDn, this.resolved.scopeDns);
+        await this.connection.client.unbind().catch(() => undefined);
+        this.connection = connection;
+        this.info = info;
+        return connection.client;
+      } finally {
+        this.reconnecting = undefined;
+      }
+    })();
+    return this.reconnecting;
+  }
+
+  /** Every in-scope object of the classes (default: users, groups, OUs), page by page. */
+  async *readAll(options: { classes?: AdObjectClass[] } = {}): AsyncGenerator<AdObject> {
+    const filter = this.ctx.objectFilter(options.classes ?? this.resolved.classes);
+    for await (const objects of this.ctx.scopedObjectPages(filter)) yield* objects;
+  }
+
+  /** A scoped, paged search; `filter` is an RFC 4515 filter whose values are escaped. */
+  async *search(options: { filter: string; classes?: AdObjectClass[]; pageSize?: number }): AsyncGenerator<AdObject> {
+    const combined: Filter = parseFilter(and(this.ctx.objectFilter(options.classes ?? this.resolved.classes), options.filter));
+    for (const base of this.resolved.scopeDns) {
+      for await (const objects of this.ctx.objectPages(base, combined, options.pageSize)) yield* objects;
+    }
+  }
+
+  /** One object by GUID or DN, when it exists, is in scope and is not excluded. */
+  async readObject(ref: { objectGuid: string } | { dn: string }): Promise<AdObject | undefined> {
+    let base: string;
+    if ('objectGuid' in ref) {
+      if (!isGuid(ref.objectGuid)) throw new TypeError(`objectGuid: not a GUID: ${JSON.stringify(ref.objectGuid)}`);
+      guidToBytes(ref.objectGuid);
+      base = `<GUID=${ref.objectGuid.toLowerCase()}>`; // MS-ADTS 3.1.1.3.1.2.4
+    } else {
+      base = ref.dn;
+    }
+    const client = await this.client();
+    try {
+      const entries = await searchEntries(
+        client,
+        { base, scope: 'base', filter: this.ctx.objectFilter(ALL_CLASSES), attributes: this.ctx.readAttributes, explicitBufferAttributes: BUFFER_ATTRIBUTES },
+        this.resolved.maxValueRange,
+      );
+      return entries[0] ? this.ctx.toObject(entries[0]) : undefined;
+    } catch (error) {
+      const code = ldapResultCode((error as { cause?: unknown }).cause);
+      if (code === ResultCode.noSuchObject || code === ResultCode.referral) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Changes since `watermark`, page by page; no watermark (or '') starts with a full read.
+   * See AdChangePage.reset for the full re-reads a watermark can lead to.
+   */
+  async *readChanges(watermark?: string): AsyncGenerator<AdChangePage> {
+    const state = decodeWatermark(watermark);
+    const scope = this.scopeKey();
+    if (!state) return yield* this.fullRead('initial', '');
+    const from = watermark as string;
+    if (state.scope !== scope) return yield* this.fullRead('scope-changed', from);
+    if (state.mode === 'usn') {
+      if (this.resolved.changeMode === 'dirsync') return yield* this.fullRead('mode-changed', from);
+      return yield* this.usnRead(state, from);
+    }
+    if (this.resolved.changeMode === 'usn') return yield* this.fullRead('mode-changed', from);
+    yield* this.dirSyncRead(state, from);
+  }
+
+  private scopeKey(): string {
+    return scopeKey(this.resolved.baseDn, this.resolved.scopeDns, this.resolved.classes);
+  }
+
+  private async *dirSyncRead(state: Extract<WatermarkState, { mode: 'dirsync' }>, from: string): AsyncGenerator<AdChangePage> {
+    let cookie: Buffer = Buffer.from(state.cookie, 'base64');
+    let current = from;
+    for (;;) {
+      let answer;
+      try {
+        answer = await dirSyncSearch(this.ctx, cookie, []);
+      } catch (error) {
+        if (this.resolved.changeMode === 'auto' && isCanopyError(error, 'ERR_AD_INSUFFICIENT_RIGHTS')) return yield* this.fullRead('mode-changed', from);
+        throw error;
+      }
+      const next = encodeWatermark({ mode: 'dirsync', cookie: answer.cookie.toString('base64'), invocationId: this.info.invocationId, scope: this.scopeKey() });
+      yield* toPages(dirSyncChanges(this.ctx, answer.entries), this.resolved.pageSize, { interim: current, final: next, moreAfter: answer.more });
+      if (!answer.more) return;
+      cookie = answer.cookie;
+      current = next;
+    }
+  }
+
+  private async *usnRead(state: Extract<WatermarkState, { mode: 'usn' }>, from: string): AsyncGenerator<AdChangePage> {
+    const end = await this.usnNow();
+    // uSNChanged values of another DC (or of this one restored from backup) say nothing
+    // about this DC's changes: read everything again, and say so.
+    if (state.invocationId !== end.invocationId) return yield* this.fullRead('dc-changed', from);
+    yield* toPages(usnChanges(this.ctx, state.usn), this.resolved.pageSize, { interim: from, final: () => this.sameDc(end), moreAfter: false });
+  }
+
+  /** The DC's highestCommittedUSN now, read before the changes so none is missed. */
+  private async usnNow(): Promise<WatermarkState & { mode: 'usn' }> {
+    const client = await this.client();
+    const root = await readRootDse(client, this.info.url);
+    this.info = { ...this.info, highestCommittedUSN: root.highestCommittedUSN };
+    if (!root.highestCommittedUSN) throw new CanopyError('ERR_AD_PROTOCOL', `${this.info.url} has no highestCommittedUSN in its rootDSE`);
+    return { mode: 'usn', usn: root.highestCommittedUSN, invocationId: this.info.invocationId, scope: this.scopeKey() };
+  }
+
+  /** The final watermark of a uSNChanged read, refused if the DC changed under the read. */
+  private sameDc(end: WatermarkState): string {
+    if (end.invocationId !== this.info.invocationId) {
+      throw new CanopyError('ERR_AD_UNREACHABLE', `the connection moved to another DC (${this.info.url}) during a uSNChanged read; read again from the last watermark`);
+    }
+    return encodeWatermark(end);
+  }
+
+  /**
+   * A full read: first the watermark for "now" (a DirSync cookie, or highestCommittedUSN
+   * when the account may not use DirSync), then every in-scope object. Whatever changes
+   * during the read is read again by the next incremental read.
+   */
+  private async *fullRead(reason: AdResetReason, from: string): AsyncGenerator<AdChangePage> {
+    let end: string | (() => string) | undefined;
+    if (this.resolved.changeMode !== 'usn') {
+      try {
+        const cookie = await currentDirSyncCookie(this.ctx);
+        end = encodeWatermark({ mode: 'dirsync', cookie: cookie.toString('base64'), invocationId: this.info.invocationId, scope: this.scopeKey() });
+      } catch (error) {
+        if (!(this.resolved.changeMode === 'auto' && isCanopyError(error, 'ERR_AD_INSUFFICIENT_RIGHTS'))) throw error;
+      }
+    }
+    if (end === undefined) {
+      const usn = await this.usnNow();
+      end = () => this.sameDc(usn);
+    }
+    const objects = upserts(this.ctx.scopedObjectPages(this.ctx.objectFilter()));
+    yield* toPages(objects, this.resolved.pageSize, { interim: from, final: end, moreAfter: false, reset: reason });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.connection.client.unbind().catch(() => undefined);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
