@@ -37,7 +37,7 @@ export type ScimHandler = (request: ScimRequest) => Promise<ScimResponse>;
 
 /** A handler bound to one domain's context. */
 export function createScimHandler(options: ScimServiceOptions | ScimServiceContext): ScimHandler {
-  const ctx = 'deltaPages' in options ? options : createScimContext(options);
+  const ctx = 'deltaSessions' in options ? options : createScimContext(options);
   return (request) => handleScimRequest(ctx, request);
 }
 

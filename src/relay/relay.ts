@@ -111,6 +111,7 @@ export async function registerRelay(app: FastifyInstance, options: RelayOptions)
     },
   };
   await app.register(relayRoutes(relay, options.authenticateAdmin));
-  app.addHook('onClose', async () => relay.close());
+  // preClose, not onClose: the HTTP server's close waits for every socket, upgraded ones included.
+  app.addHook('preClose', async () => relay.close());
   return relay;
 }

@@ -46,7 +46,10 @@ export function attachRelaySocket(server: Server, options: SocketOptions): () =>
   server.on('upgrade', onUpgrade);
   return () => {
     server.off('upgrade', onUpgrade);
-    for (const ws of wss.clients) ws.close(CLOSE_CODES.goingAway, 'service shutting down');
+    for (const ws of wss.clients) {
+      ws.close(CLOSE_CODES.goingAway, 'service shutting down');
+      setTimeout(() => ws.terminate(), 1000).unref();
+    }
     wss.close();
   };
 }
