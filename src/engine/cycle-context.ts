@@ -1,0 +1,78 @@
+/** What every step of one cycle shares: the job, its compiled mapping, policies, counters. */
+import type { EscrowInput, MemberType } from '../directory/types.ts';
+import type { DeletePolicy } from './deletes.ts';
+import type { CompiledObjectMapping, FunctionEvaluator } from './mapping.ts';
+import type { MatchOptions } from './matching.ts';
+import type { CycleJob, SourceObjectState } from './ports.ts';
+import type { LogContext, ObjectLog } from './provisioning-log.ts';
+import type { ScopeRules } from './scoping.ts';
+
+/** Graph synchronizationTaskExecution counts, plus the engine's own break-down. */
+export interface CycleCounters {
+  imported: number;
+  importedDeltas: number;
+  importedReferenceDeltas: number;
+  entitled: number;
+  exported: number;
+  escrowed: number;
+  created: number;
+  updated: number;
+  deleted: number;
+  skipped: number;
+}
+
+export function newCounters(): CycleCounters {
+  return { imported: 0, importedDeltas: 0, importedReferenceDeltas: 0, entitled: 0, exported: 0, escrowed: 0, created: 0, updated: 0, deleted: 0, skipped: 0 };
+}
+
+export interface CycleContext {
+  readonly job: CycleJob;
+  readonly cycleId: string;
+  readonly mode: 'full' | 'delta';
+  readonly mappings: { readonly user?: CompiledObjectMapping; readonly group?: CompiledObjectMapping };
+  readonly scope: ScopeRules;
+  readonly now: () => Date;
+  readonly evaluateFunction?: FunctionEvaluator;
+  readonly deletePolicy: DeletePolicy;
+  readonly match: MatchOptions;
+  readonly counters: CycleCounters;
+  readonly log: LogContext;
+}
+
+/** A reference attribute of one object, resolved once per page for the whole page. */
+export type ReferenceWork =
+  | {
+      readonly kind: 'manager';
+      readonly holder: SourceObjectState;
+      readonly currentManagerId: string | null;
+      /** The manager's DN, or undefined to clear it. */
+      readonly dn: string | undefined;
+      readonly log: ObjectLog;
+    }
+  | {
+      readonly kind: 'members';
+      readonly holder: SourceObjectState;
+      /** 'replace': `dns` is the whole member list; 'delta': members added and removed. */
+      readonly mode: 'replace' | 'delta';
+      /** true when the group has no memberships yet (just created): nothing to clear. */
+      readonly fresh: boolean;
+      readonly dns: readonly string[];
+      readonly removed: readonly string[];
+      readonly log: ObjectLog;
+    };
+
+/** What one page accumulates before it commits. */
+export interface PageWork {
+  /** The page's view of source state: committed rows, updated as the page writes. */
+  readonly states: Map<string, SourceObjectState>;
+  readonly references: ReferenceWork[];
+  /** Objects created, restored or moved in this page: pending references naming them resolve. */
+  readonly arrivals: { reference: string; memberId: string; memberType: MemberType }[];
+  readonly succeeded: string[];
+  readonly escrows: EscrowInput[];
+  readonly logs: ObjectLog[];
+}
+
+export function newPageWork(states: Map<string, SourceObjectState>): PageWork {
+  return { states, references: [], arrivals: [], succeeded: [], escrows: [], logs: [] };
+}

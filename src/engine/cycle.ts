@@ -1,0 +1,157 @@
+/**
+ * One provisioning cycle of one job: a full read on the first run (no watermark), then
+ * deltas from the watermark. Pages stream from the source; each page is scoped, mapped,
+ * matched and written in ONE transaction together with its watermark, so the watermark
+ * moves only after the writes commit. A crash replays the page, and applying a page twice
+ * leaves the same state (writes are diffs; creates are found again by anchor).
+ */
+import { randomUUID } from 'node:crypto';
+import { CanopyError, isCanopyError } from '../core/errors.ts';
+import type { AdObject } from '../core/ad-object.ts';
+import { newCounters, newPageWork, type CycleContext } from './cycle-context.ts';
+import { ADMIT_ALL, type DeletePolicy } from './deletes.ts';
+import { executionOf, recordExecution, type SynchronizationTaskExecution } from './job-status.ts';
+import { compileObjectMapping, type CompiledObjectMapping, type FunctionEvaluator } from './mapping.ts';
+import type { MatchOptions } from './matching.ts';
+import { syncDelete, syncUpsert } from './object-sync.ts';
+import type { ChangeSource, CycleJob, SourcePage, SyncStore } from './ports.ts';
+import { resolveLeftovers, resolvePageReferences } from './references.ts';
+import { decideScope, scopeRulesOf } from './scoping.ts';
+import { checkMappingTargets } from './target-properties.ts';
+
+export interface RunCycleOptions {
+  readonly job: CycleJob;
+  readonly source: ChangeSource;
+  readonly store: SyncStore;
+  readonly now?: () => Date;
+  /** The expressions part's evaluator for Function sources; absent until it lands. */
+  readonly evaluateFunction?: FunctionEvaluator;
+  /** Holds deletes back (the delete threshold); default: every delete goes through. */
+  readonly deletePolicy?: DeletePolicy;
+  readonly match?: MatchOptions;
+  readonly signal?: AbortSignal;
+  readonly cycleId?: string;
+  /** Writes lastExecution into the job's status (default true). */
+  readonly recordStatus?: boolean;
+}
+
+export interface CycleResult {
+  readonly cycleId: string;
+  readonly mode: 'full' | 'delta';
+  readonly pages: number;
+  readonly execution: SynchronizationTaskExecution;
+  readonly synchronizedEntryCountByType: readonly { key: string; value: number }[];
+}
+
+function compileMappings(job: CycleJob): CycleContext['mappings'] {
+  const rule = job.schema.synchronizationRules[0];
+  if (!rule) throw new CanopyError('ERR_ENGINE_SCHEMA_INVALID', 'the schema has no synchronizationRules');
+  const mappings: { user?: CompiledObjectMapping; group?: CompiledObjectMapping } = {};
+  for (const objectMapping of rule.objectMappings) {
+    if (!objectMapping.enabled) continue;
+    const type = objectMapping.sourceObjectName.toLowerCase();
+    if (type !== 'user' && type !== 'group') {
+      throw new CanopyError('ERR_ENGINE_SCHEMA_INVALID', `source object ${objectMapping.sourceObjectName} is not supported (user, group)`);
+    }
+    const compiled = compileObjectMapping(job.schema, objectMapping, rule.targetDirectoryName);
+    checkMappingTargets(type, compiled);
+    mappings[type] = compiled;
+  }
+  return mappings;
+}
+
+/** Per-object failures the page absorbs (logged, escrowed); anything else rolls the page back. */
+function isObjectLevel(error: unknown): boolean {
+  return isCanopyError(error, 'ERR_DIRECTORY_CONFLICT') || isCanopyError(error, 'ERR_ENGINE_MAPPING');
+}
+
+async function applyPage(ctx: CycleContext, store: SyncStore, source: ChangeSource, page: SourcePage, signal?: AbortSignal): Promise<void> {
+  const { tenantId, jobId } = ctx.job;
+  const guids = page.changes.map((c) => (c.kind === 'upsert' ? c.object.objectGuid : c.objectGuid).toLowerCase());
+  const states = await store.state.byObjectGuids(tenantId, jobId, guids);
+
+  // Partial changes for objects not synced yet are read whole first: network I/O happens
+  // before the transaction, never inside it.
+  const fetched = new Map<string, AdObject>();
+  if (source.readObject) {
+    for (const change of page.changes) {
+      if (change.kind !== 'upsert' || change.complete) continue;
+      const guid = change.object.objectGuid.toLowerCase();
+      if (states.get(guid)?.state === 'synced' || states.get(guid)?.state === 'excluded') continue;
+      if (!decideScope(change.object, ctx.scope).inScope) continue;
+      const whole = await source.readObject(ctx.job, guid, signal);
+      if (whole) fetched.set(guid, whole);
+    }
+  }
+
+  await store.transaction(async (tx) => {
+    const work = newPageWork(new Map(states));
+    for (const change of page.changes) {
+      try {
+        if (change.kind === 'upsert') await syncUpsert(ctx, tx, work, change, fetched.get(change.object.objectGuid.toLowerCase()));
+        else await syncDelete(ctx, tx, work, change);
+      } catch (error) {
+        if (!isObjectLevel(error)) throw error;
+        const last = work.logs[work.logs.length - 1];
+        const guid = (change.kind === 'upsert' ? change.object.objectGuid : change.objectGuid).toLowerCase();
+        last?.fail({ errorCode: 'ExportFailed', reason: (error as Error).message, errorCategory: 'NonServiceFailure', recommendedAction: 'The object is retried on the next cycles.' });
+        work.escrows.push({ sourceId: guid, objectType: 'unknown', error: { errorCode: 'ExportFailed', reason: (error as Error).message } });
+        ctx.counters.escrowed++;
+      }
+    }
+    await resolvePageReferences(ctx, tx, work);
+    if (work.succeeded.length > 0) await tx.directory.removeEscrows(tenantId, jobId, work.succeeded);
+    if (work.escrows.length > 0) await tx.directory.putEscrows(tenantId, jobId, work.escrows);
+    if (work.logs.length > 0) await tx.directory.appendProvisioningLogs(tenantId, work.logs.map((l) => l.toSummary()));
+    await tx.directory.setWatermark(tenantId, jobId, page.watermark);
+  });
+}
+
+export async function runCycle(options: RunCycleOptions): Promise<CycleResult> {
+  const { job, store, source, signal } = options;
+  const now = options.now ?? (() => new Date());
+  const cycleId = options.cycleId ?? randomUUID();
+  const began = now();
+  const counters = newCounters();
+  let mode: 'full' | 'delta' = 'full';
+  let pages = 0;
+  try {
+    const rule = job.schema.synchronizationRules[0];
+    const scope = scopeRulesOf(rule ?? { objectMappings: [] } as never, job.syncAccount);
+    const watermark = await store.directory.getWatermark(job.tenantId, job.jobId);
+    mode = watermark === undefined ? 'full' : 'delta';
+    const ctx: CycleContext = {
+      job, cycleId, mode, scope, now, counters,
+      mappings: compileMappings(job),
+      ...(options.evaluateFunction ? { evaluateFunction: options.evaluateFunction } : {}),
+      deletePolicy: options.deletePolicy ?? ADMIT_ALL,
+      match: options.match ?? {},
+      log: { tenantId: job.tenantId, jobId: job.jobId, cycleId, now },
+    };
+    for await (const page of source.readDelta(job, watermark, signal)) {
+      signal?.throwIfAborted();
+      counters.imported += page.changes.length;
+      if (mode === 'delta') counters.importedDeltas += page.changes.length;
+      await applyPage(ctx, store, source, page, signal);
+      pages++;
+    }
+    await resolveLeftovers(ctx, store);
+  } catch (error) {
+    const execution = executionOf(cycleId, counters, began, now(), error);
+    if (options.recordStatus !== false) await recordExecution(store, job.tenantId, job.jobId, execution).catch(() => undefined);
+    throw error;
+  }
+  const execution = executionOf(cycleId, counters, began, now());
+  if (options.recordStatus !== false) await recordExecution(store, job.tenantId, job.jobId, execution);
+  const counts = await store.state.countSynced(job.tenantId, job.jobId);
+  return {
+    cycleId,
+    mode,
+    pages,
+    execution,
+    synchronizedEntryCountByType: [
+      { key: 'user to User', value: counts.user },
+      { key: 'group to Group', value: counts.group },
+    ],
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * Memberships and managers by reference. AD names members and managers by DN; the cloud
+ * keeps object ids. Every DN a page names is resolved in one batched lookup against the
+ * engine's source-object state (which already holds this page's writes). A member not synced
+ * yet becomes a pending reference (the directory keeps it, keyed by the normalized DN) and
+ * turns into a membership when its object arrives, in that page or at the end of the cycle.
+ * Managers not synced yet wait in the source-object row (pendingManager).
+ */
+import type { Membership, MemberType } from '../directory/types.ts';
+import { iteratePages } from '../directory/store.ts';
+import type { CycleContext, PageWork, ReferenceWork } from './cycle-context.ts';
+import { normalizeDn } from './dn.ts';
+import type { SourceObjectState, SyncStore, SyncTransaction } from './ports.ts';
+
+const BATCH = 500;
+
+type MembersWork = Extract<ReferenceWork, { kind: 'members' }>;
+type ManagerWork = Extract<ReferenceWork, { kind: 'manager' }>;
+
+/** Resolves the page's references and the pending ones naming the page's arrivals. */
+export async function resolvePageReferences(ctx: CycleContext, tx: SyncTransaction, work: PageWork): Promise<void> {
+  const { tenantId, jobId } = ctx.job;
+  const dns = new Set<string>();
+  for (const ref of work.references) {
+    if (ref.kind === 'manager') {
+      if (ref.dn !== undefined) dns.add(normalizeDn(ref.dn));
+    } else {
+      for (const dn of ref.dns) dns.add(normalizeDn(dn));
+    }
+  }
+  const resolved = dns.size > 0 ? await tx.state.byDns(tenantId, jobId, [...dns]) : new Map<string, SourceObjectState>();
+  for (const ref of work.references) {
+    if (ref.kind === 'manager') await applyManager(ctx, tx, work, ref, resolved);
+    else await applyMembers(ctx, tx, ref, resolved);
+  }
+  if (work.arrivals.length > 0) await tx.directory.resolvePendingReferences(tenantId, work.arrivals);
+}
+
+async function applyManager(ctx: CycleContext, tx: SyncTransaction, work: PageWork, ref: ManagerWork, resolved: Map<string, SourceObjectState>): Promise<void> {
+  const { tenantId, jobId } = ctx.job;
+  const dn = ref.dn === undefined ? undefined : normalizeDn(ref.dn);
+  const manager = dn === undefined ? undefined : resolved.get(dn);
+  const managerId = manager?.objectType === 'user' ? manager.targetId : null;
+  const pending = dn !== undefined && managerId === null ? dn : null;
+  if (managerId !== ref.currentManagerId) {
+    await tx.directory.updateUsers(tenantId, [{ id: ref.holder.targetId!, managerId }]);
+    ref.log.modified('manager', ref.currentManagerId, managerId);
+  }
+  ref.log.step('referenceResolution', pending ? 'warning' : 'success', pending ? `manager ${ref.dn} is not synced yet; it is set when it arrives` : 'manager resolved');
+  const current = work.states.get(ref.holder.objectGuid) ?? ref.holder;
+  if (current.pendingManager !== pending) {
+    const next = { ...current, pendingManager: pending };
+    await tx.state.put(tenantId, jobId, [next]);
+    work.states.set(next.objectGuid, next);
+  }
+}
+
+async function applyMembers(ctx: CycleContext, tx: SyncTransaction, ref: MembersWork, resolved: Map<string, SourceObjectState>): Promise<void> {
+  const { tenantId } = ctx.job;
+  const groupId = ref.holder.targetId!;
+  const members: Membership[] = [];
+  const pending: { groupId: string; reference: string }[] = [];
+  for (const dn of ref.dns) {
+    const reference = normalizeDn(dn);
+    const member = resolved.get(reference);
+    if (member?.targetId && member.targetId !== groupId) members.push({ groupId, memberId: member.targetId, memberType: member.objectType as MemberType });
+    else if (!member) pending.push({ groupId, reference });
+  }
+  if (ref.mode === 'replace' && !ref.fresh) {
+    await tx.directory.clearMembers(tenantId, groupId);
+    const stale = [];
+    for await (const p of iteratePages((cursor) => tx.directory.listPendingReferences(tenantId, { limit: 1000, groupId, ...(cursor ? { cursor } : {}) }))) {
+      stale.push({ groupId, reference: p.reference });
+    }
+    if (stale.length > 0) await tx.directory.removePendingReferences(tenantId, stale);
+  }
+  if (ref.mode === 'delta' && ref.removed.length > 0) {
+    const removed = ref.removed.map(normalizeDn);
+    const known = await tx.state.byDns(tenantId, ctx.job.jobId, removed);
+    const gone = [...known.values()].filter((s) => s.targetId).map((s) => ({ groupId, memberId: s.targetId! }));
+    if (gone.length > 0) await tx.directory.removeMembers(tenantId, gone);
+    await tx.directory.removePendingReferences(tenantId, removed.map((reference) => ({ groupId, reference })));
+  }
+  if (members.length > 0) await tx.directory.addMembers(tenantId, members);
+  if (pending.length > 0) await tx.directory.addPendingReferences(tenantId, pending);
+  if (ref.mode === 'delta' || members.length > 0 || pending.length > 0) {
+    ref.log.modified('members', null, ref.mode === 'replace' ? `${members.length} members` : `+${ref.dns.length} -${ref.removed.length}`);
+  }
+  ref.log.step(
+    'referenceResolution',
+    pending.length > 0 ? 'warning' : 'success',
+    pending.length > 0 ? `${members.length} members resolved, ${pending.length} not synced yet (pending)` : `${members.length} members resolved`,
+    { resolved: members.length, pending: pending.length },
+  );
+}
+
+/**
+ * End of cycle: pending members and managers whose object has synced meanwhile (a group
+ * read before its members, a manager out of order). Runs in its own batches of transactions.
+ */
+export async function resolveLeftovers(ctx: CycleContext, store: SyncStore): Promise<number> {
+  const { tenantId, jobId } = ctx.job;
+  let resolvedCount = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await store.directory.listPendingReferences(tenantId, { limit: BATCH, ...(cursor ? { cursor } : {}) });
+    cursor = page.cursor;
+    const found = await store.state.byDns(tenantId, jobId, page.items.map((p) => p.reference));
+    const resolvable = [...found.entries()].filter(([, s]) => s.targetId).map(([reference, s]) => ({ reference, memberId: s.targetId!, memberType: s.objectType }));
+    if (resolvable.length > 0) resolvedCount += await store.transaction((tx) => tx.directory.resolvePendingReferences(tenantId, resolvable));
+  } while (cursor !== undefined);
+
+  let after: string | undefined;
+  for (;;) {
+    const holders = await store.state.withPendingManager(tenantId, jobId, after, BATCH);
+    if (holders.length === 0) break;
+    after = holders[holders.length - 1]!.objectGuid;
+    const managers = await store.state.byDns(tenantId, jobId, holders.map((h) => h.pendingManager!));
+    const ready = holders.filter((h) => managers.get(h.pendingManager!)?.objectType === 'user' && h.targetId);
+    if (ready.length === 0) continue;
+    await store.transaction(async (tx) => {
+      await tx.directory.updateUsers(tenantId, ready.map((h) => ({ id: h.targetId!, managerId: managers.get(h.pendingManager!)!.targetId })));
+      await tx.state.put(tenantId, jobId, ready.map((h) => ({ ...h, pendingManager: null })));
+    });
+    resolvedCount += ready.length;
+  }
+  return resolvedCount;
+}

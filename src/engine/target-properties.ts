@@ -1,0 +1,74 @@
+/**
+ * From mapped target attributes (Graph names, as the schema's target directory spells them)
+ * to the store's properties, and the diff against what the cloud object holds now. Only
+ * properties that differ are written, so a replayed page and a no-op cycle write nothing.
+ */
+import { CanopyError } from '../core/errors.ts';
+import { GROUP_PROPERTIES, USER_PROPERTIES } from '../directory/properties.ts';
+import type { DirectoryGroup, DirectoryUser } from '../directory/types.ts';
+import type { CompiledObjectMapping, TargetValue } from './mapping.ts';
+
+export type ObjectType = 'user' | 'group';
+
+/** Target attribute → store property, where the names differ. */
+const RENAMED: Record<ObjectType, Record<string, string>> = {
+  user: { manager: 'managerId' },
+  // Graph has no anchor property on groups; the store keeps it as the internal sourceAnchor.
+  group: { onPremisesImmutableId: 'sourceAnchor' },
+};
+
+/** Properties sync owns and sets itself, never through a mapping. */
+const SYSTEM = new Set(['onPremisesSyncEnabled', 'onPremisesLastSyncDateTime', 'managerId']);
+
+export function storePropertyOf(objectType: ObjectType, targetAttribute: string): string {
+  return RENAMED[objectType][targetAttribute] ?? targetAttribute;
+}
+
+/** Refuses, before any object, a mapping whose targets the store cannot hold. */
+export function checkMappingTargets(objectType: ObjectType, compiled: CompiledObjectMapping): void {
+  const known: Readonly<Record<string, unknown>> = objectType === 'user' ? USER_PROPERTIES : GROUP_PROPERTIES;
+  for (const { definition } of compiled.attributes) {
+    if (definition.type === 'Reference') {
+      const ok = objectType === 'user' ? definition.name === 'manager' : definition.name === 'members';
+      if (!ok) throw new CanopyError('ERR_ENGINE_SCHEMA_INVALID', `reference attribute ${definition.name} of ${objectType} is not supported`);
+      continue;
+    }
+    const property = storePropertyOf(objectType, definition.name);
+    if (!(property in known) || SYSTEM.has(property)) {
+      throw new CanopyError('ERR_ENGINE_SCHEMA_INVALID', `the cloud directory has no writable ${objectType} property ${definition.name}`);
+    }
+  }
+}
+
+/** Mapped values as store properties. */
+export function toStoreProperties(objectType: ObjectType, values: ReadonlyMap<string, TargetValue>): Record<string, TargetValue> {
+  const properties: Record<string, TargetValue> = {};
+  for (const [name, value] of values) properties[storePropertyOf(objectType, name)] = value;
+  return properties;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) || Array.isArray(b)) {
+    const x = Array.isArray(a) ? a : [];
+    const y = Array.isArray(b) ? b : [];
+    return x.length === y.length && x.every((v, i) => v === y[i]);
+  }
+  return (a ?? null) === (b ?? null);
+}
+
+export interface PropertyChange {
+  readonly name: string;
+  readonly oldValue: unknown;
+  readonly newValue: TargetValue;
+}
+
+/** The properties whose desired value differs from the object's current one. */
+export function diffProperties(current: DirectoryUser | DirectoryGroup | undefined, desired: Readonly<Record<string, TargetValue>>): PropertyChange[] {
+  const changes: PropertyChange[] = [];
+  const record = current as unknown as Record<string, unknown> | undefined;
+  for (const [name, newValue] of Object.entries(desired)) {
+    const oldValue = record?.[name] ?? null;
+    if (!same(oldValue, newValue)) changes.push({ name, oldValue, newValue });
+  }
+  return changes;
+}
