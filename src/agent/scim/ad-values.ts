@@ -13,7 +13,12 @@ export type Read<T> = T | null | undefined;
 export class AdValues {
   private readonly byName = new Map<string, readonly string[]>();
 
-  constructor(readonly object: AdObject) {
+  /**
+   * `changedAttributes` (incremental reads): a changed attribute missing from the object
+   * was cleared. `member` is left to the member changes.
+   */
+  constructor(readonly object: AdObject, changedAttributes?: readonly string[]) {
+    for (const name of changedAttributes ?? []) if (name.toLowerCase() !== 'member') this.byName.set(name.toLowerCase(), []);
     for (const [name, values] of Object.entries(object.attributes)) this.byName.set(name.toLowerCase(), values);
   }
 

@@ -1,6 +1,6 @@
 /**
  * The explicit context of one domain's SCIM service: its AD source, limits and the little
- * state it keeps (split delta pages). Defaults live here, each documented.
+ * state it keeps (open delta reads). Defaults live here, each documented.
  */
 import type { AdChangePage } from '../../core/ad-object.ts';
 import type { AdSource } from './ad-source.ts';
@@ -16,7 +16,7 @@ export interface ScimServiceOptions {
   readonly defaultDeltaSize?: number;
   /** Largest /Delta `count`. Default 5000. */
   readonly maxDeltaSize?: number;
-  /** Lifetime of a cursor and of a split delta page, in seconds (RFC 9865 cursorTimeout). Default 3600. */
+  /** Lifetime of a cursor, and of an idle delta read, in seconds (RFC 9865 cursorTimeout). Default 3600. */
   readonly cursorTimeoutSeconds?: number;
   /** HMAC key for cursors; default DEFAULT_CURSOR_KEY (integrity, not secrecy). */
   readonly cursorKey?: string;
@@ -33,7 +33,7 @@ export interface ScimServiceContext {
   readonly cursorTimeoutSeconds: number;
   readonly cursorKey: string;
   readonly now: () => number;
-  readonly deltaPages: SplitPageCache;
+  readonly deltaSessions: DeltaSessions;
 }
 
 export function createScimContext(options: ScimServiceOptions): ScimServiceContext {
@@ -53,36 +53,69 @@ export function createScimContext(options: ScimServiceOptions): ScimServiceConte
   if (context.defaultDeltaSize < 1 || context.maxDeltaSize < context.defaultDeltaSize) {
     throw new TypeError('defaultDeltaSize must be at least 1 and at most maxDeltaSize');
   }
-  return Object.freeze({ ...context, deltaPages: new SplitPageCache(context.cursorTimeoutSeconds * 1000, context.now) });
+  return Object.freeze({ ...context, deltaSessions: new DeltaSessions(context.cursorTimeoutSeconds * 1000, context.now) });
 }
 
 /**
- * AD change pages larger than one /Delta response, kept while the engine fetches their
- * parts. Bounded: at most `capacity` pages, each for `ttlMs`. A part asked for after its
- * page left the cache replays the page from its start (at-least-once, never a gap).
+ * An incremental read in progress: the reader's page iterator, kept between /Delta
+ * requests, because the reader's pages of one read follow from one search (the pages
+ * before the last carry the watermark the read started from, so a watermark alone cannot
+ * continue a read in its middle).
  */
-export class SplitPageCache {
-  private readonly pages = new Map<string, { page: AdChangePage; expiresAt: number }>();
+export interface DeltaSession {
+  readonly id: string;
+  readonly iterator: AsyncIterator<AdChangePage>;
+  /** The reader watermark a replay starts from: the last page fully served, else the read's start. */
+  resumeFrom: string | undefined;
+  page: AdChangePage | undefined;
+  /** Changes of `page` already served. */
+  offset: number;
+  /** Responses served; the watermark names it, so a retried or stale one is recognised. */
+  step: number;
+}
+
+/**
+ * Open delta sessions, bounded: at most `capacity`, each for `ttlMs` after its last use.
+ * A session is taken out while a request uses it and put back after, so two requests
+ * never share one. Dropped sessions have their iterator closed.
+ */
+export class DeltaSessions {
+  private readonly sessions = new Map<string, { session: DeltaSession; expiresAt: number }>();
 
   constructor(private readonly ttlMs: number, private readonly now: () => number, private readonly capacity = 4) {}
 
-  get(id: string): AdChangePage | undefined {
+  take(id: string): DeltaSession | undefined {
     this.evict();
-    return this.pages.get(id)?.page;
+    const entry = this.sessions.get(id);
+    this.sessions.delete(id);
+    return entry?.session;
   }
 
-  set(id: string, page: AdChangePage): void {
+  put(session: DeltaSession): void {
     this.evict();
-    this.pages.delete(id);
-    while (this.pages.size >= this.capacity) {
-      const oldest = this.pages.keys().next().value as string;
-      this.pages.delete(oldest);
+    while (this.sessions.size >= this.capacity) {
+      const oldest = this.sessions.keys().next().value as string;
+      this.drop(oldest);
     }
-    this.pages.set(id, { page, expiresAt: this.now() + this.ttlMs });
+    this.sessions.set(session.id, { session, expiresAt: this.now() + this.ttlMs });
+  }
+
+  get size(): number {
+    return this.sessions.size;
   }
 
   private evict(): void {
     const now = this.now();
-    for (const [id, entry] of this.pages) if (entry.expiresAt <= now) this.pages.delete(id);
+    for (const [id, entry] of this.sessions) if (entry.expiresAt <= now) this.drop(id);
   }
+
+  private drop(id: string): void {
+    const entry = this.sessions.get(id);
+    this.sessions.delete(id);
+    if (entry) closeSession(entry.session);
+  }
+}
+
+export function closeSession(session: DeltaSession): void {
+  session.iterator.return?.().catch(() => undefined);
 }

@@ -2,18 +2,19 @@
  * GET /Delta?watermark=…&count=… — Canopy's change feed over the AD reader's incremental
  * read (docs/protocol.md, "The delta operation"). Without a watermark it is a full read.
  *
- * One AD change page becomes one response, or several when it holds more than `count`
- * changes (Samba never pages DirSync, so a first read is one page of everything). Every
- * response carries the watermark to send next; it is also the one to persist once the
- * response is applied. A watermark that points into a split page names the AD watermark
- * the page was read from, so resuming from it (on this agent after the page left its
- * cache, or on another agent) replays the page from its start: at-least-once, never a gap.
+ * The reader yields a read as pages from one live search; only the last page's watermark
+ * points past the read, the others point to its start. So the agent keeps the read open
+ * between requests (a DeltaSession) and names it in the watermark it returns, with the
+ * reader watermark to replay from. One reader page gives one response, or several when
+ * it holds more than `count` changes. A watermark whose session this agent no longer
+ * holds (restart, expiry, another agent, a retried request) replays from that reader
+ * watermark: at-least-once, never a gap.
  */
 import { randomUUID } from 'node:crypto';
-import type { AdChange, AdChangePage } from '../../core/ad-object.ts';
+import type { AdChange, AdResetReason } from '../../core/ad-object.ts';
 import { scimErrors } from '../../scim/scim-error.ts';
 import { CANOPY_DELTA_RESPONSE } from '../../scim/urns.ts';
-import type { ScimServiceContext } from './context.ts';
+import { closeSession, type DeltaSession, type ScimServiceContext } from './context.ts';
 import { MemberResolver } from './member-resolver.ts';
 import { servedTypeOf } from './resource-types.ts';
 
@@ -25,15 +26,17 @@ export interface DeltaResponse {
   readonly watermark: string;
   /** true: more changes are ready now; call again at once with `watermark`. */
   readonly more: boolean;
+  /** Present on every response of a full (re-)read: see AdChangePage.reset. */
+  readonly reset?: AdResetReason;
   readonly itemsPerPage: number;
   readonly Resources: readonly Record<string, unknown>[];
 }
 
-/** Our wrapping of the reader's watermark: `w` the AD watermark read from, `s`/`o` a part of a split page. */
+/** What our watermark holds: `w` the reader watermark to replay from, `s`/`k` an open read and its step. */
 interface Position {
   readonly w?: string;
   readonly s?: string;
-  readonly o?: number;
+  readonly k?: number;
 }
 
 const PREFIX = 'cd1.';
@@ -52,11 +55,10 @@ function decodePosition(watermark: string | undefined): Position {
     throw invalidWatermark();
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw invalidWatermark();
-  const { w, s, o } = parsed as Record<string, unknown>;
-  if ((w !== undefined && typeof w !== 'string') || (s !== undefined && typeof s !== 'string') || (o !== undefined && (typeof o !== 'number' || !Number.isSafeInteger(o) || o < 0))) {
-    throw invalidWatermark();
-  }
-  return { ...(w === undefined ? {} : { w }), ...(s === undefined ? {} : { s, o: o ?? 0 }) };
+  const { w, s, k } = parsed as Record<string, unknown>;
+  const badStep = k !== undefined && (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 0);
+  if ((w !== undefined && typeof w !== 'string') || (s !== undefined && typeof s !== 'string') || badStep) throw invalidWatermark();
+  return { ...(w === undefined ? {} : { w }), ...(s === undefined ? {} : { s, k: (k as number | undefined) ?? 0 }) };
 }
 
 function invalidWatermark() {
@@ -66,45 +68,73 @@ function invalidWatermark() {
 export async function readDelta(ctx: ScimServiceContext, query: Query): Promise<DeltaResponse> {
   const count = deltaCount(ctx, query.count);
   const position = decodePosition(query.watermark);
-  let page = position.s === undefined ? undefined : ctx.deltaPages.get(position.s);
-  let offset = page ? (position.o ?? 0) : 0;
-  let split = page ? position.s : undefined;
-  if (!page) {
-    page = await firstPage(ctx, position.w);
-    offset = 0;
+  let session = position.s === undefined ? undefined : ctx.deltaSessions.take(position.s);
+  if (session && session.step !== position.k) {
+    closeSession(session);
+    session = undefined;
   }
-  const end = Math.min(offset + count, page.changes.length);
+  session ??= openSession(ctx, position.w);
+  try {
+    const response = await nextResponse(ctx, session, count);
+    if (response.more) ctx.deltaSessions.put(session);
+    else closeSession(session);
+    return response;
+  } catch (error) {
+    // The session's place is unknown now: drop it; a retry replays from the watermark.
+    closeSession(session);
+    throw error;
+  }
+}
+
+function openSession(ctx: ScimServiceContext, from: string | undefined): DeltaSession {
+  const iterable = ctx.source.readChanges(from);
+  return { id: randomUUID(), iterator: iterable[Symbol.asyncIterator](), resumeFrom: from, page: undefined, offset: 0, step: 0 };
+}
+
+async function nextResponse(ctx: ScimServiceContext, session: DeltaSession, count: number): Promise<DeltaResponse> {
+  if (!session.page || session.offset >= session.page.changes.length) {
+    const next = await session.iterator.next();
+    if (next.done) {
+      if (session.resumeFrom === undefined) throw scimErrors.internal('the AD reader returned no page for a full read');
+      return respond(encodePosition({ w: session.resumeFrom }), false, undefined, []);
+    }
+    session.page = next.value;
+    session.offset = 0;
+  }
+  const page = session.page;
+  const slice = page.changes.slice(session.offset, session.offset + count);
   const resolver = new MemberResolver(ctx.source);
   const resources: Record<string, unknown>[] = [];
-  for (const change of page.changes.slice(offset, end)) {
+  for (const change of slice) {
     const entry = await deltaEntry(change, resolver);
     if (entry) resources.push(entry);
   }
-  let watermark: string;
-  let more: boolean;
-  if (end < page.changes.length) {
-    split ??= randomUUID();
-    ctx.deltaPages.set(split, page);
-    watermark = encodePosition({ ...(position.w === undefined ? {} : { w: position.w }), s: split, o: end });
-    more = true;
-  } else {
-    watermark = encodePosition({ w: page.watermark });
-    more = page.more;
-  }
-  return { schemas: [CANOPY_DELTA_RESPONSE], watermark, more, itemsPerPage: resources.length, Resources: resources };
+  session.offset += slice.length;
+  const pageDone = session.offset >= page.changes.length;
+  if (pageDone) session.resumeFrom = page.watermark;
+  const more = !pageDone || page.more;
+  session.step += 1;
+  const watermark = more
+    ? encodePosition({ ...(session.resumeFrom === undefined ? {} : { w: session.resumeFrom }), s: session.id, k: session.step })
+    : encodePosition({ w: page.watermark });
+  return respond(watermark, more, page.reset, resources);
+}
+
+function respond(watermark: string, more: boolean, reset: AdResetReason | undefined, resources: Record<string, unknown>[]): DeltaResponse {
+  return {
+    schemas: [CANOPY_DELTA_RESPONSE],
+    watermark,
+    more,
+    ...(reset === undefined ? {} : { reset }),
+    itemsPerPage: resources.length,
+    Resources: resources,
+  };
 }
 
 function deltaCount(ctx: ScimServiceContext, raw: string | undefined): number {
   if (raw === undefined) return ctx.defaultDeltaSize;
   if (!/^\d{1,9}$/.test(raw)) throw scimErrors.invalidValue(`count must be a positive integer, got "${raw}"`);
   return Math.min(Math.max(Number(raw), 1), ctx.maxDeltaSize);
-}
-
-async function firstPage(ctx: ScimServiceContext, watermark: string | undefined): Promise<AdChangePage> {
-  for await (const page of ctx.source.readChanges(watermark)) return page;
-  // No page at all: nothing changed; the watermark stays.
-  if (watermark === undefined) throw scimErrors.internal('the AD reader returned no page for a full read');
-  return { changes: [], watermark, more: false };
 }
 
 /**
@@ -130,7 +160,7 @@ async function deltaEntry(change: AdChange, resolver: MemberResolver): Promise<R
   }
   const type = servedTypeOf(change.object);
   if (!type) return undefined;
-  const resource: Record<string, unknown> = await type.build(change.object, { partial: !change.complete, resolver });
+  const resource: Record<string, unknown> = await type.build(change.object, { partial: !change.complete, resolver, changedAttributes: change.changedAttributes });
   if (!change.complete) resource.partial = true;
   if (change.memberChanges) {
     resource.memberChanges = {

@@ -15,12 +15,14 @@ export interface BuildOptions {
   /** The object holds only changed attributes. */
   readonly partial: boolean;
   readonly resolver: MemberResolver;
+  /** Incremental reads: the attributes the DC reported changed (cleared ones included). */
+  readonly changedAttributes?: readonly string[] | undefined;
 }
 
 export type ScimResource = Record<string, unknown> & { readonly id: string; readonly schemas: readonly string[] };
 
 export async function userResource(object: AdObject, options: BuildOptions): Promise<ScimResource> {
-  const v = new AdValues(object);
+  const v = new AdValues(object, options.partial ? options.changedAttributes : undefined);
   const upn = v.text('userPrincipalName');
   const sam = v.text('sAMAccountName');
   const userAccountControl = v.integer('userAccountControl');
@@ -68,7 +70,7 @@ export async function userResource(object: AdObject, options: BuildOptions): Pro
 }
 
 export async function groupResource(object: AdObject, options: BuildOptions): Promise<ScimResource> {
-  const v = new AdValues(object);
+  const v = new AdValues(object, options.partial ? options.changedAttributes : undefined);
   const groupType = v.integer('groupType');
   const displayName = v.text('displayName') ?? v.text('cn') ?? (options.partial ? undefined : v.text('sAMAccountName') ?? rdnValue(object.dn));
   const memberDns = v.all('member');
