@@ -80,7 +80,7 @@ export const DEFAULTS = {
  * They are those Entra Cloud Sync maps by default for users, groups and contacts.
  */
 export const DEFAULT_ATTRIBUTES: readonly string[] = [
-  'cn', 'name', 'displayName', 'description', 'distinguishedName',
+  'cn', 'name', 'displayName', 'description',
   'sAMAccountName', 'userPrincipalName', 'givenName', 'sn', 'initials', 'mail', 'mailNickname', 'proxyAddresses',
   'employeeID', 'employeeNumber', 'employeeType', 'department', 'title', 'company', 'division', 'manager',
   'telephoneNumber', 'mobile', 'facsimileTelephoneNumber', 'otherTelephone', 'otherMobile', 'ipPhone', 'pager',
@@ -90,6 +90,6 @@ export const DEFAULT_ATTRIBUTES: readonly string[] = [
   'extensionAttribute6', 'extensionAttribute7', 'extensionAttribute8', 'extensionAttribute9', 'extensionAttribute10',
   'extensionAttribute11', 'extensionAttribute12', 'extensionAttribute13', 'extensionAttribute14', 'extensionAttribute15',
   'userAccountControl', 'accountExpires', 'pwdLastSet', 'lastLogonTimestamp',
-  'groupType', 'member', 'managedBy', 'ou',
-  'whenCreated', 'whenChanged', 'uSNChanged', 'uSNCreated', 'isCriticalSystemObject',
+  'groupType', 'member', 'managedBy', 'ou', 'dNSHostName', 'operatingSystem',
+  'whenCreated', 'whenChanged', 'uSNChanged', 'uSNCreated',
 ];
