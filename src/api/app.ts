@@ -1,0 +1,64 @@
+/**
+ * The Graph-compatible HTTP API as fastify plugins:
+ * - `canopyApiPlugin`: the token endpoint (/{tenant}/oauth2/v2.0/token, keys, OpenID
+ *   metadata) and the Graph routes under /v1.0. `canopy serve` registers it on its app.
+ * - `graphApiPlugin`: the /v1.0 routes alone (register with `{ prefix: '/v1.0' }`), for a
+ *   server that adds its own routes (synchronization jobs, audit logs) to the same prefix.
+ * - `buildApiApp`: a fastify instance with `canopyApiPlugin`, for tests and simple hosts.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { DirectoryStore } from '../directory/store.ts';
+import type { TokenSigner } from './auth/verify.ts';
+import { tokenEndpointPlugin } from './auth/token-endpoint.ts';
+import { createAuthenticationHook } from './authentication.ts';
+import { badRequest, clientRequestId, sendGraphError, toGraphError } from './errors.ts';
+import { usersRoutes } from './users.ts';
+import { groupsRoutes } from './groups.ts';
+import { deletedItemsRoutes } from './deleted-items.ts';
+import { organizationRoutes } from './organization.ts';
+
+export interface ApiOptions {
+  readonly store: DirectoryStore;
+  /** Signs and verifies access tokens (api/auth/verify.ts, createTokenSigner). */
+  readonly auth: TokenSigner;
+}
+
+/**
+ * The /v1.0 routes, authenticated and answering Graph error bodies. Routes added by other
+ * parts inside this plugin's scope get the same authentication and errors: pass them as
+ * `extraRoutes`.
+ */
+export async function graphApiPlugin(app: FastifyInstance, options: ApiOptions & { extraRoutes?: readonly ((app: FastifyInstance) => Promise<void>)[] }): Promise<void> {
+  app.addHook('onRequest', createAuthenticationHook(options.store, options.auth));
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('request-id', request.id);
+    reply.header('client-request-id', clientRequestId(request));
+  });
+  app.setErrorHandler((error, request, reply) => {
+    const graphError = toGraphError(error);
+    if (graphError.status >= 500) request.log.error({ err: error }, 'graph request failed');
+    return sendGraphError(request, reply, graphError);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const segment = new URL(request.url, 'http://x').pathname.split('/').filter(Boolean).slice(1).join('/');
+    return sendGraphError(request, reply, badRequest(`Resource not found for the segment '${segment}'.`));
+  });
+  const routeOptions = { store: options.store };
+  await app.register(usersRoutes, routeOptions);
+  await app.register(groupsRoutes, routeOptions);
+  await app.register(deletedItemsRoutes, routeOptions);
+  await app.register(organizationRoutes, routeOptions);
+  for (const routes of options.extraRoutes ?? []) await app.register(routes);
+}
+
+export async function canopyApiPlugin(app: FastifyInstance, options: ApiOptions): Promise<void> {
+  await app.register(tokenEndpointPlugin, { store: options.store, signer: options.auth });
+  await app.register(graphApiPlugin, { ...options, prefix: '/v1.0' });
+}
+
+export function buildApiApp(options: ApiOptions & { fastify?: FastifyServerOptions }): FastifyInstance {
+  const app = Fastify({ genReqId: () => randomUUID(), ...options.fastify });
+  void app.register(canopyApiPlugin, { store: options.store, auth: options.auth });
+  return app;
+}

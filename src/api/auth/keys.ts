@@ -1,0 +1,56 @@
+/**
+ * The token signing key: ES256 (RFC 7518 §3.4), generated on first start and kept in the data
+ * folder (0600) so that issued tokens stay valid across restarts. The key id is the JWK
+ * thumbprint (RFC 7638).
+ */
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import { CanopyError } from '../../core/errors.ts';
+
+export const SIGNING_ALGORITHM = 'ES256';
+export const SIGNING_KEY_FILE = 'token-signing-key.json';
+
+export interface SigningKey {
+  readonly kid: string;
+  readonly privateKey: CryptoKey;
+  readonly publicKey: CryptoKey;
+  /** The public half, as published at …/discovery/v2.0/keys. */
+  readonly publicJwk: JWK;
+}
+
+async function fromPrivateJwk(jwk: JWK): Promise<SigningKey> {
+  const kid = await calculateJwkThumbprint(jwk);
+  const { d: _d, ...publicPart } = jwk;
+  const privateKey = (await importJWK(jwk, SIGNING_ALGORITHM)) as CryptoKey;
+  const publicKey = (await importJWK(publicPart, SIGNING_ALGORITHM)) as CryptoKey;
+  return { kid, privateKey, publicKey, publicJwk: { ...publicPart, kid, alg: SIGNING_ALGORITHM, use: 'sig' } };
+}
+
+export async function generateSigningKey(): Promise<{ key: SigningKey; privateJwk: JWK }> {
+  const { privateKey } = await generateKeyPair(SIGNING_ALGORITHM, { extractable: true });
+  const privateJwk = await exportJWK(privateKey);
+  return { key: await fromPrivateJwk(privateJwk), privateJwk };
+}
+
+/** Loads DIR/token-signing-key.json, creating it (mode 0600) on first start. */
+export async function loadOrCreateSigningKey(dataDir: string): Promise<SigningKey> {
+  const path = join(dataDir, SIGNING_KEY_FILE);
+  if (existsSync(path)) {
+    try {
+      return await fromPrivateJwk(JSON.parse(readFileSync(path, 'utf8')) as JWK);
+    } catch (error) {
+      throw new CanopyError('ERR_CONFIG_INVALID', `${path} is not a usable ${SIGNING_ALGORITHM} private JWK`, { cause: error });
+    }
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const { key, privateJwk } = await generateSigningKey();
+  try {
+    // 'wx': never overwrite a key another process wrote meanwhile; use that one instead.
+    writeFileSync(path, `${JSON.stringify(privateJwk)}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as { code?: string }).code === 'EEXIST') return loadOrCreateSigningKey(dataDir);
+    throw error;
+  }
+  return key;
+}

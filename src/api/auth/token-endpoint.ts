@@ -1,0 +1,126 @@
+/**
+ * The Microsoft identity platform's client-credentials endpoint, as far as Graph clients use
+ * it: POST /{tenant}/oauth2/v2.0/token (RFC 6749 §4.4), its JWK Set and OpenID metadata.
+ * Errors are RFC 6749 §5.2 bodies with Entra's extra fields (error_codes, trace_id, …).
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { DirectoryStore } from '../../directory/store.ts';
+import { verifySecret } from './secret-hash.ts';
+import type { TokenSigner } from './verify.ts';
+import { SIGNING_ALGORITHM } from './keys.ts';
+
+export interface TokenEndpointOptions {
+  readonly store: DirectoryStore;
+  readonly signer: TokenSigner;
+}
+
+type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'invalid_scope';
+
+class OAuthError extends Error {
+  constructor(readonly error: OAuthErrorCode, readonly aadsts: number, description: string) {
+    super(`AADSTS${aadsts}: ${description}`);
+  }
+
+  get status(): number {
+    // RFC 6749 §5.2: 401 when client authentication failed, 400 otherwise.
+    return this.error === 'invalid_client' ? 401 : 400;
+  }
+}
+
+/** Graph's resource, by URI and by app id; client credentials ask for `<resource>/.default`. */
+const GRAPH_RESOURCES = new Set(['https://graph.microsoft.com', '00000003-0000-0000-c000-000000000000']);
+/** Spends the same scrypt time for an unknown client as for a wrong secret. */
+const DUMMY_HASH = 'scrypt$16384$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+const missing = (name: string) => new OAuthError('invalid_request', 900144, `The request body must contain the following parameter: '${name}'.`);
+
+function checkScope(scope: string | undefined): void {
+  if (!scope) throw missing('scope');
+  const scopes = scope.split(' ').filter(Boolean);
+  const valid = scopes.length > 0 && scopes.every((s) => s.endsWith('/.default') && GRAPH_RESOURCES.has(s.slice(0, -'/.default'.length).replace(/\/$/, '')));
+  if (!valid) {
+    throw new OAuthError('invalid_scope', 1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
+  }
+}
+
+/** client_secret_basic (RFC 6749 §2.3.1) or client_secret_post. */
+function clientCredentials(request: FastifyRequest, body: Record<string, string>): { clientId?: string; clientSecret?: string } {
+  const header = request.headers.authorization;
+  if (header?.startsWith('Basic ')) {
+    const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon > 0) return { clientId: decodeURIComponent(decoded.slice(0, colon)), clientSecret: decodeURIComponent(decoded.slice(colon + 1)) };
+  }
+  return { clientId: body.client_id, clientSecret: body.client_secret };
+}
+
+async function issue(options: TokenEndpointOptions, tenantId: string, request: FastifyRequest) {
+  // Only a form body is a token request (RFC 6749 §4.4.2); a JSON body reads as empty.
+  const isForm = String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+  const body = (isForm ? request.body ?? {} : {}) as Record<string, string>;
+  if (!body.grant_type) throw missing('grant_type');
+  if (body.grant_type !== 'client_credentials') {
+    throw new OAuthError('unsupported_grant_type', 70003, `The app requested an unsupported grant type '${body.grant_type}'.`);
+  }
+  const { clientId, clientSecret } = clientCredentials(request, body);
+  if (!clientId) throw missing('client_id');
+  checkScope(body.scope);
+  if (!(await options.store.getTenant(tenantId))) throw new OAuthError('invalid_request', 90002, `Tenant '${tenantId}' not found.`);
+  if (!clientSecret) throw new OAuthError('invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+  const app = await options.store.getApplicationByAppId(tenantId, clientId);
+  let valid = false;
+  for (const credential of app?.passwordCredentials ?? [{ secretHash: DUMMY_HASH, endDateTime: null }]) {
+    const current = credential.endDateTime === null || Date.parse(credential.endDateTime) > Date.now();
+    if ((await verifySecret(clientSecret, credential.secretHash)) && current) valid = true;
+  }
+  if (!app) throw new OAuthError('invalid_client', 700016, `Application with identifier '${clientId}' was not found in the directory '${tenantId}'.`);
+  if (!valid) throw new OAuthError('invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`);
+  const { accessToken, expiresIn } = await options.signer.sign({ tenantId, appId: app.appId, roles: app.roles });
+  return { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: accessToken };
+}
+
+function sendOAuthError(reply: FastifyReply, error: OAuthError) {
+  const traceId = randomUUID();
+  return reply.code(error.status).header('cache-control', 'no-store').send({
+    error: error.error,
+    error_description: `${error.message}\r\nTrace ID: ${traceId}\r\nTimestamp: ${new Date().toISOString()}`,
+    error_codes: [error.aadsts],
+    timestamp: new Date().toISOString(),
+    trace_id: traceId,
+    correlation_id: randomUUID(),
+  });
+}
+
+export async function tokenEndpointPlugin(app: FastifyInstance, options: TokenEndpointOptions): Promise<void> {
+  // RFC 6749 §4.4.2: the token request is application/x-www-form-urlencoded.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  app.post<{ Params: { tenantId: string } }>('/:tenantId/oauth2/v2.0/token', async (request, reply) => {
+    try {
+      const token = await issue(options, request.params.tenantId, request);
+      return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(token);
+    } catch (error) {
+      if (error instanceof OAuthError) return sendOAuthError(reply, error);
+      throw error;
+    }
+  });
+
+  app.get('/:tenantId/discovery/v2.0/keys', async () => options.signer.jwks());
+
+  app.get<{ Params: { tenantId: string } }>('/:tenantId/v2.0/.well-known/openid-configuration', async (request) => {
+    const base = `${request.protocol}://${request.host}/${request.params.tenantId}`;
+    return {
+      issuer: options.signer.issuer(request.params.tenantId),
+      token_endpoint: `${base}/oauth2/v2.0/token`,
+      jwks_uri: `${base}/discovery/v2.0/keys`,
+      token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
+      grant_types_supported: ['client_credentials'],
+      id_token_signing_alg_values_supported: [SIGNING_ALGORITHM],
+      response_types_supported: ['token'],
+      scopes_supported: ['https://graph.microsoft.com/.default'],
+    };
+  });
+}

@@ -1,0 +1,68 @@
+/**
+ * Access tokens: what the token endpoint signs and what every protected endpoint checks.
+ * Claims follow Entra's app-only tokens for Graph: `tid`, `appid`/`azp`, `roles`,
+ * `idtyp: "app"`, audience https://graph.microsoft.com.
+ */
+import { SignJWT, jwtVerify, errors as joseErrors, type JWK } from 'jose';
+import { CanopyError } from '../../core/errors.ts';
+import { SIGNING_ALGORITHM, type SigningKey } from './keys.ts';
+
+export const GRAPH_AUDIENCE = 'https://graph.microsoft.com';
+/** Entra's lifetime for client-credential tokens (60–90 min); 3599 s as Entra reports it. */
+export const DEFAULT_TOKEN_LIFETIME_SECONDS = 3599;
+/** The issuer prefix; a tenant's issuer is `${base}/${tenantId}/v2.0` (Entra's v2 form). */
+export const DEFAULT_ISSUER_BASE = 'https://login.canopy.local';
+
+export interface AccessTokenClaims {
+  readonly tenantId: string;
+  /** The client id of the calling application. */
+  readonly appId: string;
+  readonly roles: readonly string[];
+}
+
+export interface TokenSigner {
+  sign(claims: AccessTokenClaims): Promise<{ accessToken: string; expiresIn: number }>;
+  verifyAccessToken(token: string): Promise<AccessTokenClaims>;
+  /** The JWK Set published at /{tenant}/discovery/v2.0/keys (RFC 7517 §5). */
+  jwks(): { keys: JWK[] };
+  issuer(tenantId: string): string;
+}
+
+export function createTokenSigner(key: SigningKey, options: { issuerBase?: string; lifetimeSeconds?: number } = {}): TokenSigner {
+  const issuerBase = options.issuerBase ?? DEFAULT_ISSUER_BASE;
+  const lifetime = options.lifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
+  const issuer = (tenantId: string) => `${issuerBase}/${tenantId}/v2.0`;
+  return {
+    issuer,
+    jwks: () => ({ keys: [key.publicJwk] }),
+    async sign(claims) {
+      const accessToken = await new SignJWT({ tid: claims.tenantId, appid: claims.appId, azp: claims.appId, roles: [...claims.roles], idtyp: 'app', ver: '2.0' })
+        .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: key.kid, typ: 'JWT' })
+        .setIssuer(issuer(claims.tenantId))
+        .setAudience(GRAPH_AUDIENCE)
+        .setSubject(claims.appId)
+        .setIssuedAt()
+        .setNotBefore('0s')
+        .setExpirationTime(`${lifetime}s`)
+        .setJti(crypto.randomUUID())
+        .sign(key.privateKey);
+      return { accessToken, expiresIn: lifetime };
+    },
+    async verifyAccessToken(token) {
+      try {
+        const { payload } = await jwtVerify(token, key.publicKey, { algorithms: [SIGNING_ALGORITHM], audience: GRAPH_AUDIENCE, clockTolerance: 60 });
+        const tenantId = payload.tid;
+        const appId = payload.appid;
+        if (typeof tenantId !== 'string' || typeof appId !== 'string' || payload.iss !== issuer(tenantId)) {
+          throw new CanopyError('ERR_AUTH_TOKEN_INVALID', 'the token names no tenant or application, or another issuer');
+        }
+        const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
+        return { tenantId, appId, roles };
+      } catch (error) {
+        if (error instanceof CanopyError) throw error;
+        if (error instanceof joseErrors.JWTExpired) throw new CanopyError('ERR_AUTH_TOKEN_EXPIRED', 'the access token has expired', { cause: error });
+        throw new CanopyError('ERR_AUTH_TOKEN_INVALID', 'the access token is not valid', { cause: error });
+      }
+    },
+  };
+}

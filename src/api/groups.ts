@@ -1,0 +1,62 @@
+/** /v1.0/groups: list, get, members (users and nested groups, each with @odata.type). */
+import type { FastifyInstance } from 'fastify';
+import type { DirectoryStore } from '../directory/store.ts';
+import type { DirectoryGroup } from '../directory/types.ts';
+import { READ_GROUPS, requireRole } from './authentication.ts';
+import { notFound, requestBadRequest } from './errors.ts';
+import { collectionBody, contextUrl, isEventuallyConsistent, parseCollectionQuery } from './paging.ts';
+import { GROUP_RESOURCE, MEMBER_RESOURCE, USER_RESOURCE, parseSelect, selectFor, serialize } from './resources.ts';
+
+type IdParams = { Params: { id: string }; Querystring: Record<string, string> };
+
+async function groupById(store: DirectoryStore, tenantId: string, id: string): Promise<DirectoryGroup> {
+  const group = await store.getGroup(tenantId, id);
+  if (!group) throw notFound(id);
+  return group;
+}
+
+export async function groupsRoutes(app: FastifyInstance, options: { store: DirectoryStore }): Promise<void> {
+  const { store } = options;
+
+  app.get('/groups', async (request) => {
+    const { tenantId } = requireRole(request, READ_GROUPS);
+    const q = parseCollectionQuery(request, GROUP_RESOURCE);
+    const page = await store.listGroups(tenantId, { limit: q.top, cursor: q.cursor, filter: q.filter });
+    const count = q.count ? await store.countGroups(tenantId, { filter: q.filter }) : undefined;
+    const items = page.items.map((group) => serialize(GROUP_RESOURCE, group, q.select));
+    return collectionBody(request, contextUrl(request, 'groups', q.select), items, page.cursor, count);
+  });
+
+  app.get('/groups/$count', async (request, reply) => {
+    const { tenantId } = requireRole(request, READ_GROUPS);
+    if (!isEventuallyConsistent(request)) throw requestBadRequest('$count is not currently supported.');
+    const q = parseCollectionQuery(request, GROUP_RESOURCE);
+    return reply.type('text/plain').send(String(await store.countGroups(tenantId, { filter: q.filter })));
+  });
+
+  app.get<IdParams>('/groups/:id', async (request) => {
+    const { tenantId } = requireRole(request, READ_GROUPS);
+    const select = parseSelect(GROUP_RESOURCE, request.query.$select ?? request.query.select);
+    const group = await groupById(store, tenantId, request.params.id);
+    return { '@odata.context': contextUrl(request, 'groups/$entity', select), ...serialize(GROUP_RESOURCE, group, select) };
+  });
+
+  app.get<IdParams>('/groups/:id/members', async (request) => {
+    const { tenantId } = requireRole(request, READ_GROUPS);
+    const q = parseCollectionQuery(request, MEMBER_RESOURCE, { filter: false });
+    const group = await groupById(store, tenantId, request.params.id);
+    const page = await store.listGroupMembers(tenantId, group.id, { limit: q.top, cursor: q.cursor });
+    const items = page.items.map((member) => member.memberType === 'user'
+      ? serialize(USER_RESOURCE, member.object, selectFor(USER_RESOURCE, q.select), { odataType: true })
+      : serialize(GROUP_RESOURCE, member.object, selectFor(GROUP_RESOURCE, q.select), { odataType: true }));
+    const count = q.count ? await store.countGroupMembers(tenantId, group.id) : undefined;
+    return collectionBody(request, contextUrl(request, 'directoryObjects'), items, page.cursor, count);
+  });
+
+  app.get<IdParams>('/groups/:id/members/$count', async (request, reply) => {
+    const { tenantId } = requireRole(request, READ_GROUPS);
+    if (!isEventuallyConsistent(request)) throw requestBadRequest('$count is not currently supported.');
+    const group = await groupById(store, tenantId, request.params.id);
+    return reply.type('text/plain').send(String(await store.countGroupMembers(tenantId, group.id)));
+  });
+}

@@ -1,0 +1,128 @@
+/**
+ * OData system query options of a Graph collection request ($top, $skiptoken, $count,
+ * $select, $filter) and the answer's envelope (@odata.context, @odata.count,
+ * @odata.nextLink). $skiptoken is opaque to clients: base64url JSON of the store's cursor.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { Predicate } from '../directory/store.ts';
+import { badRequest, requestBadRequest, unsupportedQuery } from './errors.ts';
+import { parseGraphFilter } from './odata-filter.ts';
+import { parseSelect, type GraphResource } from './resources.ts';
+
+/** Graph's default page size for directory objects, and its maximum $top. */
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 999;
+
+const SUPPORTED = new Set(['$top', '$skiptoken', '$count', '$select', '$filter']);
+const KNOWN_UNSUPPORTED = new Set(['$orderby', '$search', '$expand', '$skip', '$format', '$apply']);
+
+export interface CollectionQuery {
+  readonly top: number;
+  readonly cursor?: string;
+  readonly count: boolean;
+  readonly select?: readonly string[];
+  readonly filter?: Predicate;
+}
+
+type Query = Record<string, string | string[] | undefined>;
+
+/** Graph accepts system query options with or without the `$` prefix. */
+function option(query: Query, name: string): string | undefined {
+  const value = query[name] ?? query[name.slice(1)];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export function isEventuallyConsistent(request: FastifyRequest): boolean {
+  return String(request.headers.consistencylevel ?? '').toLowerCase() === 'eventual';
+}
+
+function parseTop(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_PAGE_SIZE;
+  const top = Number(text);
+  if (!/^\d+$/.test(text) || top < 1 || top > MAX_PAGE_SIZE) {
+    throw requestBadRequest(`Invalid page size specified: '${text}'. Must be between 1 and ${MAX_PAGE_SIZE} inclusive.`);
+  }
+  return top;
+}
+
+export function decodeSkipToken(token: string | undefined): string | undefined {
+  if (token === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { c?: unknown };
+    if (typeof parsed.c === 'string') return parsed.c;
+  } catch {
+    // fall through
+  }
+  throw requestBadRequest('The specified page token value has expired or is invalid.');
+}
+
+function parseCount(request: FastifyRequest, text: string | undefined): boolean {
+  if (text === undefined || text === 'false') return false;
+  if (text !== 'true') throw badRequest(`Invalid value '${text}' for $count; expected true or false.`);
+  // $count on directory objects is an advanced query (Graph answers 400 without the header).
+  if (!isEventuallyConsistent(request)) throw requestBadRequest('$count is not currently supported.');
+  return true;
+}
+
+export function parseCollectionQuery(request: FastifyRequest, resource: GraphResource, options: { filter?: boolean } = {}): CollectionQuery {
+  const query = request.query as Query;
+  for (const key of Object.keys(query)) {
+    const name = key.startsWith('$') ? key : `$${key}`;
+    if (KNOWN_UNSUPPORTED.has(name.toLowerCase())) throw unsupportedQuery(`The query option '${name}' is not supported.`);
+    if (key.startsWith('$') && !SUPPORTED.has(key)) throw badRequest(`The query parameter '${key}' is not supported.`);
+  }
+  const count = parseCount(request, option(query, '$count'));
+  const filterText = option(query, '$filter');
+  let filter: Predicate | undefined;
+  if (filterText !== undefined) {
+    if (options.filter === false) throw unsupportedQuery('$filter is not supported on this collection.');
+    const parsed = parseGraphFilter(resource, filterText);
+    if (parsed.advanced && !(count && isEventuallyConsistent(request))) {
+      throw unsupportedQuery('Unsupported or invalid query filter clause: this filter is an advanced query; send ConsistencyLevel: eventual and $count=true.');
+    }
+    filter = parsed.predicate;
+  }
+  return {
+    top: parseTop(option(query, '$top')),
+    cursor: decodeSkipToken(option(query, '$skiptoken')),
+    count,
+    select: parseSelect(resource, option(query, '$select')),
+    filter,
+  };
+}
+
+/** The request's own origin: nextLink and @odata.context point back at this service. */
+export function baseUrl(request: FastifyRequest): string {
+  return `${request.protocol}://${request.host}`;
+}
+
+/** The same request with $skiptoken replaced, as an absolute URL (Graph paging). */
+export function nextLink(request: FastifyRequest, cursor: string): string {
+  const url = new URL(request.url, baseUrl(request));
+  const parts: string[] = [];
+  for (const [key, value] of url.searchParams) {
+    if (key === '$skiptoken' || key === 'skiptoken') continue;
+    parts.push(`${key}=${encodeURIComponent(value)}`);
+  }
+  parts.push(`$skiptoken=${Buffer.from(JSON.stringify({ c: cursor })).toString('base64url')}`);
+  return `${baseUrl(request)}${url.pathname}?${parts.join('&')}`;
+}
+
+export function contextUrl(request: FastifyRequest, fragment: string, select?: readonly string[]): string {
+  return `${baseUrl(request)}/v1.0/$metadata#${fragment}${select ? `(${select.join(',')})` : ''}`;
+}
+
+export function collectionBody(
+  request: FastifyRequest,
+  context: string,
+  items: readonly Record<string, unknown>[],
+  cursor: string | undefined,
+  count?: number,
+): Record<string, unknown> {
+  return {
+    '@odata.context': context,
+    ...(count === undefined ? {} : { '@odata.count': count }),
+    ...(cursor === undefined ? {} : { '@odata.nextLink': nextLink(request, cursor) }),
+    value: items,
+  };
+}

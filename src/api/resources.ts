@@ -1,0 +1,87 @@
+/**
+ * The Graph shapes of directory objects: which properties a resource exposes, which it returns
+ * when no $select is given (Graph returns a reduced default set for users, everything for
+ * groups), and the serialisation of store records with `$select`.
+ */
+import { COMMON_PROPERTIES, GROUP_PROPERTIES, USER_PROPERTIES, type PropertyKind } from '../directory/properties.ts';
+import type { DirectoryGroup, DirectoryUser } from '../directory/types.ts';
+import { badRequest } from './errors.ts';
+
+export interface GraphResource {
+  /** `user`, as in microsoft.graph.user. */
+  readonly name: 'user' | 'group' | 'directoryObject';
+  /** Exposed properties and their kinds, by their Graph name. */
+  readonly properties: Readonly<Record<string, PropertyKind>>;
+  readonly defaultSelect: readonly string[];
+}
+
+function exposed(properties: Readonly<Record<string, PropertyKind>>, internal: readonly string[], extra: Record<string, PropertyKind> = {}): Record<string, PropertyKind> {
+  const result: Record<string, PropertyKind> = { ...COMMON_PROPERTIES, ...extra };
+  for (const [name, kind] of Object.entries(properties)) if (!internal.includes(name)) result[name] = kind;
+  return result;
+}
+
+// preferredLanguage is not synced by cloud sync; Graph returns it by default, so it is null here.
+const USER_EXPOSED = exposed(USER_PROPERTIES, ['managerId'], { preferredLanguage: 'string' });
+
+export const USER_RESOURCE: GraphResource = Object.freeze({
+  name: 'user',
+  properties: USER_EXPOSED,
+  // Graph v1.0 "user resource type": the properties returned without $select.
+  defaultSelect: ['businessPhones', 'displayName', 'givenName', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'surname', 'userPrincipalName', 'id'],
+});
+
+const GROUP_EXPOSED = exposed(GROUP_PROPERTIES, ['sourceAnchor', 'onPremisesDistinguishedName']);
+
+export const GROUP_RESOURCE: GraphResource = Object.freeze({
+  name: 'group',
+  properties: GROUP_EXPOSED,
+  defaultSelect: Object.keys(GROUP_EXPOSED),
+});
+
+/** Members of a group are users or groups: $select may name properties of either. */
+export const MEMBER_RESOURCE: GraphResource = Object.freeze({
+  name: 'directoryObject',
+  properties: { ...GROUP_EXPOSED, ...USER_EXPOSED },
+  defaultSelect: [],
+});
+
+/** The part of a $select that applies to one resource. */
+export function selectFor(resource: GraphResource, select: readonly string[] | undefined): readonly string[] | undefined {
+  return select?.filter((name) => name in resource.properties);
+}
+
+/** Graph matches property names case-insensitively; answers use the canonical spelling. */
+export function canonicalProperty(resource: GraphResource, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  return Object.keys(resource.properties).find((p) => p.toLowerCase() === lower);
+}
+
+export function parseSelect(resource: GraphResource, text: string | undefined): readonly string[] | undefined {
+  if (text === undefined) return undefined;
+  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) return undefined;
+  return names.map((name) => {
+    const canonical = canonicalProperty(resource, name);
+    if (!canonical) throw badRequest(`Parsing OData Select and Expand failed: Could not find a property named '${name}' on type 'microsoft.graph.${resource.name}'.`);
+    return canonical;
+  });
+}
+
+export function serialize(
+  resource: GraphResource,
+  record: DirectoryUser | DirectoryGroup,
+  select: readonly string[] | undefined,
+  options: { odataType?: boolean } = {},
+): Record<string, unknown> {
+  const source = record as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  if (options.odataType) out['@odata.type'] = `#microsoft.graph.${resource.name}`;
+  // Graph always returns id, even when $select leaves it out.
+  out.id = record.id;
+  for (const name of select ?? resource.defaultSelect) {
+    if (name === 'id') continue;
+    out[name] = source[name] ?? (resource.properties[name] === 'strings' ? [] : null);
+  }
+  return out;
+}

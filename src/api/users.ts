@@ -1,0 +1,111 @@
+/** /v1.0/users: list, get by id or UPN, memberOf, manager, create (cloud-only), update, delete. */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { DirectoryStore } from '../directory/store.ts';
+import type { DirectoryUser } from '../directory/types.ts';
+import { READ_GROUPS, READ_USERS, WRITE_USERS, requireRole } from './authentication.ts';
+import { GraphError, ON_PREMISES_MASTERED_MESSAGE, notFound, requestBadRequest } from './errors.ts';
+import { collectionBody, contextUrl, isEventuallyConsistent, parseCollectionQuery } from './paging.ts';
+import { GROUP_RESOURCE, USER_RESOURCE, parseSelect, serialize } from './resources.ts';
+import { parseUserBody, touchesOnPremisesMastered } from './user-body.ts';
+import { isCanopyError } from '../core/errors.ts';
+
+type IdParams = { Params: { id: string }; Querystring: Record<string, string> };
+
+/** `/users/{id | userPrincipalName}`: a key with `@` is a UPN (Graph accepts both). */
+export async function userByKey(store: DirectoryStore, tenantId: string, key: string): Promise<DirectoryUser> {
+  const user = key.includes('@')
+    ? await store.findUser(tenantId, { userPrincipalName: key })
+    : await store.getUser(tenantId, key);
+  if (!user || user.deletedDateTime !== null) throw notFound(key);
+  return user;
+}
+
+function countQuery(request: FastifyRequest): void {
+  // GET …/$count is an advanced query: without ConsistencyLevel Graph answers 400.
+  if (!isEventuallyConsistent(request)) throw requestBadRequest('$count is not currently supported.');
+}
+
+export async function usersRoutes(app: FastifyInstance, options: { store: DirectoryStore }): Promise<void> {
+  const { store } = options;
+
+  app.get('/users', async (request) => {
+    const { tenantId } = requireRole(request, READ_USERS);
+    const q = parseCollectionQuery(request, USER_RESOURCE);
+    const page = await store.listUsers(tenantId, { limit: q.top, cursor: q.cursor, filter: q.filter });
+    const count = q.count ? await store.countUsers(tenantId, { filter: q.filter }) : undefined;
+    const items = page.items.map((user) => serialize(USER_RESOURCE, user, q.select));
+    return collectionBody(request, contextUrl(request, 'users', q.select), items, page.cursor, count);
+  });
+
+  app.get('/users/$count', async (request, reply) => {
+    const { tenantId } = requireRole(request, READ_USERS);
+    countQuery(request);
+    const q = parseCollectionQuery(request, USER_RESOURCE);
+    return reply.type('text/plain').send(String(await store.countUsers(tenantId, { filter: q.filter })));
+  });
+
+  app.get<IdParams>('/users/:id', async (request) => {
+    const { tenantId } = requireRole(request, READ_USERS);
+    const select = parseSelect(USER_RESOURCE, request.query.$select ?? request.query.select);
+    const user = await userByKey(store, tenantId, request.params.id);
+    return { '@odata.context': contextUrl(request, 'users/$entity', select), ...serialize(USER_RESOURCE, user, select) };
+  });
+
+  app.get<IdParams>('/users/:id/memberOf', async (request) => {
+    const { tenantId } = requireRole(request, [...READ_USERS, ...READ_GROUPS]);
+    const q = parseCollectionQuery(request, GROUP_RESOURCE, { filter: false });
+    if (q.count) throw new GraphError(400, 'Request_UnsupportedQuery', '$count is not supported on memberOf.');
+    const user = await userByKey(store, tenantId, request.params.id);
+    const page = await store.listMemberOf(tenantId, user.id, { limit: q.top, cursor: q.cursor });
+    const items = page.items.map((group) => serialize(GROUP_RESOURCE, group, q.select, { odataType: true }));
+    return collectionBody(request, contextUrl(request, 'directoryObjects'), items, page.cursor);
+  });
+
+  app.get<IdParams>('/users/:id/manager', async (request) => {
+    const { tenantId } = requireRole(request, READ_USERS);
+    const user = await userByKey(store, tenantId, request.params.id);
+    const manager = user.managerId === null ? undefined : await store.getUser(tenantId, user.managerId);
+    if (!manager) throw notFound('manager');
+    const select = parseSelect(USER_RESOURCE, request.query.$select);
+    return { '@odata.context': contextUrl(request, 'directoryObjects/$entity'), ...serialize(USER_RESOURCE, manager, select, { odataType: true }) };
+  });
+
+  app.post('/users', async (request, reply) => {
+    const { tenantId } = requireRole(request, WRITE_USERS);
+    const body = parseUserBody(request.body, 'create');
+    const upn = body.changes.userPrincipalName as string;
+    if (await store.findUser(tenantId, { userPrincipalName: upn }).then((u) => u && u.deletedDateTime === null)) {
+      throw requestBadRequest('Another object with the same value for property userPrincipalName already exists.');
+    }
+    try {
+      const [user] = await store.transaction((tx) => tx.createUsers(tenantId, [{ ...body.changes, userPrincipalName: upn }]));
+      return reply.code(201).send({ '@odata.context': contextUrl(request, 'users/$entity'), ...serialize(USER_RESOURCE, user!, undefined) });
+    } catch (error) {
+      if (isCanopyError(error, 'ERR_DIRECTORY_CONFLICT')) throw requestBadRequest('Another object with the same value for property userPrincipalName or onPremisesImmutableId already exists.');
+      throw error;
+    }
+  });
+
+  app.patch<IdParams>('/users/:id', async (request, reply) => {
+    const { tenantId } = requireRole(request, WRITE_USERS);
+    const body = parseUserBody(request.body, 'update');
+    const user = await userByKey(store, tenantId, request.params.id);
+    if (user.onPremisesSyncEnabled === true && touchesOnPremisesMastered(body)) throw requestBadRequest(ON_PREMISES_MASTERED_MESSAGE);
+    try {
+      await store.transaction((tx) => tx.updateUsers(tenantId, [{ id: user.id, ...body.changes }]));
+    } catch (error) {
+      if (isCanopyError(error, 'ERR_DIRECTORY_CONFLICT')) throw requestBadRequest('Another object with the same value for property userPrincipalName already exists.');
+      throw error;
+    }
+    return reply.code(204).send();
+  });
+
+  app.delete<IdParams>('/users/:id', async (request, reply) => {
+    const { tenantId } = requireRole(request, WRITE_USERS);
+    const user = await userByKey(store, tenantId, request.params.id);
+    // A synced user is deleted in AD; the next cycle moves it to deleted items.
+    if (user.onPremisesSyncEnabled === true) throw requestBadRequest(ON_PREMISES_MASTERED_MESSAGE);
+    await store.transaction((tx) => tx.deleteUsers(tenantId, [user.id]));
+    return reply.code(204).send();
+  });
+}
