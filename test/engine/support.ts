@@ -66,9 +66,10 @@ export class ReplaySource implements ChangeSource {
   readonly watermarksSeen: (string | undefined)[] = [];
   failAt: number | undefined;
   objects = new Map<string, AdObject>();
+  #recorded = 0;
 
   push(...pages: (readonly AdChange[])[]): this {
-    const n = this.reads.length;
+    const n = this.#recorded++;
     this.reads.push(pages.map((changes, i) => ({ changes, watermark: `w${n}.${i}`, more: i < pages.length - 1 })));
     return this;
   }
