@@ -42,7 +42,8 @@ const agentConfigSchema = z
   .object({
     service: z
       .object({
-        url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
+        /** Optional here when given on the command line (`--service`) or known from enrollment. */
+        url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
         caFile: z.string().min(1).optional(),
       })
       .strict(),
@@ -51,10 +52,16 @@ const agentConfigSchema = z
     domains: z.array(domain).min(1),
   })
   .strict()
-  .refine((config) => new URL(config.service.url).protocol === 'https:' || LOOPBACK.test(new URL(config.service.url).hostname), {
+  .refine((config) => config.service.url === undefined || isSafeServiceUrl(config.service.url), {
     message: 'plain http:// is allowed only for a service on loopback; use https://',
     path: ['service', 'url'],
   });
+
+/** https anywhere; plain http only to loopback, where nothing crosses a network. */
+export function isSafeServiceUrl(url: string): boolean {
+  const parsed = new URL(url);
+  return parsed.protocol === 'https:' || (parsed.protocol === 'http:' && LOOPBACK.test(parsed.hostname));
+}
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
 export type DomainConfig = AgentConfig['domains'][number];

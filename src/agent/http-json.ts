@@ -12,11 +12,13 @@ export interface JsonResponse {
 
 export function httpJson(
   url: string,
-  options: { method?: string; body?: unknown; headers?: Record<string, string>; ca?: string | Buffer; timeoutMs?: number } = {},
+  options: { method?: string; body?: unknown; form?: Record<string, string>; headers?: Record<string, string>; ca?: string | Buffer; timeoutMs?: number } = {},
 ): Promise<JsonResponse> {
   const target = new URL(url);
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+  const form = options.form && new URLSearchParams(options.form).toString();
+  const payload = form ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  const contentType = form ? 'application/x-www-form-urlencoded' : 'application/json';
   return new Promise((resolve, reject) => {
     const request = send(
       target,
@@ -24,7 +26,7 @@ export function httpJson(
         method: options.method ?? (payload ? 'POST' : 'GET'),
         headers: {
           accept: 'application/json',
-          ...(payload ? { 'content-type': 'application/json' } : {}),
+          ...(payload ? { 'content-type': contentType } : {}),
           ...options.headers,
         },
         ca: options.ca,

@@ -22,12 +22,14 @@ interface RegisterAnswer {
 const TOKEN_CODES = new Set<string>(['ERR_RELAY_TOKEN_INVALID', 'ERR_RELAY_TOKEN_EXPIRED', 'ERR_RELAY_TOKEN_USED']);
 
 export async function registerAgent(config: AgentConfig, token: string): Promise<AgentIdentity> {
+  const serviceUrl = config.service.url;
+  if (serviceUrl === undefined) throw new CanopyError('ERR_CONFIG_INVALID', 'service.url: give the service URL (--service or service.url in the configuration)');
   if (existsSync(join(config.dataDir, KEY_FILE))) {
     throw new CanopyError('ERR_CONFIG_INVALID', `dataDir: ${config.dataDir} already holds an enrolled agent's key; use another data folder to enroll a new agent`);
   }
   const { privateKey, publicKeyJwk } = await generateAgentKey();
   const ca = config.service.caFile ? readFileSync(config.service.caFile) : undefined;
-  const url = new URL(RELAY_PATHS.register, config.service.url).toString();
+  const url = new URL(RELAY_PATHS.register, serviceUrl).toString();
   const answer = await httpJson(url, {
     body: { token, name: config.name ?? hostname(), publicKeyJwk, domains: config.domains.map((domain) => domain.name) },
     ca,
@@ -35,7 +37,7 @@ export async function registerAgent(config: AgentConfig, token: string): Promise
   if (answer.status !== 201) {
     const code = (answer.body as { error?: { code?: string } } | undefined)?.error?.code;
     const coded: CanopyErrorCode = code && TOKEN_CODES.has(code) ? (code as CanopyErrorCode) : 'ERR_CONFIG_INVALID';
-    throw new CanopyError(coded, `enrollment refused by ${config.service.url} (HTTP ${answer.status}): ${errorText(answer.body)}`);
+    throw new CanopyError(coded, `enrollment refused by ${serviceUrl} (HTTP ${answer.status}): ${errorText(answer.body)}`);
   }
   const body = answer.body as RegisterAnswer;
   // The key is written only once the service accepted it, so a refused token leaves no half-enrolled folder.
@@ -44,7 +46,7 @@ export async function registerAgent(config: AgentConfig, token: string): Promise
     agentId: body.agentId,
     tenantId: body.tenantId,
     audience: body.audience,
-    serviceUrl: config.service.url,
+    serviceUrl,
     domains: body.domains,
     registeredAt: new Date().toISOString(),
   };

@@ -4,6 +4,7 @@
  */
 import type { AdChangePage } from '../../core/ad-object.ts';
 import type { AdSource } from './ad-source.ts';
+import type { MemberResolver } from './member-resolver.ts';
 import { DEFAULT_CURSOR_KEY } from './cursor.ts';
 
 export interface ScimServiceOptions {
@@ -72,6 +73,8 @@ export interface DeltaSession {
   offset: number;
   /** Responses served; the watermark names it, so a retried or stale one is recognised. */
   step: number;
+  /** DN lookups cached across the read's responses. */
+  readonly resolver: MemberResolver;
 }
 
 /**

@@ -75,7 +75,7 @@ export async function readDelta(ctx: ScimServiceContext, query: Query): Promise<
   }
   session ??= openSession(ctx, position.w);
   try {
-    const response = await nextResponse(ctx, session, count);
+    const response = await nextResponse(session, count);
     if (response.more) ctx.deltaSessions.put(session);
     else closeSession(session);
     return response;
@@ -88,10 +88,10 @@ export async function readDelta(ctx: ScimServiceContext, query: Query): Promise<
 
 function openSession(ctx: ScimServiceContext, from: string | undefined): DeltaSession {
   const iterable = ctx.source.readChanges(from);
-  return { id: randomUUID(), iterator: iterable[Symbol.asyncIterator](), resumeFrom: from, page: undefined, offset: 0, step: 0 };
+  return { id: randomUUID(), iterator: iterable[Symbol.asyncIterator](), resumeFrom: from, page: undefined, offset: 0, step: 0, resolver: new MemberResolver(ctx.source) };
 }
 
-async function nextResponse(ctx: ScimServiceContext, session: DeltaSession, count: number): Promise<DeltaResponse> {
+async function nextResponse(session: DeltaSession, count: number): Promise<DeltaResponse> {
   if (!session.page || session.offset >= session.page.changes.length) {
     const next = await session.iterator.next();
     if (next.done) {
@@ -103,10 +103,9 @@ async function nextResponse(ctx: ScimServiceContext, session: DeltaSession, coun
   }
   const page = session.page;
   const slice = page.changes.slice(session.offset, session.offset + count);
-  const resolver = new MemberResolver(ctx.source);
   const resources: Record<string, unknown>[] = [];
   for (const change of slice) {
-    const entry = await deltaEntry(change, resolver);
+    const entry = await deltaEntry(change, session.resolver);
     if (entry) resources.push(entry);
   }
   session.offset += slice.length;

@@ -9,7 +9,7 @@
  * §3.4.2.4 allows it).
  */
 import { isGuid } from '../../ad/decode.ts';
-import { parseAttributeSelection, selectAttributes } from '../../scim/attribute-selection.ts';
+import { parseAttributeSelection, selectAttributes, type AttributeSelection } from '../../scim/attribute-selection.ts';
 import { parseFilter, type Filter } from '../../scim/filter.ts';
 import { listResponse, type ListResponse } from '../../scim/list-response.ts';
 import { parsePaging } from '../../scim/paging.ts';
@@ -44,7 +44,7 @@ export async function listResources(ctx: ScimServiceContext, type: ServedType, q
   const resolver = new MemberResolver(ctx.source);
   const resources: Record<string, unknown>[] = [];
   for (const object of window) {
-    resources.push(selectAttributes(await type.build(object, { partial: false, resolver }), type.schemas, selection));
+    resources.push(selectAttributes(await type.build(object, { partial: false, resolver, members: wantsMembers(selection, type) }), type.schemas, selection));
   }
   const next = offset + window.length;
   return listResponse(resources, {
@@ -74,6 +74,14 @@ export async function getResource(ctx: ScimServiceContext, type: ServedType, id:
   if (!isGuid(id)) throw scimErrors.invalidValue(`"${id}" is not a ${type.name} id: ids are objectGUIDs (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`);
   const object = await ctx.source.readObject({ objectGuid: id.toLowerCase() });
   if (!object || object.objectClass !== type.adClass) throw scimErrors.notFound(`${type.name} ${id} not found`);
-  const resource = await type.build(object, { partial: false, resolver: new MemberResolver(ctx.source) });
+  const resource = await type.build(object, { partial: false, resolver: new MemberResolver(ctx.source), members: wantsMembers(selection, type) });
   return selectAttributes(resource, type.schemas, selection);
+}
+
+/** Whether the selection returns `members` (RFC 7644 §3.9), so resolving them is worth it. */
+function wantsMembers(selection: AttributeSelection, type: ServedType): boolean {
+  const names = (paths: readonly string[] | undefined) =>
+    (paths ?? []).map((path) => path.toLowerCase().replace(`${type.coreSchema.toLowerCase()}:`, '').split('.')[0]);
+  if (selection.attributes) return names(selection.attributes).includes('members');
+  return !names(selection.excludedAttributes).includes('members');
 }

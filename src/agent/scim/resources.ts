@@ -15,6 +15,8 @@ export interface BuildOptions {
   /** The object holds only changed attributes. */
   readonly partial: boolean;
   readonly resolver: MemberResolver;
+  /** Resolve group members (false when the client did not ask for them). Default true. */
+  readonly members?: boolean;
   /** Incremental reads: the attributes the DC reported changed (cleared ones included). */
   readonly changedAttributes?: readonly string[] | undefined;
 }
@@ -76,7 +78,7 @@ export async function groupResource(object: AdObject, options: BuildOptions): Pr
   const memberDns = v.all('member');
   let members: MemberRef[] | null | undefined;
   if (memberDns === null) members = options.partial ? null : [];
-  else if (memberDns !== undefined) members = await options.resolver.resolve(memberDns);
+  else if (memberDns !== undefined) members = options.members === false ? undefined : await options.resolver.resolve(memberDns);
   else if (!options.partial) members = [];
   const resource = compact({
     id: object.objectGuid,

@@ -1,0 +1,92 @@
+/**
+ * One SCIM handler per configured AD domain, each over its own AD reader. The reader
+ * connects on the first request and again after a failure, so an agent starts (and stays
+ * connected to the service) while a DC is down; requests meanwhile answer SCIM 503.
+ */
+import { AdReader } from '../ad/reader.ts';
+import type { AdObjectClass } from '../core/ad-object.ts';
+import { scimErrors } from '../scim/scim-error.ts';
+import { readBindPassword, type AgentConfig, type DomainConfig } from './config.ts';
+import type { DomainHandler } from './dispatch.ts';
+import { createScimHandler, type AdSource, type ScimHandler } from './scim-service.ts';
+
+export interface AdDomains {
+  readonly handlers: ReadonlyMap<string, DomainHandler>;
+  /** The SCIM handler of each domain, for the local listener (--scim-listen). */
+  readonly scim: ReadonlyMap<string, ScimHandler>;
+  close(): Promise<void>;
+}
+
+class LazyReader {
+  #reader: Promise<AdReader> | undefined;
+  readonly #domain: DomainConfig;
+  readonly #env: NodeJS.ProcessEnv;
+
+  constructor(domain: DomainConfig, env: NodeJS.ProcessEnv) {
+    this.#domain = domain;
+    this.#env = env;
+  }
+
+  get(): Promise<AdReader> {
+    const { ad } = this.#domain;
+    this.#reader ??= AdReader.connect({
+      urls: [...ad.urls],
+      bindDn: ad.bindDn,
+      // Read at connect time, on the agent; never stored in the config object nor sent.
+      password: readBindPassword(ad, this.#env),
+      caFile: ad.caFile,
+      startTls: ad.startTls,
+      baseDn: ad.baseDn,
+      scopeDns: ad.scopeDns ? [...ad.scopeDns] : undefined,
+      pageSize: ad.pageSize,
+    }).catch((error: unknown) => {
+      this.#reader = undefined;
+      throw scimErrors.unavailable(`AD domain ${this.#domain.name} is unavailable: ${(error as Error).message}`, error);
+    });
+    return this.#reader;
+  }
+
+  async close(): Promise<void> {
+    const reader = await this.#reader?.catch(() => undefined);
+    await reader?.close();
+  }
+}
+
+/** An AdSource over a lazily connected reader (the shape scim-service.ts reads through). */
+function lazySource(lazy: LazyReader): AdSource {
+  return {
+    async *search(options) {
+      const reader = await lazy.get();
+      yield* reader.search({ ...options, classes: options.classes ? ([...options.classes] as AdObjectClass[]) : undefined });
+    },
+    async readObject(key) {
+      return (await lazy.get()).readObject(key);
+    },
+    async *readChanges(watermark) {
+      yield* (await lazy.get()).readChanges(watermark);
+    },
+  };
+}
+
+export function createAdDomains(config: AgentConfig, env: NodeJS.ProcessEnv = process.env): AdDomains {
+  const handlers = new Map<string, DomainHandler>();
+  const scim = new Map<string, ScimHandler>();
+  const readers: LazyReader[] = [];
+  for (const domain of config.domains) {
+    const lazy = new LazyReader(domain, env);
+    readers.push(lazy);
+    const handler = createScimHandler({ source: lazySource(lazy) });
+    scim.set(domain.name, handler);
+    handlers.set(domain.name, async (request) => {
+      const response = await handler({ method: request.method, path: request.path, query: request.query, body: request.body });
+      return { status: response.status, body: response.body };
+    });
+  }
+  return {
+    handlers,
+    scim,
+    async close() {
+      await Promise.all(readers.map((reader) => reader.close().catch(() => undefined)));
+    },
+  };
+}
