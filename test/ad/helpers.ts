@@ -3,6 +3,7 @@
  * for writes, and a per-run OU that holds whatever a test changes.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Client, Control } from 'ldapts';
 import type { AdReaderOptions } from '../../src/ad/options.ts';
@@ -15,7 +16,7 @@ export function readerOptions(overrides: Partial<AdReaderOptions> = {}): AdReade
 
 export async function adminClient(): Promise<Client> {
   const env = adEnv();
-  const client = new Client({ url: env.url, tlsOptions: { ca: [await import('node:fs').then((fs) => fs.readFileSync(env.caFile))] }, timeout: 30000 });
+  const client = new Client({ url: env.url, tlsOptions: { ca: [readFileSync(env.caFile)] }, timeout: 30000 });
   await client.bind(env.adminDn, env.adminPassword);
   return client;
 }
