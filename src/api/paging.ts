@@ -108,8 +108,10 @@ export function nextLink(request: FastifyRequest, cursor: string): string {
   return `${baseUrl(request)}${url.pathname}?${parts.join('&')}`;
 }
 
+/** `…/$metadata#users(displayName,mail)/$entity`: the selection goes after the entity set. */
 export function contextUrl(request: FastifyRequest, fragment: string, select?: readonly string[]): string {
-  return `${baseUrl(request)}/v1.0/$metadata#${fragment}${select ? `(${select.join(',')})` : ''}`;
+  const [set, entity] = fragment.endsWith('/$entity') ? [fragment.slice(0, -8), '/$entity'] : [fragment, ''];
+  return `${baseUrl(request)}/v1.0/$metadata#${set}${select ? `(${select.join(',')})` : ''}${entity}`;
 }
 
 export function collectionBody(
