@@ -34,6 +34,8 @@ export type CanopyErrorCode =
   | 'ERR_RELAY_FRAME_TOO_LARGE'
   | 'ERR_RELAY_FRAME_MALFORMED'
   | 'ERR_RELAY_AGENT_LOST'
+  // cli: an admin call the service answered with an error
+  | 'ERR_CLI_REQUEST_FAILED'
   // engine
   | 'ERR_ENGINE_SCHEMA_INVALID'
   | 'ERR_ENGINE_EXPRESSIONS_UNSUPPORTED'

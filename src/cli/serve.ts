@@ -1,0 +1,112 @@
+/**
+ * `canopy serve`: the service on one machine. One fastify app carries the Graph API with
+ * its token endpoint (src/api) and the relay (src/relay); one SQLite file in the data
+ * folder holds the directory and the relay's registry. The engine and scheduler plug in
+ * here too (issue 4): `startService` returns the relay they send requests through.
+ */
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { canopyApiPlugin } from '../api/app.ts';
+import { bootstrapDataFolder } from '../api/auth/bootstrap.ts';
+import { loadOrCreateSigningKey } from '../api/auth/keys.ts';
+import { createTokenSigner, type TokenSigner } from '../api/auth/verify.ts';
+import { CanopyError } from '../core/errors.ts';
+import { directoryDatabasePath, openSqliteDirectoryStore, sqliteWriterOf } from '../directory/sqlite/store.ts';
+import type { DirectoryStore } from '../directory/store.ts';
+import { openDatabase } from '../directory/sqlite/open-database.ts';
+import { RELAY_PATHS } from '../relay/defaults.ts';
+import { registerRelay, type Relay, type RelayOptions } from '../relay/relay.ts';
+import { SqliteAgentRegistry } from '../relay/sqlite-registry.ts';
+
+export interface ServeOptions {
+  readonly dataDir: string;
+  /** HOST:PORT; port 0 picks a free one. */
+  readonly listen: string;
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  /** Relay timings (tests shorten them). */
+  readonly relay?: Partial<Omit<RelayOptions, 'registry' | 'authenticateAdmin'>>;
+}
+
+export interface Service {
+  readonly app: FastifyInstance;
+  readonly relay: Relay;
+  readonly store: DirectoryStore;
+  readonly url: string;
+  readonly tenantId: string;
+  readonly bootstrapPath?: string;
+  close(): Promise<void>;
+}
+
+/** Roles of the admin application that may manage agents (Graph permission names). */
+const AGENT_ADMIN_ROLES = ['Directory.ReadWrite.All', 'Synchronization.ReadWrite.All'];
+
+export function parseListen(listen: string): { host: string; port: number } {
+  const match = /^\[?([^\]]*?)\]?:(\d{1,5})$/.exec(listen);
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || !match[1] || port > 65535) throw new CanopyError('ERR_CONFIG_INVALID', `--listen: expected HOST:PORT (e.g. 127.0.0.1:8443), got ${JSON.stringify(listen)}`);
+  return { host: match[1], port };
+}
+
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}
+
+/** Admin verbs accept the service's own access tokens with an admin role (src/api/auth). */
+function adminAuthenticator(signer: TokenSigner) {
+  return async (request: FastifyRequest) => {
+    const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+    if (!match) return undefined;
+    try {
+      const claims = await signer.verifyAccessToken(match[1]!);
+      return claims.roles.some((role) => AGENT_ADMIN_ROLES.includes(role)) ? { tenantId: claims.tenantId } : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+export async function startService(options: ServeOptions): Promise<Service> {
+  const { host, port } = parseListen(options.listen);
+  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
+    throw new CanopyError('ERR_CONFIG_INVALID', '--tls-cert and --tls-key go together');
+  }
+  const tls = options.tlsCert && options.tlsKey ? { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) } : undefined;
+  if (!tls && !isLoopback(host)) {
+    throw new CanopyError('ERR_CONFIG_INVALID', `--listen ${options.listen}: refusing to serve the API and the agents' relay without TLS on a non-loopback address; give --tls-cert and --tls-key (plain http/ws is for loopback only)`);
+  }
+  const store = openSqliteDirectoryStore(directoryDatabasePath(options.dataDir));
+  const db = sqliteWriterOf(store) ?? openDatabase(directoryDatabasePath(options.dataDir));
+  const signer = createTokenSigner(await loadOrCreateSigningKey(options.dataDir));
+  // The https and http instances differ only in their server type; routes see the same API.
+  const app = (tls ? Fastify({ https: tls }) : Fastify()) as unknown as FastifyInstance;
+  await app.register(canopyApiPlugin, { store, auth: signer });
+  const relay = await registerRelay(app, { ...options.relay, registry: new SqliteAgentRegistry(db), authenticateAdmin: adminAuthenticator(signer) });
+  await app.listen({ host, port });
+  const address = app.server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+  const bootstrap = await bootstrapDataFolder({ store, dataDir: options.dataDir, apiUrl: url });
+  return {
+    app,
+    relay,
+    store,
+    url,
+    tenantId: bootstrap.tenantId,
+    bootstrapPath: bootstrap.bootstrapPath,
+    async close() {
+      await app.close();
+      await store.close();
+    },
+  };
+}
+
+/** The line `canopy serve` prints when ready; tests and scripts read the URL from it. */
+export function readyLine(service: Service): string {
+  const relayUrl = new URL(RELAY_PATHS.connect, service.url);
+  relayUrl.protocol = relayUrl.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `canopy: serving ${service.url} (tenant ${service.tenantId}; agents connect to ${relayUrl}; admin credentials in ${service.bootstrapPath ?? 'bootstrap.json (removed)'})`;
+}
