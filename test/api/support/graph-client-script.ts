@@ -1,0 +1,72 @@
+/**
+ * Run as a child process with NODE_EXTRA_CA_CERTS pointing at the test CA (Node 20's fetch
+ * cannot be given a CA in process): drives the API with @microsoft/microsoft-graph-client
+ * the way an admin script does and prints what it saw as JSON.
+ */
+import { Client, PageIterator, type PageCollection } from '@microsoft/microsoft-graph-client';
+
+const env = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+};
+const apiUrl = env('CANOPY_API_URL');
+const tenantId = env('CANOPY_TENANT_ID');
+let tokenRequests = 0;
+// Count the requests that follow a nextLink, to prove paging happened over the wire.
+const skipTokenRequests: string[] = [];
+const realFetch = globalThis.fetch;
+globalThis.fetch = (input, init) => {
+  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+  if (url.includes('$skiptoken=')) skipTokenRequests.push(url);
+  return realFetch(input, init);
+};
+
+const client = Client.init({
+  baseUrl: apiUrl,
+  defaultVersion: 'v1.0',
+  // The SDK only sends its auth header to hosts it knows; ours is added here.
+  customHosts: new Set([new URL(apiUrl).hostname]),
+  authProvider: (done) => {
+    tokenRequests += 1;
+    fetch(`${apiUrl}/${tenantId}/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: env('CANOPY_CLIENT_ID'), client_secret: env('CANOPY_CLIENT_SECRET'), scope: 'https://graph.microsoft.com/.default' }),
+    })
+      .then(async (response) => done(null, ((await response.json()) as { access_token: string }).access_token))
+      .catch((error: Error) => done(error, null));
+  },
+});
+
+const firstPage = (await client.api('/users').top(5).get()) as PageCollection;
+const ids: string[] = [];
+const iterator = new PageIterator(client, firstPage, (user: { id: string }) => {
+  ids.push(user.id);
+  return true;
+});
+// PageIterator follows @odata.nextLink itself.
+await iterator.iterate();
+const counted = (await client.api('/users').header('ConsistencyLevel', 'eventual').count(true).top(1).get()) as { '@odata.count': number };
+const filtered = (await client.api('/users').filter("startswith(displayName,'User 001')").select('id,displayName,onPremisesImmutableId').get()) as { value: { displayName: string; onPremisesImmutableId: string }[] };
+const members = (await client.api(`/groups/${env('CANOPY_GROUP_ID')}/members`).top(999).get()) as { value: { '@odata.type': string }[] };
+const byUpn = (await client.api('/users/user0042@corp.test').get()) as { id: string };
+let patchError: { statusCode?: number; code?: string; message?: string } = {};
+try {
+  await client.api(`/users/${byUpn.id}`).patch({ displayName: 'edited in the cloud' });
+} catch (error) {
+  patchError = { statusCode: (error as { statusCode: number }).statusCode, code: (error as { code: string }).code, message: (error as Error).message };
+}
+
+console.log(JSON.stringify({
+  firstPageSize: (firstPage.value ?? []).length,
+  firstNextLink: firstPage['@odata.nextLink'],
+  ids,
+  skipTokenRequests,
+  count: counted['@odata.count'],
+  filtered: filtered.value,
+  memberTypes: members.value.map((m) => m['@odata.type']),
+  byUpn: byUpn.id,
+  patchError,
+  tokenRequests,
+}));
