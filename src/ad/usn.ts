@@ -11,7 +11,9 @@
  * told from an edit, so any changed object outside the scope that existed at the
  * watermark is reported as a delete, reason 'out-of-scope' (harmless for objects the
  * caller never held), and a changed OU or container has everything below it re-read.
- * Tombstones are visible only to accounts that may list CN=Deleted Objects.
+ * Tombstones are visible only to accounts that may list CN=Deleted Objects. Deleting an
+ * object removes its links from groups without changing the groups' uSNChanged (seen on
+ * Samba): the caller drops a deleted object's memberships itself.
  */
 import type { Entry } from 'ldapts';
 import type { AdChange } from '../core/ad-object.ts';
