@@ -9,15 +9,18 @@ import { randomUUID } from 'node:crypto';
 import { CanopyError, isCanopyError } from '../core/errors.ts';
 import type { AdObject } from '../core/ad-object.ts';
 import { newCounters, newPageWork, type CycleContext } from './cycle-context.ts';
-import { ADMIT_ALL, type DeletePolicy } from './deletes.ts';
+import { ADMIT_ALL, deleteSyncedObject, type DeletePolicy } from './deletes.ts';
 import { executionOf, recordExecution, type SynchronizationTaskExecution } from './job-status.ts';
 import { compileObjectMapping, type CompiledObjectMapping, type FunctionEvaluator } from './mapping.ts';
 import type { MatchOptions } from './matching.ts';
 import { syncDelete, syncUpsert } from './object-sync.ts';
 import type { ChangeSource, CycleJob, SourcePage, SyncStore } from './ports.ts';
+import { ObjectLog } from './provisioning-log.ts';
 import { resolveLeftovers, resolvePageReferences } from './references.ts';
 import { decideScope, scopeRulesOf } from './scoping.ts';
 import { checkMappingTargets } from './target-properties.ts';
+
+const SWEEP_BATCH = 500;
 
 export interface RunCycleOptions {
   readonly job: CycleJob;
@@ -65,7 +68,14 @@ function isObjectLevel(error: unknown): boolean {
   return isCanopyError(error, 'ERR_DIRECTORY_CONFLICT') || isCanopyError(error, 'ERR_ENGINE_MAPPING');
 }
 
-async function applyPage(ctx: CycleContext, store: SyncStore, source: ChangeSource, page: SourcePage, signal?: AbortSignal): Promise<void> {
+interface PageOptions {
+  /** The token of the full re-read this page belongs to (its objects are marked seen); null clears a stale one. */
+  readonly resetToken: string | null | undefined;
+  /** false for the last page of a full re-read: its watermark commits after the sweep. */
+  readonly commitWatermark: boolean;
+}
+
+async function applyPage(ctx: CycleContext, store: SyncStore, source: ChangeSource, page: SourcePage, options: PageOptions, signal?: AbortSignal): Promise<void> {
   const { tenantId, jobId } = ctx.job;
   const guids = page.changes.map((c) => (c.kind === 'upsert' ? c.object.objectGuid : c.objectGuid).toLowerCase());
   const states = await store.state.byObjectGuids(tenantId, jobId, guids);
@@ -103,7 +113,45 @@ async function applyPage(ctx: CycleContext, store: SyncStore, source: ChangeSour
     if (work.succeeded.length > 0) await tx.directory.removeEscrows(tenantId, jobId, work.succeeded);
     if (work.escrows.length > 0) await tx.directory.putEscrows(tenantId, jobId, work.escrows);
     if (work.logs.length > 0) await tx.directory.appendProvisioningLogs(tenantId, work.logs.map((l) => l.toSummary()));
-    await tx.directory.setWatermark(tenantId, jobId, page.watermark);
+    if (options.resetToken === null) await tx.state.setResetToken(tenantId, jobId, null);
+    else if (options.resetToken !== undefined) {
+      await tx.state.setResetToken(tenantId, jobId, options.resetToken);
+      await tx.state.markSeen(tenantId, jobId, page.changes.filter((c) => c.kind === 'upsert').map((c) => (c as { object: AdObject }).object.objectGuid), options.resetToken);
+    }
+    if (options.commitWatermark) await tx.directory.setWatermark(tenantId, jobId, page.watermark);
+  });
+}
+
+/**
+ * After a full re-read: every synced object the read did not return is gone (deleted, or
+ * out of scope) and is deleted, through deletes.ts like every delete. The read's last
+ * watermark commits only after, so a crash during the sweep replays the read.
+ */
+async function sweepUnseen(ctx: CycleContext, store: SyncStore, token: string, watermark: string): Promise<void> {
+  const { tenantId, jobId } = ctx.job;
+  let after: string | undefined;
+  for (;;) {
+    const batch = await store.state.unseen(tenantId, jobId, token, after, SWEEP_BATCH);
+    if (batch.length === 0) break;
+    after = batch[batch.length - 1]!.objectGuid;
+    await store.transaction(async (tx) => {
+      const logs = [];
+      for (const state of batch) {
+        const log = new ObjectLog(ctx.log, { id: state.objectGuid, displayName: null, identityType: state.objectType, details: { distinguishedName: state.dn } });
+        log.step('import', 'success', 'absent from a full read of the directory');
+        const outcome = await deleteSyncedObject(tx, { tenantId, jobId, state, reason: 'missing' }, log, ctx.now().toISOString(), ctx.deletePolicy);
+        if (outcome === 'deleted') {
+          ctx.counters.deleted++;
+          ctx.counters.exported++;
+        }
+        logs.push(log.toSummary());
+      }
+      await tx.directory.appendProvisioningLogs(tenantId, logs);
+    });
+  }
+  await store.transaction(async (tx) => {
+    await tx.state.setResetToken(tenantId, jobId, null);
+    await tx.directory.setWatermark(tenantId, jobId, watermark);
   });
 }
 
@@ -118,8 +166,14 @@ export async function runCycle(options: RunCycleOptions): Promise<CycleResult> {
   try {
     const rule = job.schema.synchronizationRules[0];
     const scope = scopeRulesOf(rule ?? { objectMappings: [] } as never, job.syncAccount);
-    const watermark = await store.directory.getWatermark(job.tenantId, job.jobId);
+    // An empty watermark is none: a full read.
+    const watermark = (await store.directory.getWatermark(job.tenantId, job.jobId)) || undefined;
     mode = watermark === undefined ? 'full' : 'delta';
+    // A full re-read in progress (an earlier cycle crashed in it) keeps its token.
+    const persistedToken = await store.state.getResetToken(job.tenantId, job.jobId);
+    let resetToken = mode === 'full' ? persistedToken ?? cycleId : undefined;
+    let staleToken = persistedToken !== undefined && mode === 'delta';
+    let lastWatermark: string | undefined;
     const ctx: CycleContext = {
       job, cycleId, mode, scope, now, counters,
       mappings: compileMappings(job),
@@ -132,9 +186,20 @@ export async function runCycle(options: RunCycleOptions): Promise<CycleResult> {
       signal?.throwIfAborted();
       counters.imported += page.changes.length;
       if (mode === 'delta') counters.importedDeltas += page.changes.length;
-      await applyPage(ctx, store, source, page, signal);
+      if (page.reset !== undefined) {
+        resetToken ??= persistedToken ?? cycleId;
+        staleToken = false;
+      }
+      const holdBack = resetToken !== undefined && !page.more;
+      // A plain delta after a re-read that never finished: forget its marks rather than
+      // sweep with them (no delete without a complete read to justify it).
+      const token = staleToken && resetToken === undefined ? null : resetToken;
+      await applyPage(ctx, store, source, page, { resetToken: token, commitWatermark: !holdBack }, signal);
+      staleToken = false;
+      lastWatermark = page.watermark;
       pages++;
     }
+    if (resetToken !== undefined && lastWatermark !== undefined) await sweepUnseen(ctx, store, resetToken, lastWatermark);
     await resolveLeftovers(ctx, store);
   } catch (error) {
     const execution = executionOf(cycleId, counters, began, now(), error);

@@ -10,7 +10,7 @@
 import type { SourceObjectState, SyncTransaction } from './ports.ts';
 import type { ObjectLog } from './provisioning-log.ts';
 
-export type DeleteReason = 'deleted' | 'out-of-scope' | 'excluded';
+export type DeleteReason = 'deleted' | 'out-of-scope' | 'excluded' | 'missing';
 
 export interface DeleteRequest {
   readonly tenantId: string;
@@ -32,6 +32,7 @@ const REASONS: Record<DeleteReason, string> = {
   deleted: 'the object was deleted in Active Directory',
   'out-of-scope': 'the object left the sync scope',
   excluded: 'the object is excluded from sync',
+  missing: 'a full read of the directory no longer returns the object (deleted or out of scope)',
 };
 
 export async function deleteSyncedObject(

@@ -100,3 +100,17 @@ export function dnsDomainOfDn(dn: string): string | undefined {
     .map((rdn) => rdn.slice(3));
   return labels.length > 0 ? labels.join('.') : undefined;
 }
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isGuid(value: string): boolean {
+  return GUID.test(value);
+}
+
+/**
+ * The key a reference (a member, a manager) is resolved and kept pending by: AD names the
+ * target by DN, the agent's SCIM service by objectGUID. A DN always holds `=`, a GUID never.
+ */
+export function referenceKey(value: string): string {
+  return isGuid(value) ? value.toLowerCase() : normalizeDn(value);
+}

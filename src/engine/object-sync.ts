@@ -300,7 +300,11 @@ async function recordSynced(ctx: CycleContext, tx: SyncTransaction, work: PageWo
   work.states.set(guid, next);
   work.succeeded.push(guid);
   const moved = state !== undefined && normalizeDn(state.dn) !== normalizeDn(view.object.dn);
-  if (arrived || moved) work.arrivals.push({ reference: normalizeDn(view.object.dn), memberId: targetId, memberType: objectType });
+  if (arrived || moved) {
+    // Pending references name the object by DN (AD) or by objectGUID (the SCIM service).
+    work.arrivals.push({ reference: normalizeDn(view.object.dn), memberId: targetId, memberType: objectType });
+    if (arrived) work.arrivals.push({ reference: guid, memberId: targetId, memberType: objectType });
+  }
 }
 
 function queueReferences(work: PageWork, input: ObjectInput, mapped: MappedObject, _type: 'user', targetId: string, currentManagerId: string | null, _fresh: boolean): void {

@@ -54,7 +54,7 @@ export interface SourceObjectState {
   readonly dn: string;
   /** 'synced': has a live cloud object; 'excluded': seen, never to sync; 'deleted': cloud object deleted. */
   readonly state: 'synced' | 'excluded' | 'deleted';
-  /** Normalized DN of a manager not synced yet (resolved when it arrives). */
+  /** Reference key (dn.ts referenceKey) of a manager not synced yet (resolved when it arrives). */
   readonly pendingManager: string | null;
 }
 
@@ -67,6 +67,13 @@ export interface SourceStateStore {
   /** Users whose manager is pending, a page at a time (keyset on objectGuid). */
   withPendingManager(tenantId: string, jobId: string, after: string | undefined, limit: number): Promise<readonly SourceObjectState[]>;
   countSynced(tenantId: string, jobId: string): Promise<{ user: number; group: number }>;
+  /** Marks objects returned by the full re-read `token`. */
+  markSeen(tenantId: string, jobId: string, objectGuids: readonly string[], token: string): Promise<void>;
+  /** Synced objects the re-read `token` did not return, a page at a time (keyset on objectGuid). */
+  unseen(tenantId: string, jobId: string, token: string, after: string | undefined, limit: number): Promise<readonly SourceObjectState[]>;
+  /** The token of the full re-read in progress, if any. */
+  getResetToken(tenantId: string, jobId: string): Promise<string | undefined>;
+  setResetToken(tenantId: string, jobId: string, token: string | null): Promise<void>;
   /** Forgets a job's state (restart with resetScope Full). */
   clear(tenantId: string, jobId: string): Promise<void>;
 }

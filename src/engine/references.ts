@@ -1,18 +1,31 @@
 /**
- * Memberships and managers by reference. AD names members and managers by DN; the cloud
- * keeps object ids. Every DN a page names is resolved in one batched lookup against the
- * engine's source-object state (which already holds this page's writes). A member not synced
- * yet becomes a pending reference (the directory keeps it, keyed by the normalized DN) and
+ * Memberships and managers by reference. AD names members and managers by DN (the agent's
+ * SCIM service by objectGUID); the cloud keeps object ids. Every reference a page names is
+ * resolved in one batched lookup against the engine's source-object state (which already
+ * holds this page's writes). A member not synced yet becomes a pending reference (the
+ * directory keeps it, keyed by referenceKey: the normalized DN or the GUID) and
  * turns into a membership when its object arrives, in that page or at the end of the cycle.
  * Managers not synced yet wait in the source-object row (pendingManager).
  */
 import type { Membership, MemberType } from '../directory/types.ts';
 import { iteratePages } from '../directory/store.ts';
 import type { CycleContext, PageWork, ReferenceWork } from './cycle-context.ts';
-import { normalizeDn } from './dn.ts';
-import type { SourceObjectState, SyncStore, SyncTransaction } from './ports.ts';
+import { isGuid, referenceKey } from './dn.ts';
+import type { SourceObjectState, SourceStateStore, SyncStore, SyncTransaction } from './ports.ts';
 
 const BATCH = 500;
+
+/** Synced objects for reference keys (GUIDs and normalized DNs mixed), keyed the same way. */
+export async function resolveKeys(state: SourceStateStore, tenantId: string, jobId: string, keys: Iterable<string>): Promise<Map<string, SourceObjectState>> {
+  const guids: string[] = [];
+  const dns: string[] = [];
+  for (const key of keys) (isGuid(key) ? guids : dns).push(key);
+  const found = dns.length > 0 ? await state.byDns(tenantId, jobId, dns) : new Map<string, SourceObjectState>();
+  if (guids.length > 0) {
+    for (const [guid, s] of await state.byObjectGuids(tenantId, jobId, guids)) if (s.state === 'synced') found.set(guid, s);
+  }
+  return found;
+}
 
 type MembersWork = Extract<ReferenceWork, { kind: 'members' }>;
 type ManagerWork = Extract<ReferenceWork, { kind: 'manager' }>;
@@ -20,15 +33,15 @@ type ManagerWork = Extract<ReferenceWork, { kind: 'manager' }>;
 /** Resolves the page's references and the pending ones naming the page's arrivals. */
 export async function resolvePageReferences(ctx: CycleContext, tx: SyncTransaction, work: PageWork): Promise<void> {
   const { tenantId, jobId } = ctx.job;
-  const dns = new Set<string>();
+  const keys = new Set<string>();
   for (const ref of work.references) {
     if (ref.kind === 'manager') {
-      if (ref.dn !== undefined) dns.add(normalizeDn(ref.dn));
+      if (ref.dn !== undefined) keys.add(referenceKey(ref.dn));
     } else {
-      for (const dn of ref.dns) dns.add(normalizeDn(dn));
+      for (const dn of ref.dns) keys.add(referenceKey(dn));
     }
   }
-  const resolved = dns.size > 0 ? await tx.state.byDns(tenantId, jobId, [...dns]) : new Map<string, SourceObjectState>();
+  const resolved = keys.size > 0 ? await resolveKeys(tx.state, tenantId, jobId, keys) : new Map<string, SourceObjectState>();
   for (const ref of work.references) {
     if (ref.kind === 'manager') await applyManager(ctx, tx, work, ref, resolved);
     else await applyMembers(ctx, tx, ref, resolved);
@@ -38,7 +51,7 @@ export async function resolvePageReferences(ctx: CycleContext, tx: SyncTransacti
 
 async function applyManager(ctx: CycleContext, tx: SyncTransaction, work: PageWork, ref: ManagerWork, resolved: Map<string, SourceObjectState>): Promise<void> {
   const { tenantId, jobId } = ctx.job;
-  const dn = ref.dn === undefined ? undefined : normalizeDn(ref.dn);
+  const dn = ref.dn === undefined ? undefined : referenceKey(ref.dn);
   const manager = dn === undefined ? undefined : resolved.get(dn);
   const managerId = manager?.objectType === 'user' ? manager.targetId : null;
   const pending = dn !== undefined && managerId === null ? dn : null;
@@ -61,7 +74,7 @@ async function applyMembers(ctx: CycleContext, tx: SyncTransaction, ref: Members
   const members: Membership[] = [];
   const pending: { groupId: string; reference: string }[] = [];
   for (const dn of ref.dns) {
-    const reference = normalizeDn(dn);
+    const reference = referenceKey(dn);
     const member = resolved.get(reference);
     if (member?.targetId && member.targetId !== groupId) members.push({ groupId, memberId: member.targetId, memberType: member.objectType as MemberType });
     else if (!member) pending.push({ groupId, reference });
@@ -75,8 +88,8 @@ async function applyMembers(ctx: CycleContext, tx: SyncTransaction, ref: Members
     if (stale.length > 0) await tx.directory.removePendingReferences(tenantId, stale);
   }
   if (ref.mode === 'delta' && ref.removed.length > 0) {
-    const removed = ref.removed.map(normalizeDn);
-    const known = await tx.state.byDns(tenantId, ctx.job.jobId, removed);
+    const removed = ref.removed.map(referenceKey);
+    const known = await resolveKeys(tx.state, tenantId, ctx.job.jobId, removed);
     const gone = [...known.values()].filter((s) => s.targetId).map((s) => ({ groupId, memberId: s.targetId! }));
     if (gone.length > 0) await tx.directory.removeMembers(tenantId, gone);
     await tx.directory.removePendingReferences(tenantId, removed.map((reference) => ({ groupId, reference })));
@@ -105,7 +118,7 @@ export async function resolveLeftovers(ctx: CycleContext, store: SyncStore): Pro
   do {
     const page = await store.directory.listPendingReferences(tenantId, { limit: BATCH, ...(cursor ? { cursor } : {}) });
     cursor = page.cursor;
-    const found = await store.state.byDns(tenantId, jobId, page.items.map((p) => p.reference));
+    const found = await resolveKeys(store.state, tenantId, jobId, page.items.map((p) => p.reference));
     const resolvable = [...found.entries()].filter(([, s]) => s.targetId).map(([reference, s]) => ({ reference, memberId: s.targetId!, memberType: s.objectType }));
     if (resolvable.length > 0) resolvedCount += await store.transaction((tx) => tx.directory.resolvePendingReferences(tenantId, resolvable));
   } while (cursor !== undefined);
@@ -115,7 +128,7 @@ export async function resolveLeftovers(ctx: CycleContext, store: SyncStore): Pro
     const holders = await store.state.withPendingManager(tenantId, jobId, after, BATCH);
     if (holders.length === 0) break;
     after = holders[holders.length - 1]!.objectGuid;
-    const managers = await store.state.byDns(tenantId, jobId, holders.map((h) => h.pendingManager!));
+    const managers = await resolveKeys(store.state, tenantId, jobId, holders.map((h) => h.pendingManager!));
     const ready = holders.filter((h) => managers.get(h.pendingManager!)?.objectType === 'user' && h.targetId);
     if (ready.length === 0) continue;
     await store.transaction(async (tx) => {

@@ -251,3 +251,63 @@ test('the job status records lastExecution and synchronizedEntryCountByType in G
     await h.close();
   }
 });
+
+test('a full re-read (reset) deletes the synced objects it no longer returns, then commits its watermark', async () => {
+  const h = await openHarness();
+  try {
+    const source = new ReplaySource().push([upsert(user(41)), upsert(user(42)), upsert(user(43)), upsert(group(4, [user(41).dn]))]);
+    await runCycle({ job: h.job, source, store: h.store });
+    // The DC changed: the reader re-reads everything; user 42 and the group vanished meanwhile.
+    source.pushReset('dc-changed', [upsert(user(41))], [upsert(user(43))]);
+    const original = h.store.transaction.bind(h.store);
+    let sweepFails = true;
+    (h.store as { transaction: typeof original }).transaction = (work) => original(async (tx) => {
+      const result = await work(tx);
+      // Fail the sweep's first batch once: the re-read's last watermark must not be committed.
+      if (sweepFails && (await tx.state.getResetToken(h.tenantId, h.job.jobId)) && (await tx.directory.countUsers(h.tenantId, { deleted: true })) > 0) {
+        sweepFails = false;
+        throw new Error('crash during the sweep');
+      }
+      return result;
+    });
+    await assert.rejects(runCycle({ job: h.job, source, store: h.store }), /crash during the sweep/);
+    assert.equal(await h.store.directory.getWatermark(h.tenantId, h.job.jobId), 'w1.0', 'the last page of the re-read waits for the sweep');
+    assert.equal(await h.store.directory.countUsers(h.tenantId), 3);
+    (h.store as { transaction: typeof original }).transaction = original;
+    // The reader replays the re-read (its intermediate watermarks point to its start).
+    source.pushReset('dc-changed', [upsert(user(41))], [upsert(user(43))]);
+    const result = await runCycle({ job: h.job, source, store: h.store });
+    assert.equal(await h.store.directory.getWatermark(h.tenantId, h.job.jobId), 'w2.1');
+    assert.ok((await byAnchor(h, 42))?.deletedDateTime, 'user 42 went to deleted items');
+    assert.equal(await h.store.directory.countGroups(h.tenantId), 0);
+    assert.equal(await h.store.directory.countUsers(h.tenantId), 2);
+    const entries = await logs(h, result.cycleId);
+    assert.ok(entries.some((l) => l.sourceIdentity.id === guid(42) && l.provisioningAction === 'delete'));
+    // A later plain delta deletes nothing on its own.
+    source.push([upsert(user(41, { title: 'x' }))]);
+    await runCycle({ job: h.job, source, store: h.store });
+    assert.equal(await h.store.directory.countUsers(h.tenantId), 2);
+  } finally {
+    await h.close();
+  }
+});
+
+test('references by objectGUID (as the SCIM service sends them) resolve, pending ones included', async () => {
+  const h = await openHarness();
+  try {
+    const members = [user(52).objectGuid, user(51).objectGuid];
+    const source = new ReplaySource().push(
+      [upsert(group(5, members)), upsert(user(51))],
+      [upsert(user(52, { manager: user(53).objectGuid })), upsert(user(53))],
+    );
+    await runCycle({ job: h.job, source, store: h.store });
+    const g = (await h.store.directory.findGroup(h.tenantId, { sourceAnchor: immutableIdOf(group(5, []).objectGuid) }))!;
+    assert.deepEqual(await memberIds(h, g.id), [(await byAnchor(h, 51))!.id, (await byAnchor(h, 52))!.id].sort());
+    assert.equal((await byAnchor(h, 52))!.managerId, (await byAnchor(h, 53))!.id);
+    source.push([{ kind: 'upsert', object: { ...group(5, []), attributes: {} }, complete: false, memberChanges: { added: [user(53).objectGuid], removed: [user(51).objectGuid] } }]);
+    await runCycle({ job: h.job, source, store: h.store });
+    assert.deepEqual(await memberIds(h, g.id), [(await byAnchor(h, 52))!.id, (await byAnchor(h, 53))!.id].sort());
+  } finally {
+    await h.close();
+  }
+});

@@ -74,6 +74,13 @@ export class ReplaySource implements ChangeSource {
     return this;
   }
 
+  /** A full re-read, as the AD reader flags it (AdChangePage.reset). */
+  pushReset(reason: 'initial' | 'dc-changed', ...pages: (readonly AdChange[])[]): this {
+    const n = this.#recorded++;
+    this.reads.push(pages.map((changes, i) => ({ changes, watermark: `w${n}.${i}`, more: i < pages.length - 1, reset: reason })));
+    return this;
+  }
+
   async *readDelta(_job: CycleJob, watermark: string | undefined): AsyncIterable<SourcePage> {
     this.watermarksSeen.push(watermark);
     const pages = this.reads.shift() ?? [];

@@ -12,8 +12,9 @@ import { COMPUTED_SOURCE_ATTRIBUTES } from '../source-attributes.ts';
  * Microsoft Entra ID" for the attributes Graph v1.0 exposes on user and group.
  *
  * Decisions where the sources leave room:
- * - country ← co (the country's name, "United Kingdom"), matching Graph's own examples;
- *   c (the ISO 3166 code) is left for usageLocation, which licensing owns and we do not set.
+ * - country ← c (the ISO 3166 two-letter code): Graph's user.country documents "for
+ *   example, US or UK", and the agent's SCIM service carries c (addresses.country), not co.
+ *   usageLocation is left to licensing and not set.
  * - accountEnabled, securityEnabled, mailEnabled, onPremisesImmutableId and the domain name
  *   come from computed source attributes (source-attributes.ts) rather than expressions, so
  *   the default works before the expression language lands. Each computed attribute names
@@ -59,7 +60,7 @@ const USER_MAPPINGS: readonly AttributeMapping[] = [
   attribute('l', 'city'),
   attribute('st', 'state'),
   attribute('postalCode', 'postalCode'),
-  attribute('co', 'country'),
+  attribute('c', 'country'),
   attribute('telephoneNumber', 'businessPhones'),
   attribute('mobile', 'mobilePhone'),
   attribute('employeeID', 'employeeId'),

@@ -27,4 +27,19 @@ CREATE INDEX engine_source_objects_pending_manager ON engine_source_objects (ten
   WHERE pending_manager IS NOT NULL;
 `,
   },
+  {
+    // A full re-read (AdChangePage.reset) marks every object it returns with the read's
+    // token; synced objects left unmarked when it ends are gone. The token outlives a crash
+    // in engine_jobs, so a read resumed mid-way keeps marking with the same token.
+    id: 'engine-002-reset-marks',
+    sql: `
+ALTER TABLE engine_source_objects ADD COLUMN seen_token TEXT;
+CREATE TABLE engine_jobs (
+  tenant_id TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  reset_token TEXT,
+  PRIMARY KEY (tenant_id, job_id)
+) WITHOUT ROWID;
+`,
+  },
 ];

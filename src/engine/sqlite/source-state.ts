@@ -82,8 +82,26 @@ export function createSqliteSourceState(db: SqliteDatabase): SourceStateStore {
       for (const row of rows) counts[row.object_type] = row.n;
       return counts;
     },
+    async markSeen(tenantId, jobId, objectGuids, token) {
+      const mark = prepare('UPDATE engine_source_objects SET seen_token = ? WHERE tenant_id = ? AND job_id = ? AND object_guid = ?');
+      for (const guid of objectGuids) mark.run(token, tenantId, jobId, guid.toLowerCase());
+    },
+    async unseen(tenantId, jobId, token, after, limit) {
+      const rows = prepare(`SELECT * FROM engine_source_objects WHERE tenant_id = ? AND job_id = ? AND state = 'synced'
+          AND (seen_token IS NULL OR seen_token <> ?) AND object_guid > ? ORDER BY object_guid LIMIT ?`).all(tenantId, jobId, token, after ?? '', limit) as Row[];
+      return rows.map(stateOf);
+    },
+    async getResetToken(tenantId, jobId) {
+      const row = prepare('SELECT reset_token FROM engine_jobs WHERE tenant_id = ? AND job_id = ?').get(tenantId, jobId) as { reset_token: string | null } | undefined;
+      return row?.reset_token ?? undefined;
+    },
+    async setResetToken(tenantId, jobId, token) {
+      prepare(`INSERT INTO engine_jobs (tenant_id, job_id, reset_token) VALUES (?, ?, ?)
+          ON CONFLICT (tenant_id, job_id) DO UPDATE SET reset_token = excluded.reset_token`).run(tenantId, jobId, token);
+    },
     async clear(tenantId, jobId) {
       prepare('DELETE FROM engine_source_objects WHERE tenant_id = ? AND job_id = ?').run(tenantId, jobId);
+      prepare('DELETE FROM engine_jobs WHERE tenant_id = ? AND job_id = ?').run(tenantId, jobId);
     },
   };
 }
