@@ -51,6 +51,33 @@ describe('AD connection', { skip: skipReason() }, () => {
     }
   });
 
+  test('a dropped connection is replaced by a fresh bound one, with failover', async () => {
+    const dead = `ldaps://127.0.0.1:${await closedPort()}`;
+    const reader = await AdReader.connect(readerOptions({ urls: [dead, adEnv().url] }));
+    try {
+      const before = await reader.readAll().next();
+      assert.equal(before.done, false);
+      const connection = Reflect.get(reader, 'connection') as { client: { unbind(): Promise<void>; isBound: boolean } };
+      await connection.client.unbind();
+      assert.equal(connection.client.isBound, false);
+      const after = await reader.readAll().next();
+      assert.deepEqual(after.value, before.value);
+      assert.notEqual(Reflect.get(reader, 'connection'), connection);
+      assert.equal(reader.server.url, adEnv().url);
+    } finally {
+      await reader.close();
+    }
+  });
+
+  test('a watermark the reader did not make is ERR_AD_WATERMARK_INVALID', async () => {
+    const reader = await AdReader.connect(readerOptions());
+    try {
+      await assert.rejects(reader.readChanges('bm90IGEgd2F0ZXJtYXJr').next(), rejectsWith('ERR_AD_WATERMARK_INVALID'));
+    } finally {
+      await reader.close();
+    }
+  });
+
   test('StartTLS on ldap:// with the CA file', { skip: adEnv().startTlsUrl ? undefined : 'no StartTLS URL' }, async () => {
     const reader = await AdReader.connect(readerOptions({ urls: [adEnv().startTlsUrl], startTls: true }));
     await reader.close();
