@@ -17,6 +17,7 @@ import { usersRoutes } from './users.ts';
 import { groupsRoutes } from './groups.ts';
 import { deletedItemsRoutes } from './deleted-items.ts';
 import { organizationRoutes } from './organization.ts';
+import { servicePrincipalsRoutes } from './service-principals.ts';
 
 export interface ApiOptions {
   readonly store: DirectoryStore;
@@ -49,6 +50,7 @@ export async function graphApiPlugin(app: FastifyInstance, options: ApiOptions &
   await app.register(groupsRoutes, routeOptions);
   await app.register(deletedItemsRoutes, routeOptions);
   await app.register(organizationRoutes, routeOptions);
+  await app.register(servicePrincipalsRoutes, routeOptions);
   for (const routes of options.extraRoutes ?? []) await app.register(routes);
 }
 

@@ -4,12 +4,12 @@
  * groups), and the serialisation of store records with `$select`.
  */
 import { COMMON_PROPERTIES, GROUP_PROPERTIES, USER_PROPERTIES, type PropertyKind } from '../directory/properties.ts';
-import type { DirectoryGroup, DirectoryUser } from '../directory/types.ts';
+import type { DirectoryGroup, DirectoryUser, ServicePrincipal } from '../directory/types.ts';
 import { badRequest } from './errors.ts';
 
 export interface GraphResource {
   /** `user`, as in microsoft.graph.user. */
-  readonly name: 'user' | 'group' | 'directoryObject';
+  readonly name: 'user' | 'group' | 'directoryObject' | 'servicePrincipal';
   /** Exposed properties and their kinds, by their Graph name. */
   readonly properties: Readonly<Record<string, PropertyKind>>;
   readonly defaultSelect: readonly string[];
@@ -37,6 +37,12 @@ export const GROUP_RESOURCE: GraphResource = Object.freeze({
   name: 'group',
   properties: GROUP_EXPOSED,
   defaultSelect: Object.keys(GROUP_EXPOSED),
+});
+
+export const SERVICE_PRINCIPAL_RESOURCE: GraphResource = Object.freeze<GraphResource>({
+  name: 'servicePrincipal',
+  properties: { id: 'id', appId: 'id', displayName: 'string', appDisplayName: 'string', servicePrincipalNames: 'strings' },
+  defaultSelect: ['id', 'appId', 'displayName', 'appDisplayName', 'servicePrincipalNames'],
 });
 
 /** Members of a group are users or groups: $select may name properties of either. */
@@ -70,7 +76,7 @@ export function parseSelect(resource: GraphResource, text: string | undefined): 
 
 export function serialize(
   resource: GraphResource,
-  record: DirectoryUser | DirectoryGroup,
+  record: DirectoryUser | DirectoryGroup | ServicePrincipal,
   select: readonly string[] | undefined,
   options: { odataType?: boolean } = {},
 ): Record<string, unknown> {

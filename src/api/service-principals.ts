@@ -1,0 +1,63 @@
+/**
+ * /v1.0/servicePrincipals: the tenant's few service principals, among them cloud sync's
+ * ("Active Directory to Azure Active Directory Provisioning"), found as Entra's docs do with
+ * `$filter=startswith(displayName,'…')`. A tenant holds a handful, so the filter is
+ * evaluated here rather than in the store.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { DirectoryStore, Predicate } from '../directory/store.ts';
+import type { ServicePrincipal } from '../directory/types.ts';
+import { READ_DIRECTORY, requireRole } from './authentication.ts';
+import { notFound } from './errors.ts';
+import { collectionBody, contextUrl, parseCollectionQuery } from './paging.ts';
+import { SERVICE_PRINCIPAL_RESOURCE, parseSelect, serialize } from './resources.ts';
+
+const READ_SERVICE_PRINCIPALS = ['Application.Read.All', 'Application.ReadWrite.All', 'Synchronization.Read.All', 'Synchronization.ReadWrite.All', ...READ_DIRECTORY];
+
+/** Graph compares strings case-insensitively; ids exactly. */
+function fold(property: string, value: unknown): unknown {
+  return typeof value === 'string' && SERVICE_PRINCIPAL_RESOURCE.properties[property] === 'string' ? value.toLowerCase() : value;
+}
+
+export function matches(record: Record<string, unknown>, predicate: Predicate): boolean {
+  if ('operands' in predicate) {
+    return predicate.op === 'and' ? predicate.operands.every((p) => matches(record, p)) : predicate.operands.some((p) => matches(record, p));
+  }
+  const actual = fold(predicate.property, record[predicate.property] ?? null);
+  switch (predicate.op) {
+    case 'eq':
+      return actual === fold(predicate.property, predicate.value);
+    case 'ne':
+      return actual !== fold(predicate.property, predicate.value);
+    case 'in':
+      return predicate.values.some((v) => actual === fold(predicate.property, v));
+    case 'startswith':
+      return typeof actual === 'string' && actual.startsWith(String(fold(predicate.property, predicate.value)));
+    case 'endswith':
+      return typeof actual === 'string' && actual.endsWith(String(fold(predicate.property, predicate.value)));
+  }
+}
+
+export async function servicePrincipalsRoutes(app: FastifyInstance, options: { store: DirectoryStore }): Promise<void> {
+  const { store } = options;
+
+  app.get('/servicePrincipals', async (request) => {
+    const { tenantId } = requireRole(request, READ_SERVICE_PRINCIPALS);
+    const q = parseCollectionQuery(request, SERVICE_PRINCIPAL_RESOURCE);
+    const all = (await store.listServicePrincipals(tenantId))
+      .filter((sp) => !q.filter || matches(sp as unknown as Record<string, unknown>, q.filter));
+    const start = q.cursor === undefined ? 0 : all.findIndex((sp) => sp.id > q.cursor!);
+    const page = start < 0 ? [] : all.slice(start, start + q.top);
+    const cursor = start >= 0 && start + q.top < all.length ? page[page.length - 1]!.id : undefined;
+    const items = page.map((sp: ServicePrincipal) => serialize(SERVICE_PRINCIPAL_RESOURCE, sp, q.select));
+    return collectionBody(request, contextUrl(request, 'servicePrincipals', q.select), items, cursor, q.count ? all.length : undefined);
+  });
+
+  app.get<{ Params: { id: string }; Querystring: Record<string, string> }>('/servicePrincipals/:id', async (request) => {
+    const { tenantId } = requireRole(request, READ_SERVICE_PRINCIPALS);
+    const select = parseSelect(SERVICE_PRINCIPAL_RESOURCE, request.query.$select);
+    const sp = await store.getServicePrincipal(tenantId, request.params.id);
+    if (!sp) throw notFound(request.params.id);
+    return { '@odata.context': contextUrl(request, 'servicePrincipals/$entity', select), ...serialize(SERVICE_PRINCIPAL_RESOURCE, sp, select) };
+  });
+}
