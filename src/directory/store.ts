@@ -179,6 +179,14 @@ export interface DirectoryStore extends DirectoryReader {
   close(): Promise<void>;
 }
 
+/** Entra keeps deleted users and groups for 30 days, then purges them for good. */
+export const DELETED_ITEMS_RETENTION_DAYS = 30;
+
+/** The `before` argument of purgeDeleted at `now`: objects deleted earlier are past retention. */
+export function deletedItemsPurgeCutoff(now: Date = new Date()): string {
+  return new Date(now.getTime() - DELETED_ITEMS_RETENTION_DAYS * 24 * 60 * 60 * 1000).toISOString();
+}
+
 /** Streams every item of a paged read, one page in memory at a time. */
 export async function* iteratePages<T>(read: (cursor: string | undefined) => Promise<Page<T>>): AsyncGenerator<T> {
   let cursor: string | undefined;

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isCanopyError } from '../../src/core/errors.ts';
-import { iteratePages, type DirectoryStore } from '../../src/directory/store.ts';
+import { deletedItemsPurgeCutoff, iteratePages, type DirectoryStore } from '../../src/directory/store.ts';
 import type { NewUser } from '../../src/directory/types.ts';
 import { withTenants, type StoreFactory } from './store-contract-support.ts';
 
@@ -165,10 +165,11 @@ export function runDirectoryObjectContract(makeStore: StoreFactory): void {
     });
     assert.equal(await store.countGroups(a), 0);
     assert.equal(await store.countGroups(a, { deleted: true }), 1);
-    const purged = await store.transaction((tx) => tx.purgeDeleted(a, '2021-01-01T00:00:00.000Z'));
+    const purged = await store.transaction((tx) => tx.purgeDeleted(a, deletedItemsPurgeCutoff()));
     assert.deepEqual(purged, { users: 1, groups: 1 });
     assert.equal(await store.getUser(a, users[0]!.id, { includeDeleted: true }), undefined);
     assert.ok(await store.getUser(a, users[1]!.id, { includeDeleted: true }), 'deleted recently: kept');
+    assert.equal(deletedItemsPurgeCutoff(new Date('2026-03-31T00:00:00.000Z')), '2026-03-01T00:00:00.000Z');
     assert.equal(await store.findGroup(a, { sourceAnchor: 'g-anchor' }), undefined);
   }));
 
