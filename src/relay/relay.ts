@@ -34,7 +34,8 @@ export interface Relay {
   /**
    * Sends one read to a healthy agent of (tenant, domain) and returns its response; retried
    * on another agent when the first is lost. Events: agent.connected, agent.disconnected,
-   * agent.down, agent.revoked, connection.refused, connection.error, frame.rejected.
+   * agent.down, agent.revoked, connection.refused, connection.error, frame.rejected,
+   * request.retried.
    */
   request(tenantId: string, request: RelayRequest, options?: RequestOptions): Promise<RelayResponse>;
   /** A paged read, one page per relay request, each resumable on another agent. */
@@ -82,7 +83,12 @@ export async function registerRelay(app: FastifyInstance, options: RelayOptions)
     },
   });
 
-  const route = { timeoutMs: settings.requestTimeoutMs, noAgentWaitMs: settings.noAgentWaitMs, maxAttempts: settings.maxAttempts };
+  const route = {
+    timeoutMs: settings.requestTimeoutMs,
+    noAgentWaitMs: settings.noAgentWaitMs,
+    maxAttempts: settings.maxAttempts,
+    onRetry: (agentId: string, error: Error) => events.emit('request.retried', { agentId, message: error.message }),
+  };
   const relay: Relay = {
     events,
     request: (tenantId, request, requestOptions) => router.request(tenantId, request, { ...route, ...requestOptions }),

@@ -14,6 +14,8 @@ export interface RouteOptions {
   /** How long to wait for a healthy agent of the domain to appear. */
   readonly noAgentWaitMs: number;
   readonly maxAttempts: number;
+  /** Told when a request is sent again because its agent was lost. */
+  readonly onRetry?: (agentId: string, error: CanopyError) => void;
 }
 
 export class Router {
@@ -59,6 +61,7 @@ export class Router {
       } catch (error) {
         if (!isCanopyError(error, 'ERR_RELAY_AGENT_LOST') || attempt >= options.maxAttempts) throw error;
         lastError = error;
+        options.onRetry?.(session.agentId, error);
       }
     }
   }

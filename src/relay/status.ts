@@ -15,6 +15,8 @@ export interface AgentStatus {
   readonly connectedSince: string | null;
   readonly lastHeartbeat: string | null;
   readonly revokedAt: string | null;
+  /** Requests this node has sent the agent and not yet had answered. */
+  readonly requestsInFlight: number;
 }
 
 const iso = (value: Date | undefined): string | null => value?.toISOString() ?? null;
@@ -34,5 +36,6 @@ export function agentStatus(record: AgentRecord, session: AgentSession | undefin
     connectedSince: iso(live?.connectedSince),
     lastHeartbeat: iso(live?.lastHeartbeat ?? record.lastSeenAt),
     revokedAt: iso(record.revokedAt),
+    requestsInFlight: live?.inFlight ?? 0,
   };
 }
