@@ -19,7 +19,7 @@ const BINARY_ATTRIBUTES = [
  * ldapts matches explicitBufferAttributes against the attribute type exactly as the DC
  * sends it, so list the schema spelling and the lower-case one.
  */
-export const BUFFER_ATTRIBUTES: string[] = [...new Set(BINARY_ATTRIBUTES.flatMap((name) => [name, name.toLowerCase(), 'ms-DS-ConsistencyGuid', 'msDS-ConsistencyGuid']))];
+export const BUFFER_ATTRIBUTES: string[] = [...new Set([...BINARY_ATTRIBUTES, ...BINARY_ATTRIBUTES.map((name) => name.toLowerCase()), 'ms-DS-ConsistencyGuid'])];
 
 const BINARY_LOWER = new Set(BINARY_ATTRIBUTES.map((n) => n.toLowerCase()));
 /** FILETIME (Integer8) attributes, MS-ADA1/MS-ADA3. */

@@ -44,6 +44,8 @@ export interface AdReaderOptions extends AdConnectionOptions {
   maxValueRange?: number;
   /** DNs of accounts that must never sync; the bind account is always excluded. */
   excludeDns?: string[];
+  /** Classes read by readAll, search and readChanges; default users, groups and OUs. */
+  classes?: AdObjectClass[];
   /** Attributes read besides the ones the reader always reads; default DEFAULT_ATTRIBUTES. */
   attributes?: string[];
   /** Incremental read mechanism; default 'auto'. */

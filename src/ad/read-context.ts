@@ -24,7 +24,7 @@ export interface ResolvedOptions {
   readonly dirSyncMaxBytes: number;
 }
 
-export function resolveOptions(options: AdReaderOptions & { classes?: AdObjectClass[] }): ResolvedOptions {
+export function resolveOptions(options: AdReaderOptions): ResolvedOptions {
   const positive = (name: string, value: number | undefined): void => {
     if (value !== undefined && (!Number.isInteger(value) || value < 1)) throw new TypeError(`${name}: a positive integer is needed, got ${value}`);
   };
@@ -46,7 +46,7 @@ export function resolveOptions(options: AdReaderOptions & { classes?: AdObjectCl
     scopeDns: outermost,
     pageSize: options.pageSize ?? DEFAULTS.pageSize,
     maxValueRange: options.maxValueRange,
-    classes: options.classes ?? DEFAULTS.classes,
+    classes: options.classes && options.classes.length > 0 ? options.classes : DEFAULTS.classes,
     attributes,
     changeMode: options.changeMode ?? DEFAULTS.changeMode,
     dirSyncObjectSecurity: options.dirSyncObjectSecurity ?? false,

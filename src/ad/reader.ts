@@ -8,7 +8,7 @@ import type { AdChangePage, AdObject, AdObjectClass, AdResetReason } from '../co
 import { CanopyError, isCanopyError } from '../core/errors.ts';
 import { toPages, upserts } from './change-pages.ts';
 import { connect, type AdConnection } from './connection.ts';
-import { guidToBytes, isGuid } from './decode.ts';
+import { isGuid } from './decode.ts';
 import { currentDirSyncCookie, dirSyncChanges, dirSyncSearch } from './dirsync.ts';
 import { BUFFER_ATTRIBUTES } from './entry.ts';
 import { and, parseFilter } from './filter.ts';
@@ -106,7 +106,6 @@ export class AdReader {
     let base: string;
     if ('objectGuid' in ref) {
       if (!isGuid(ref.objectGuid)) throw new TypeError(`objectGuid: not a GUID: ${JSON.stringify(ref.objectGuid)}`);
-      guidToBytes(ref.objectGuid);
       base = `<GUID=${ref.objectGuid.toLowerCase()}>`; // MS-ADTS 3.1.1.3.1.2.4
     } else {
       base = ref.dn;
