@@ -6,8 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import type { DirectoryStore } from '../directory/store.ts';
 import { READ_DIRECTORY, READ_USERS, WRITE_DIRECTORY, WRITE_USERS, requireRole } from './authentication.ts';
 import { notFound, requestBadRequest } from './errors.ts';
-import { collectionBody, contextUrl, parseCollectionQuery } from './paging.ts';
-import { GROUP_RESOURCE, USER_RESOURCE, parseSelect, serialize, type GraphResource } from './resources.ts';
+import { collectionBody, contextUrl, entitySelect, parseCollectionQuery } from './paging.ts';
+import { GROUP_RESOURCE, USER_RESOURCE, serialize, type GraphResource } from './resources.ts';
 
 type IdParams = { Params: { id: string }; Querystring: Record<string, string> };
 
@@ -43,7 +43,7 @@ export async function deletedItemsRoutes(app: FastifyInstance, options: { store:
   app.get<IdParams>('/directory/deletedItems/:id', async (request) => {
     const { tenantId } = requireRole(request, readers);
     const { resource, object } = await deletedById(tenantId, request.params.id);
-    const select = parseSelect(resource, request.query.$select);
+    const select = entitySelect(request, resource);
     return { '@odata.context': contextUrl(request, 'directoryObjects/$entity'), ...serialize(resource, object, withDeletedTime(resource, select), { odataType: true }) };
   });
 

@@ -4,8 +4,8 @@ import type { DirectoryStore } from '../directory/store.ts';
 import type { DirectoryGroup } from '../directory/types.ts';
 import { READ_GROUPS, requireRole } from './authentication.ts';
 import { notFound, requestBadRequest } from './errors.ts';
-import { collectionBody, contextUrl, isEventuallyConsistent, parseCollectionQuery } from './paging.ts';
-import { GROUP_RESOURCE, MEMBER_RESOURCE, USER_RESOURCE, parseSelect, selectFor, serialize } from './resources.ts';
+import { collectionBody, contextUrl, entitySelect, isEventuallyConsistent, parseCollectionQuery } from './paging.ts';
+import { GROUP_RESOURCE, MEMBER_RESOURCE, USER_RESOURCE, selectFor, serialize } from './resources.ts';
 
 type IdParams = { Params: { id: string }; Querystring: Record<string, string> };
 
@@ -36,7 +36,7 @@ export async function groupsRoutes(app: FastifyInstance, options: { store: Direc
 
   app.get<IdParams>('/groups/:id', async (request) => {
     const { tenantId } = requireRole(request, READ_GROUPS);
-    const select = parseSelect(GROUP_RESOURCE, request.query.$select ?? request.query.select);
+    const select = entitySelect(request, GROUP_RESOURCE);
     const group = await groupById(store, tenantId, request.params.id);
     return { '@odata.context': contextUrl(request, 'groups/$entity', select), ...serialize(GROUP_RESOURCE, group, select) };
   });

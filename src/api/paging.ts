@@ -91,6 +91,17 @@ export function parseCollectionQuery(request: FastifyRequest, resource: GraphRes
   };
 }
 
+/** A single-entity GET takes $select only; $expand and the rest are refused, not ignored. */
+export function entitySelect(request: FastifyRequest, resource: GraphResource): readonly string[] | undefined {
+  const query = request.query as Query;
+  for (const key of Object.keys(query)) {
+    const name = key.startsWith('$') ? key : `$${key}`;
+    if (KNOWN_UNSUPPORTED.has(name.toLowerCase())) throw unsupportedQuery(`The query option '${name}' is not supported.`);
+    if (key.startsWith('$') && key !== '$select') throw badRequest(`The query parameter '${key}' is not supported.`);
+  }
+  return parseSelect(resource, option(query, '$select'));
+}
+
 /** The request's own origin: nextLink and @odata.context point back at this service. */
 export function baseUrl(request: FastifyRequest): string {
   return `${request.protocol}://${request.host}`;

@@ -9,8 +9,8 @@ import type { DirectoryStore, Predicate } from '../directory/store.ts';
 import type { ServicePrincipal } from '../directory/types.ts';
 import { READ_DIRECTORY, requireRole } from './authentication.ts';
 import { notFound } from './errors.ts';
-import { collectionBody, contextUrl, parseCollectionQuery } from './paging.ts';
-import { SERVICE_PRINCIPAL_RESOURCE, parseSelect, serialize } from './resources.ts';
+import { collectionBody, contextUrl, entitySelect, parseCollectionQuery } from './paging.ts';
+import { SERVICE_PRINCIPAL_RESOURCE, serialize } from './resources.ts';
 
 const READ_SERVICE_PRINCIPALS = ['Application.Read.All', 'Application.ReadWrite.All', 'Synchronization.Read.All', 'Synchronization.ReadWrite.All', ...READ_DIRECTORY];
 
@@ -55,7 +55,7 @@ export async function servicePrincipalsRoutes(app: FastifyInstance, options: { s
 
   app.get<{ Params: { id: string }; Querystring: Record<string, string> }>('/servicePrincipals/:id', async (request) => {
     const { tenantId } = requireRole(request, READ_SERVICE_PRINCIPALS);
-    const select = parseSelect(SERVICE_PRINCIPAL_RESOURCE, request.query.$select);
+    const select = entitySelect(request, SERVICE_PRINCIPAL_RESOURCE);
     const sp = await store.getServicePrincipal(tenantId, request.params.id);
     if (!sp) throw notFound(request.params.id);
     return { '@odata.context': contextUrl(request, 'servicePrincipals/$entity', select), ...serialize(SERVICE_PRINCIPAL_RESOURCE, sp, select) };

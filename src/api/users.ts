@@ -4,8 +4,8 @@ import type { DirectoryStore } from '../directory/store.ts';
 import type { DirectoryUser } from '../directory/types.ts';
 import { READ_GROUPS, READ_USERS, WRITE_USERS, requireRole } from './authentication.ts';
 import { GraphError, ON_PREMISES_MASTERED_MESSAGE, notFound, requestBadRequest } from './errors.ts';
-import { collectionBody, contextUrl, isEventuallyConsistent, parseCollectionQuery } from './paging.ts';
-import { GROUP_RESOURCE, USER_RESOURCE, parseSelect, serialize } from './resources.ts';
+import { collectionBody, contextUrl, entitySelect, isEventuallyConsistent, parseCollectionQuery } from './paging.ts';
+import { GROUP_RESOURCE, USER_RESOURCE, serialize } from './resources.ts';
 import { parseUserBody, touchesOnPremisesMastered } from './user-body.ts';
 import { isCanopyError } from '../core/errors.ts';
 
@@ -46,7 +46,7 @@ export async function usersRoutes(app: FastifyInstance, options: { store: Direct
 
   app.get<IdParams>('/users/:id', async (request) => {
     const { tenantId } = requireRole(request, READ_USERS);
-    const select = parseSelect(USER_RESOURCE, request.query.$select ?? request.query.select);
+    const select = entitySelect(request, USER_RESOURCE);
     const user = await userByKey(store, tenantId, request.params.id);
     return { '@odata.context': contextUrl(request, 'users/$entity', select), ...serialize(USER_RESOURCE, user, select) };
   });
@@ -66,7 +66,7 @@ export async function usersRoutes(app: FastifyInstance, options: { store: Direct
     const user = await userByKey(store, tenantId, request.params.id);
     const manager = user.managerId === null ? undefined : await store.getUser(tenantId, user.managerId);
     if (!manager) throw notFound('manager');
-    const select = parseSelect(USER_RESOURCE, request.query.$select);
+    const select = entitySelect(request, USER_RESOURCE);
     return { '@odata.context': contextUrl(request, 'directoryObjects/$entity'), ...serialize(USER_RESOURCE, manager, select, { odataType: true }) };
   });
 

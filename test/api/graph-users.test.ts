@@ -137,6 +137,7 @@ describe('Graph users API', () => {
     assert.equal(errorCode(await get(`/v1.0/users?$filter=${encodeURIComponent("substringof('a',displayName)")}`)), 'Request_UnsupportedQuery');
     assert.equal(errorCode(await get(`/v1.0/users?$filter=${encodeURIComponent("employeeId gt 'E1'")}`)), 'Request_UnsupportedQuery');
     assert.equal(errorCode(await get('/v1.0/users?$orderby=displayName')), 'Request_UnsupportedQuery');
+    assert.equal(errorCode(await get(`/v1.0/users/${users[0]!.id}?$expand=manager`)), 'Request_UnsupportedQuery', 'refused, not ignored');
   });
 
   test('$count and advanced filters need ConsistencyLevel: eventual (400 without it, as Graph answers)', async () => {
