@@ -155,6 +155,27 @@ async function sweepUnseen(ctx: CycleContext, store: SyncStore, token: string, w
   });
 }
 
+/**
+ * Asks the source for the next page while the current one is being written, so reading
+ * (LDAP, relay round trips) and writing overlap; at most two pages are held at once.
+ */
+async function* lookahead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let pending = iterator.next();
+  try {
+    for (;;) {
+      const result = await pending;
+      if (result.done) return;
+      pending = iterator.next();
+      // A failure of the page read ahead surfaces when it is awaited, not as unhandled.
+      pending.catch(() => undefined);
+      yield result.value;
+    }
+  } finally {
+    await pending.then(() => iterator.return?.(), () => undefined);
+  }
+}
+
 export async function runCycle(options: RunCycleOptions): Promise<CycleResult> {
   const { job, store, source, signal } = options;
   const now = options.now ?? (() => new Date());
@@ -182,7 +203,7 @@ export async function runCycle(options: RunCycleOptions): Promise<CycleResult> {
       match: options.match ?? {},
       log: { tenantId: job.tenantId, jobId: job.jobId, cycleId, now },
     };
-    for await (const page of source.readDelta(job, watermark, signal)) {
+    for await (const page of lookahead(source.readDelta(job, watermark, signal))) {
       signal?.throwIfAborted();
       counters.imported += page.changes.length;
       if (mode === 'delta') counters.importedDeltas += page.changes.length;

@@ -35,6 +35,7 @@ function splitUnescaped(input: string, separators: string): string[] {
 function unescapeValue(raw: string): string {
   const value = raw.trim();
   if (value.startsWith('#')) return value.toLowerCase(); // BER-encoded value: compare as hex text
+  if (!value.includes('\\')) return value;
   const bytes: number[] = [];
   for (let i = 0; i < value.length; i++) {
     const ch = value[i]!;

@@ -204,4 +204,10 @@ CREATE INDEX directory_provisioning_logs_source ON directory_provisioning_logs (
 CREATE INDEX directory_provisioning_logs_time ON directory_provisioning_logs (tenant_id, activity_date_time);
 `,
   },
+  {
+    // The UPN unique index is partial (live users only), so a lookup by UPN alone — soft
+    // match, conflict checks — cannot use it and scanned every user of the tenant.
+    id: 'directory-002-upn-lookup-index',
+    sql: 'CREATE INDEX directory_users_upn_lookup ON directory_users (tenant_id, user_principal_name);',
+  },
 ];
