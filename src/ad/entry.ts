@@ -12,7 +12,7 @@ export const IDENTITY_ATTRIBUTES = ['objectGUID', 'objectClass', 'objectSid', 'm
 /** Attributes with binary syntax that may be read; ldapts must hand them over as bytes. */
 const BINARY_ATTRIBUTES = [
   'objectGUID', 'objectSid', 'mS-DS-ConsistencyGuid', 'parentGUID', 'invocationId', 'sIDHistory',
-  'thumbnailPhoto', 'jpegPhoto', 'userCertificate', 'msExchMailboxGuid', 'msDS-ExternalDirectoryObjectId',
+  'thumbnailPhoto', 'jpegPhoto', 'userCertificate', 'msExchMailboxGuid',
 ];
 
 /**
@@ -76,7 +76,9 @@ export function decodeValues(name: string, values: readonly (string | Buffer)[])
   const lower = name.toLowerCase();
   const out: string[] = [];
   for (const value of values) {
-    if (BINARY_LOWER.has(lower) || Buffer.isBuffer(value)) {
+    if (lower === 'sidhistory' && Buffer.isBuffer(value)) {
+      out.push(sidFromBytes(value));
+    } else if (BINARY_LOWER.has(lower) || Buffer.isBuffer(value)) {
       out.push(Buffer.isBuffer(value) ? value.toString('base64') : Buffer.from(value, 'utf8').toString('base64'));
     } else if (FILETIME_LOWER.has(lower)) {
       const iso = fileTimeToIso(value);
