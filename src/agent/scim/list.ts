@@ -58,7 +58,7 @@ export async function listResources(ctx: ScimServiceContext, type: ServedType, q
 
 /**
  * The objects a filter matches. `id eq "<guid>"` alone is answered by a read by GUID:
- * one base-object read instead of a search (and no binary value in a string filter).
+ * one base-object read instead of a paged search.
  */
 async function* matching(ctx: ScimServiceContext, type: ServedType, filter: Filter | undefined, ldapFilter: string): AsyncIterable<AdObject> {
   if (filter?.op === 'eq' && filter.attrPath.toLowerCase() === 'id' && typeof filter.compValue === 'string' && isGuid(filter.compValue)) {
