@@ -1,0 +1,129 @@
+/**
+ * The engine as `canopy serve` wires it: jobs from the directory store, a scheduler that
+ * runs their cycles, and the change source that reaches the agents (the relay). The API
+ * calls `jobChanged` after it creates, starts, pauses, restarts or deletes a job, and
+ * `runNow` for on-demand syncs and AD change notifications.
+ *
+ *   const engine = new SyncEngine({ store, source: createScimChangeSource(relay.request.bind(relay)) });
+ *   await engine.load(); engine.start(); … await engine.stop();
+ */
+import { EventEmitter } from 'node:events';
+import { CanopyError } from '../core/errors.ts';
+import type { SynchronizationJob } from '../directory/types.ts';
+import { runCycle, type CycleResult } from './cycle.ts';
+import type { DeletePolicy } from './deletes.ts';
+import type { FunctionEvaluator } from './mapping.ts';
+import type { ChangeSource, CycleJob, SyncStore } from './ports.ts';
+import { defaultSchema } from './schema/default-schema.ts';
+import type { SynchronizationSchema } from './schema/synchronization-schema.ts';
+import { Scheduler, type JobRuntime, type Timers, type Trigger } from './scheduler.ts';
+
+export interface SyncEngineOptions {
+  readonly store: SyncStore;
+  readonly source: ChangeSource;
+  readonly timers?: Timers;
+  readonly jitterRatio?: number;
+  readonly now?: () => Date;
+  readonly evaluateFunction?: FunctionEvaluator;
+  /** Per job: the delete threshold plugs in here. */
+  readonly deletePolicyFor?: (job: SynchronizationJob) => DeletePolicy | undefined;
+}
+
+/** Only provisioning jobs run cycles; password hash sync is a job of its own kind. */
+const PROVISIONING_TEMPLATE = 'AD2AADProvisioning';
+
+function setting(job: SynchronizationJob, name: string): string | undefined {
+  return job.synchronizationJobSettings.find((s) => s.name.toLowerCase() === name.toLowerCase())?.value;
+}
+
+/** What a cycle needs from the job record: domain from its settings, schema or the default. */
+export function cycleJobOf(job: SynchronizationJob): CycleJob {
+  let domain = setting(job, 'DomainFQDN');
+  if (!domain) {
+    const packed = setting(job, 'Domain');
+    try {
+      domain = packed ? (JSON.parse(packed) as { DomainFQDN?: string; domain?: string }).DomainFQDN : undefined;
+    } catch {
+      domain = undefined;
+    }
+  }
+  if (!domain) throw new CanopyError('ERR_CONFIG_INVALID', `job ${job.id} has no domain: PUT the Domain secret first`);
+  return {
+    tenantId: job.tenantId,
+    jobId: job.id,
+    domain,
+    schema: (job.schema as SynchronizationSchema | null) ?? defaultSchema(),
+  };
+}
+
+export class SyncEngine extends EventEmitter {
+  readonly scheduler: Scheduler;
+  readonly #options: SyncEngineOptions;
+
+  constructor(options: SyncEngineOptions) {
+    super();
+    this.#options = options;
+    this.scheduler = new Scheduler({
+      runCycle: (job, trigger) => this.#cycle(job.tenantId, job.jobId, trigger).then(() => undefined),
+      ...(options.timers ? { timers: options.timers } : {}),
+      ...(options.jitterRatio !== undefined ? { jitterRatio: options.jitterRatio } : {}),
+    });
+    for (const event of ['cycleStarted', 'cycleFinished', 'cycleFailed']) {
+      this.scheduler.on(event, (payload: unknown) => this.emit(event, payload));
+    }
+  }
+
+  /** Schedules every provisioning job in the store (at start-up). */
+  async load(): Promise<void> {
+    for (const job of await this.#options.store.directory.listAllSynchronizationJobs()) this.jobChanged(job);
+  }
+
+  /** Follows a job's record: interval and Active / Paused / Disabled. */
+  jobChanged(job: SynchronizationJob): void {
+    if (job.templateId !== PROVISIONING_TEMPLATE) return;
+    this.scheduler.upsert({ tenantId: job.tenantId, jobId: job.id, interval: job.schedule.interval, state: job.schedule.state });
+  }
+
+  jobDeleted(tenantId: string, jobId: string): void {
+    this.scheduler.remove(tenantId, jobId);
+  }
+
+  start(): void {
+    this.scheduler.start();
+  }
+
+  /** Runs a cycle now (provision on demand, an AD change notification); never beside another. */
+  runNow(tenantId: string, jobId: string, trigger: Exclude<Trigger, 'schedule'> = 'onDemand'): Promise<void> {
+    return this.scheduler.triggerNow(tenantId, jobId, trigger);
+  }
+
+  /** The running state for `canopy status`; the last cycle's outcome is in the job's status. */
+  runtime(tenantId: string, jobId: string): JobRuntime | undefined {
+    return this.scheduler.runtime(tenantId, jobId);
+  }
+
+  /** Waits for running cycles; the store and source stay open (their owners close them). */
+  stop(): Promise<void> {
+    return this.scheduler.stop();
+  }
+
+  async #cycle(tenantId: string, jobId: string, trigger: Trigger): Promise<CycleResult | undefined> {
+    const record = await this.#options.store.directory.getSynchronizationJob(tenantId, jobId);
+    if (!record) {
+      this.scheduler.remove(tenantId, jobId);
+      return undefined;
+    }
+    const deletePolicy = this.#options.deletePolicyFor?.(record);
+    const result = await runCycle({
+      job: cycleJobOf(record),
+      source: this.#options.source,
+      store: this.#options.store,
+      ...(this.#options.now ? { now: this.#options.now } : {}),
+      ...(this.#options.evaluateFunction ? { evaluateFunction: this.#options.evaluateFunction } : {}),
+      ...(deletePolicy ? { deletePolicy } : {}),
+      match: { softMatchOnUpn: setting(record, 'SoftMatchOnUpn')?.toLowerCase() === 'true' },
+    });
+    this.emit('cycleResult', { tenantId, jobId, trigger, result });
+    return result;
+  }
+}

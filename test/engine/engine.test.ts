@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { SynchronizationJob } from '../../src/directory/types.ts';
+import { SyncEngine, cycleJobOf } from '../../src/engine/engine.ts';
+import { isCanopyError } from '../../src/core/errors.ts';
+import { ReplaySource, openHarness, upsert, user } from './support.ts';
+
+function jobRecord(tenantId: string, id: string, state: 'Active' | 'Paused', settings = [{ name: 'DomainFQDN', value: 'corp.canopy.test' }]): SynchronizationJob {
+  return {
+    tenantId, id, templateId: 'AD2AADProvisioning', servicePrincipalId: 'sp',
+    schedule: { expiration: null, interval: 'PT2M', state }, status: { code: state },
+    synchronizationJobSettings: settings, schema: null, createdDateTime: new Date().toISOString(),
+  };
+}
+
+test('a job record becomes a cycle job: domain from its settings, the default schema when it has none', () => {
+  const job = cycleJobOf(jobRecord('t', 'j', 'Active', [{ name: 'Domain', value: '{"DomainFQDN":"a.example","ForestFQDN":"a.example"}' }]));
+  assert.equal(job.domain, 'a.example');
+  assert.equal(job.schema.synchronizationRules[0]!.id, 'AD2AADProvisioning');
+  assert.throws(() => cycleJobOf(jobRecord('t', 'j', 'Active', [])), (e: unknown) => isCanopyError(e, 'ERR_CONFIG_INVALID'));
+});
+
+test('the engine loads jobs from the store, runs one on demand, and records its status', async () => {
+  const h = await openHarness({ containers: [] });
+  try {
+    const record = jobRecord(h.tenantId, h.job.jobId, 'Paused');
+    await h.store.transaction((tx) => tx.directory.putSynchronizationJob(record));
+    const source = new ReplaySource().push([upsert(user(61)), upsert(user(62))]);
+    const engine = new SyncEngine({ store: h.store, source });
+    const results: unknown[] = [];
+    engine.on('cycleResult', (r) => results.push(r));
+    await engine.load();
+    engine.start();
+    assert.equal(engine.runtime(h.tenantId, h.job.jobId)?.nextRunAt, undefined, 'a paused job is not scheduled');
+    await engine.runNow(h.tenantId, h.job.jobId);
+    assert.equal(results.length, 1);
+    assert.equal(await h.store.directory.countUsers(h.tenantId), 2);
+    const status = (await h.store.directory.getSynchronizationJob(h.tenantId, h.job.jobId))!.status as Record<string, unknown>;
+    assert.equal((status.lastExecution as { state: string }).state, 'Succeeded');
+    assert.equal(status.code, 'Paused', 'the engine never touches status.code');
+    engine.jobChanged({ ...record, schedule: { ...record.schedule, state: 'Active' } });
+    assert.ok(engine.runtime(h.tenantId, h.job.jobId)?.nextRunAt !== undefined, 'started: scheduled');
+    await engine.stop();
+  } finally {
+    await h.close();
+  }
+});
