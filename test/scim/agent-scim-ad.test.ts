@@ -268,6 +268,26 @@ describe('SCIM service over a per-run OU', { skip }, () => {
     assert.equal(bad.body.scimType, 'invalidValue');
   });
 
+  test('/Delta: a watermark taken to another agent mid-read replays the read, never skips', async () => {
+    const first = await get(handler, '/Delta', { count: '1' });
+    assert.equal(first.body.more, true);
+    const firstId = (first.body.Resources as Json[])[0]?.id;
+    // Another agent of the same domain: its own service, without this agent's open read.
+    const other = createScimHandler({ source: reader });
+    const seen: unknown[] = [];
+    let watermark = String(first.body.watermark);
+    for (let i = 0; i < 10; i += 1) {
+      const { status, body } = await get(other, '/Delta', { watermark, count: '1' });
+      assert.equal(status, 200, JSON.stringify(body));
+      seen.push(...(body.Resources as Json[]).map((r) => r.id));
+      watermark = String(body.watermark);
+      if (!body.more) break;
+    }
+    assert.equal(seen[0], firstId, 'the read starts over');
+    assert.equal(new Set(seen).size, seen.length);
+    assert.equal(seen.length, 3 + (seen.includes(ids.other) ? 1 : 0));
+  });
+
   test('over the local HTTP listener with a plain HTTP client', async () => {
     const response = await fetch(`${http.url}/Users?filter=${encodeURIComponent('displayName eq "plain"')}`);
     assert.equal(response.status, 200);
