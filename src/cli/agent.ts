@@ -8,7 +8,8 @@ import { createDispatch } from '../agent/dispatch.ts';
 import { loadIdentity, loadPrivateKey } from '../agent/keys.ts';
 import { registerAgent } from '../agent/register.ts';
 import { startScimHttp } from '../agent/scim-http.ts';
-import type { ScimHandler, ScimRequest } from '../agent/scim-service.ts';
+import type { ScimHandler, ScimRequest, ScimResponse } from '../agent/scim-service.ts';
+import { scimErrorBody } from '../scim/scim-error.ts';
 import { RELAY_PATHS } from '../relay/defaults.ts';
 import type { AgentStatus } from '../relay/status.ts';
 import { adminClient, expectStatus, type AdminOptions } from './admin-client.ts';
@@ -43,7 +44,7 @@ async function run(options: { config: string; scimListen?: string }): Promise<vo
   const scimHttp = options.scimListen
     ? await startScimHttp({ ...parseListen(options.scimListen), handler: (request) => scimForPath(domains.scim, request) })
     : undefined;
-  if (scimHttp) log(`canopy: local SCIM service (read-only) at ${scimHttp.url}/{domain}/…`);
+  if (scimHttp) log(`canopy: local SCIM service (read-only) at ${scimHttp.url}`);
   const connection = new AgentConnection({
     serviceUrl,
     ca: config.service.caFile ? readFileSync(config.service.caFile) : undefined,
@@ -71,14 +72,17 @@ async function run(options: { config: string; scimListen?: string }): Promise<vo
   connection.start();
 }
 
-/** The local listener serves every domain under its name: /{domain}/Users… */
-function scimForPath(handlers: ReadonlyMap<string, ScimHandler>, request: ScimRequest) {
-  const [, domain = '', ...rest] = request.path.split('/');
-  const handler = handlers.get(domain.toLowerCase());
-  if (!handler) {
-    return Promise.resolve({ status: 404, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '404', detail: `no domain ${domain}; use /{domain}/Users with one of ${[...handlers.keys()].join(', ')}` } });
-  }
-  return handler({ ...request, path: `/${rest.join('/')}` });
+/**
+ * The local listener serves each domain under its name (/{domain}/Users…); with a single
+ * domain, also at the root (/Users…), as docs/protocol.md shows it.
+ */
+function scimForPath(handlers: ReadonlyMap<string, ScimHandler>, request: ScimRequest): Promise<ScimResponse> {
+  const [, first = '', ...rest] = request.path.split('/');
+  const named = handlers.get(first.toLowerCase());
+  if (named) return named({ ...request, path: `/${rest.join('/')}` });
+  if (handlers.size === 1) return [...handlers.values()][0]!(request);
+  const detail = `name the domain first: /{domain}${request.path}, one of ${[...handlers.keys()].join(', ')}`;
+  return Promise.resolve({ status: 404, body: scimErrorBody(404, undefined, detail) });
 }
 
 async function revoke(id: string, options: AdminOptions): Promise<void> {

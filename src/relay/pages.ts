@@ -36,6 +36,18 @@ export const nextScimPage: NextPage = (response, request) => {
   return { ...request, query: { ...query, startIndex: String(start + count) } };
 };
 
+/**
+ * The next response of the agent's /Delta feed (docs/protocol.md): ask again at once with
+ * the returned watermark while `more` is true. A repeated request replays from that
+ * watermark, so failover may repeat entries but never skips one (at-least-once).
+ */
+export const nextDeltaPage: NextPage = (response, request) => {
+  if (response.status < 200 || response.status > 299) return undefined;
+  const body = (response.body ?? {}) as { more?: boolean; watermark?: string };
+  if (body.more !== true || typeof body.watermark !== 'string') return undefined;
+  return { ...request, query: { ...(request.query ?? {}), watermark: body.watermark } };
+};
+
 export async function* relayPages(send: RequestFn, first: RelayRequest, next: NextPage = nextScimPage): AsyncGenerator<RelayResponse> {
   let request: RelayRequest | undefined = first;
   while (request) {

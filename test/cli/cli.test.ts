@@ -72,6 +72,16 @@ describe('canopy CLI: enroll, run, status, revoke', () => {
     assert.deepEqual(agent!.domains, ['corp.example.com']);
     assert.match(agent!.version, /^\d+\.\d+\.\d+/);
 
+    // A frozen agent (SIGSTOP) stops answering heartbeats: down after CANOPY_RELAY_DOWN_AFTER_MS.
+    run.kill('SIGSTOP');
+    await serve.waitForLine(new RegExp(`agent ${agentId} down \\(silent \\d+ ms\\)`), 5000);
+    const down = await runCanopy(['status', '--json', ...adminArgs()]);
+    assert.equal((JSON.parse(down.stdout) as { agents: { state: string }[] }).agents[0]!.state, 'down');
+    const back = serve.waitForLine(new RegExp(`agent ${agentId} connected`), 10_000, true);
+    run.kill('SIGCONT');
+    await run.waitForLine(/disconnected/, 5000);
+    await back;
+
     const started = Date.now();
     const revoked = await runCanopy(['agent', 'revoke', agentId, ...adminArgs()]);
     assert.equal(revoked.code, 0, revoked.output.join('\n'));

@@ -7,7 +7,8 @@ export const CANOPY_BIN = fileURLToPath(new URL('../../bin/canopy.mjs', import.m
 export interface CanopyProcess {
   readonly child: ChildProcess;
   readonly output: string[];
-  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** A line already printed matches too, unless `fresh` (only lines printed from now on). */
+  waitForLine(pattern: RegExp, timeoutMs?: number, fresh?: boolean): Promise<RegExpMatchArray>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   kill(signal?: NodeJS.Signals): void;
 }
@@ -31,8 +32,8 @@ export function spawnCanopy(args: string[], env: NodeJS.ProcessEnv = {}): Canopy
     output,
     exited,
     kill: (signal = 'SIGTERM') => void child.kill(signal),
-    waitForLine(pattern, timeoutMs = 15_000) {
-      for (const line of output) {
+    waitForLine(pattern, timeoutMs = 15_000, fresh = false) {
+      for (const line of fresh ? [] : output) {
         const match = pattern.exec(line);
         if (match) return Promise.resolve(match);
       }

@@ -20,6 +20,7 @@ describe('failover between agent processes during a full read of the Samba DC', 
   let dir: string;
   let service: Service;
   const agents = new Map<string, CanopyProcess>();
+  let scimUrl = '';
 
   before(async () => {
     const ad = adEnv();
@@ -39,9 +40,11 @@ describe('failover between agent processes during a full read of the Samba DC', 
       const registered = await runCanopy(['agent', 'register', '--token', token, '--config', config]);
       assert.equal(registered.code, 0, registered.output.join('\n'));
       const agentId = /agent (\S+) enrolled/.exec(registered.stdout)![1]!;
-      const run = spawnCanopy(['agent', 'run', '--config', config]);
+      const scimListen = name === 'agent-a' ? ['--scim-listen', '127.0.0.1:0'] : [];
+      const run = spawnCanopy(['agent', 'run', '--config', config, ...scimListen]);
       agents.set(agentId, run);
       await run.waitForLine(/connected to/);
+      if (name === 'agent-a') scimUrl = (await run.waitForLine(/local SCIM service \(read-only\) at (\S+)/))[1]!;
     }
   });
 
@@ -49,6 +52,22 @@ describe('failover between agent processes during a full read of the Samba DC', 
     for (const run of agents.values()) run.kill('SIGKILL');
     await service?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('--scim-listen serves the same SCIM service on loopback HTTP', async () => {
+    const ad = adEnv();
+    const config = await fetch(`${scimUrl}/ServiceProviderConfig`);
+    assert.equal(config.status, 200);
+    assert.match(config.headers.get('content-type') ?? '', /application\/scim\+json/);
+    const [user] = inScopeObjects(loadFixture(ad)).filter((object) => object.kind === 'user');
+    const upn = String(user!.attributes.userPrincipalName![0]);
+    const filter = encodeURIComponent(`userName eq "${upn}"`);
+    for (const path of [`/Users?filter=${filter}`, `/${ad.domain}/Users?filter=${filter}`]) {
+      const body = (await (await fetch(`${scimUrl}${path}`)).json()) as { totalResults: number; Resources: { userName: string }[] };
+      assert.equal(body.totalResults, 1, path);
+      assert.equal(body.Resources[0]!.userName.toLowerCase(), upn.toLowerCase());
+    }
+    assert.equal((await fetch(`${scimUrl}/Users`, { method: 'POST', body: '{}' })).status, 405);
   });
 
   test('kill -9 of the agent serving a page: the read completes through the other, nothing missing or repeated', async () => {
