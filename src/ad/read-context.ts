@@ -4,9 +4,9 @@
  */
 import type { Client, Entry, Filter } from 'ldapts';
 import type { AdObject, AdObjectClass } from '../core/ad-object.ts';
-import { dnEquals, DnScope, isDnUnder } from './dn.ts';
+import { dnEquals, DnScope, isDnUnder, normalizeDn } from './dn.ts';
 import { BUFFER_ATTRIBUTES, IDENTITY_ATTRIBUTES, entryGuid, toAdObject } from './entry.ts';
-import { and, classesFilter, eq, guidsFilter, not } from './filter.ts';
+import { and, classesFilter, eq, guidsFilter, not, or, parseFilter } from './filter.ts';
 import { DEFAULTS, DEFAULT_ATTRIBUTES, type AdChangeMode, type AdReaderOptions } from './options.ts';
 import { withForcedRanges } from './ranged.ts';
 import { pagedEntries, searchEntries } from './search.ts';
@@ -100,6 +100,22 @@ export class ReadContext {
   /** Streams whole in-scope objects under every scoping DN. */
   async *scopedObjectPages(filter: string, pageSize?: number): AsyncGenerator<AdObject[]> {
     for (const base of this.options.scopeDns) yield* this.objectPages(base, filter, pageSize);
+  }
+
+  /**
+   * Reads objects by DN in batches (one `(|(distinguishedName=…)…)` search per batch),
+   * keyed by normalizeDn of the DN asked for. DNs not found are absent.
+   */
+  async readByDns(dns: readonly string[], attributes: readonly string[]): Promise<Map<string, Entry>> {
+    const found = new Map<string, Entry>();
+    const client = await this.client();
+    for (let i = 0; i < dns.length; i += DEFAULTS.guidBatch) {
+      const batch = dns.slice(i, i + DEFAULTS.guidBatch);
+      const filter = parseFilter(or(...batch.map((dn) => eq('distinguishedName', dn))));
+      const search = { base: this.options.baseDn, scope: 'sub' as const, filter, attributes: [...attributes], explicitBufferAttributes: BUFFER_ATTRIBUTES };
+      for (const entry of await searchEntries(client, search, this.options.maxValueRange)) found.set(normalizeDn(entry.dn), entry);
+    }
+    return found;
   }
 
   /**

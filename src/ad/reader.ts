@@ -8,9 +8,10 @@ import type { AdChangePage, AdObject, AdObjectClass, AdResetReason } from '../co
 import { CanopyError, isCanopyError } from '../core/errors.ts';
 import { toPages, upserts } from './change-pages.ts';
 import { connect, type AdConnection } from './connection.ts';
+import { normalizeDn } from './dn.ts';
 import { isGuid } from './decode.ts';
 import { currentDirSyncCookie, dirSyncChanges, dirSyncSearch } from './dirsync.ts';
-import { BUFFER_ATTRIBUTES } from './entry.ts';
+import { BUFFER_ATTRIBUTES, IDENTITY_ATTRIBUTES } from './entry.ts';
 import { and, parseFilter } from './filter.ts';
 import { ldapResultCode, ResultCode } from './ldap-errors.ts';
 import type { AdReaderOptions } from './options.ts';
@@ -123,6 +124,28 @@ export class AdReader {
       if (code === ResultCode.noSuchObject || code === ResultCode.referral) return undefined;
       throw error;
     }
+  }
+
+  /**
+   * Many objects by DN at once (batched searches, not one base read each), e.g. to
+   * resolve a group's member DNs. `attributes` narrows what is read (the identity
+   * attributes are always read). The map is keyed by the DN strings as given; objects
+   * missing, out of scope or excluded are absent from it.
+   */
+  async readObjectsByDn(dns: readonly string[], options: { attributes?: readonly string[] } = {}): Promise<Map<string, AdObject>> {
+    const attributes = options.attributes ? [...IDENTITY_ATTRIBUTES, ...options.attributes] : this.ctx.readAttributes;
+    const asked = new Map<string, string[]>();
+    for (const dn of dns) {
+      const key = normalizeDn(dn);
+      asked.set(key, [...(asked.get(key) ?? []), dn]);
+    }
+    const entries = await this.ctx.readByDns([...asked.values()].map((same) => same[0] as string), attributes);
+    const objects = new Map<string, AdObject>();
+    for (const [key, entry] of entries) {
+      const object = this.ctx.toObject(entry);
+      if (object) for (const dn of asked.get(key) ?? []) objects.set(dn, object);
+    }
+    return objects;
   }
 
   /**

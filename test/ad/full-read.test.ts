@@ -120,6 +120,20 @@ describe('full read of the fixture', { skip: skipReason() }, () => {
     }
   });
 
+  test('resolves thousands of member DNs in batches', async () => {
+    const big = fixture.objects.find((o) => normalizeDn(o.dn) === normalizeDn(fixture.notable.bigGroup)) as FixtureObject;
+    const members = big.attributes.member ?? [];
+    const asked = [...members, `CN=nobody,${fixture.rootDn}`, fixture.notable.outsideGroupWithInScopeMembers];
+    const found = await reader.readObjectsByDn(asked, { attributes: ['sAMAccountName'] });
+    assert.equal(found.size, members.length);
+    for (const dn of members) {
+      const object = found.get(dn);
+      assert.ok(object, dn);
+      assert.equal(object.objectClass, 'user');
+      assert.deepEqual(Object.keys(object.attributes), ['sAMAccountName']);
+    }
+  });
+
   test('reads one object by GUID and by DN, and not outside the scope', async () => {
     const ceo = await reader.readObject({ dn: fixture.notable.ceo });
     assert.ok(ceo);
