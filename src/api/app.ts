@@ -18,11 +18,14 @@ import { groupsRoutes } from './groups.ts';
 import { deletedItemsRoutes } from './deleted-items.ts';
 import { organizationRoutes } from './organization.ts';
 import { servicePrincipalsRoutes } from './service-principals.ts';
+import { synchronizationRoutes, type SynchronizationEvent } from './synchronization.ts';
 
 export interface ApiOptions {
   readonly store: DirectoryStore;
   /** Signs and verifies access tokens (api/auth/verify.ts, createTokenSigner). */
   readonly auth: TokenSigner;
+  /** Told after a synchronization job, its schema or its secrets change (to update the scheduler). */
+  readonly onSynchronizationEvent?: (event: SynchronizationEvent) => void | Promise<void>;
 }
 
 /**
@@ -32,6 +35,14 @@ export interface ApiOptions {
  */
 export async function graphApiPlugin(app: FastifyInstance, options: ApiOptions & { extraRoutes?: readonly ((app: FastifyInstance) => Promise<void>)[] }): Promise<void> {
   app.addHook('onRequest', createAuthenticationHook(options.store, options.auth));
+  // Graph takes actions (start, pause, restore) with no body; fastify's JSON parser refuses an
+  // empty one, so an empty body reads as none and the rest goes to fastify's safe parser.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') done(null, undefined);
+    else parseJson(request, body as string, done);
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('request-id', request.id);
     reply.header('client-request-id', clientRequestId(request));
@@ -51,6 +62,7 @@ export async function graphApiPlugin(app: FastifyInstance, options: ApiOptions &
   await app.register(deletedItemsRoutes, routeOptions);
   await app.register(organizationRoutes, routeOptions);
   await app.register(servicePrincipalsRoutes, routeOptions);
+  await app.register(synchronizationRoutes, { store: options.store, onSynchronizationEvent: options.onSynchronizationEvent });
   for (const routes of options.extraRoutes ?? []) await app.register(routes);
 }
 
@@ -61,6 +73,6 @@ export async function canopyApiPlugin(app: FastifyInstance, options: ApiOptions)
 
 export function buildApiApp(options: ApiOptions & { fastify?: FastifyServerOptions }): FastifyInstance {
   const app = Fastify({ genReqId: () => randomUUID(), ...options.fastify });
-  void app.register(canopyApiPlugin, { store: options.store, auth: options.auth });
+  void app.register(canopyApiPlugin, { store: options.store, auth: options.auth, onSynchronizationEvent: options.onSynchronizationEvent });
   return app;
 }

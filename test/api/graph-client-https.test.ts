@@ -49,7 +49,7 @@ describe('Graph SDK over HTTPS', () => {
     await assert.rejects(fetch(`${apiUrl}/v1.0/users`), (error: Error) => /certificate|self[- ]signed|fetch failed/i.test(`${error.message} ${String(error.cause)}`));
   });
 
-  test('the SDK gets a token, pages through users, counts, filters, reads members and gets the on-prem error', async () => {
+  test('the SDK gets a token, pages through users, counts, filters, reads members, gets the on-prem error, creates and starts the job', async () => {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'support/graph-client-script.ts')], {
       env: {
         ...process.env,
@@ -77,5 +77,9 @@ describe('Graph SDK over HTTPS', () => {
     assert.equal(seen.patchError.code, 'Request_BadRequest');
     assert.equal(seen.patchError.message, ON_PREMISES_MASTERED_MESSAGE);
     assert.ok(seen.tokenRequests >= 1);
+    assert.equal(seen.job.servicePrincipalId, f.a.servicePrincipalId);
+    assert.deepEqual(seen.job.schedule, { expiration: null, interval: 'PT2M', state: 'Active' });
+    assert.equal(seen.job.code, 'Active');
+    assert.equal((await f.store.getSynchronizationJob(f.a.tenantId, seen.job.id))?.schedule.state, 'Active');
   });
 });

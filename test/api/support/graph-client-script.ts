@@ -58,7 +58,16 @@ try {
   patchError = { statusCode: (error as { statusCode: number }).statusCode, code: (error as { code: string }).code, message: (error as Error).message };
 }
 
+// Enable a domain the way Entra's cloud sync docs do it through Graph.
+const principals = (await client.api('/servicePrincipals').filter("startswith(displayName,'Active Directory to Azure Active Directory Provisioning')").get()) as { value: { id: string }[] };
+const spId = principals.value[0]!.id;
+const job = (await client.api(`/servicePrincipals/${spId}/synchronization/jobs`).post({ templateId: 'AD2AADProvisioning' })) as { id: string };
+await client.api(`/servicePrincipals/${spId}/synchronization/secrets`).put({ value: [{ key: 'Domain', value: JSON.stringify({ domain: 'corp.test' }) }] });
+await client.api(`/servicePrincipals/${spId}/synchronization/jobs/${job.id}/start`).post(undefined);
+const startedJob = (await client.api(`/servicePrincipals/${spId}/synchronization/jobs/${job.id}`).get()) as { schedule: { state: string; interval: string }; status: { code: string } };
+
 console.log(JSON.stringify({
+  job: { id: job.id, servicePrincipalId: spId, schedule: startedJob.schedule, code: startedJob.status.code },
   firstPageSize: (firstPage.value ?? []).length,
   firstNextLink: firstPage['@odata.nextLink'],
   ids,

@@ -1,0 +1,184 @@
+/**
+ * /v1.0/servicePrincipals/{id}/synchronization: templates, jobs (create, get, list, delete,
+ * start, pause, restart), job schema, and secrets, enough to enable a domain the way Entra's
+ * docs do it. Changes are announced through `onSynchronizationEvent` so the composition root
+ * can bring the scheduler in line; the store stays the source of truth.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { DirectoryStore } from '../directory/store.ts';
+import type { JsonValue, KeyValue, ServicePrincipal, SynchronizationJob } from '../directory/types.ts';
+import { defaultSchema } from '../engine/schema/default-schema.ts';
+import { READ_DIRECTORY, WRITE_DIRECTORY, requireRole } from './authentication.ts';
+import { notFound, requestBadRequest } from './errors.ts';
+import { contextUrl } from './paging.ts';
+import {
+  SYNCHRONIZATION_TEMPLATES, newJob, parseResetScope, pausedJob, restartJob, startedJob, withDomainSettings, type ResetScope,
+} from './synchronization-model.ts';
+
+export type SynchronizationEvent =
+  | { readonly type: 'jobCreated' | 'jobStarted' | 'jobPaused' | 'jobDeleted' | 'schemaChanged'; readonly tenantId: string; readonly jobId: string }
+  | { readonly type: 'jobRestarted'; readonly tenantId: string; readonly jobId: string; readonly resetScope: readonly ResetScope[] }
+  | { readonly type: 'secretsChanged'; readonly tenantId: string; readonly servicePrincipalId: string };
+
+export interface SynchronizationRoutesOptions {
+  readonly store: DirectoryStore;
+  readonly onSynchronizationEvent?: (event: SynchronizationEvent) => void | Promise<void>;
+}
+
+const READ = ['Synchronization.Read.All', 'Synchronization.ReadWrite.All', ...READ_DIRECTORY];
+const WRITE = ['Synchronization.ReadWrite.All', ...WRITE_DIRECTORY];
+const BASE = '/servicePrincipals/:spId/synchronization';
+
+type SpParams = { Params: { spId: string } };
+type JobParams = { Params: { spId: string; jobId: string } };
+
+/** Graph's synchronizationJob shape (tenant and owner are ours, not Graph's). */
+function jobBody(job: SynchronizationJob): Record<string, unknown> {
+  return { id: job.id, templateId: job.templateId, schedule: job.schedule, status: job.status, synchronizationJobSettings: job.synchronizationJobSettings };
+}
+
+export async function synchronizationRoutes(app: FastifyInstance, options: SynchronizationRoutesOptions): Promise<void> {
+  const { store } = options;
+  const emit = async (event: SynchronizationEvent) => options.onSynchronizationEvent?.(event);
+
+  async function servicePrincipal(request: FastifyRequest<SpParams>, roles: readonly string[]): Promise<ServicePrincipal> {
+    const { tenantId } = requireRole(request, roles);
+    const sp = await store.getServicePrincipal(tenantId, request.params.spId);
+    if (!sp) throw notFound(request.params.spId);
+    return sp;
+  }
+
+  async function jobOf(request: FastifyRequest<JobParams>, roles: readonly string[]): Promise<SynchronizationJob> {
+    const sp = await servicePrincipal(request, roles);
+    const job = await store.getSynchronizationJob(sp.tenantId, request.params.jobId);
+    if (!job || job.servicePrincipalId !== sp.id) throw notFound(request.params.jobId);
+    return job;
+  }
+
+  app.get<SpParams>(`${BASE}/templates`, async (request) => {
+    await servicePrincipal(request, READ);
+    return { '@odata.context': contextUrl(request, `servicePrincipals('${request.params.spId}')/synchronization/templates`), value: SYNCHRONIZATION_TEMPLATES };
+  });
+
+  app.get<SpParams>(`${BASE}/jobs`, async (request) => {
+    const sp = await servicePrincipal(request, READ);
+    const jobs = await store.listSynchronizationJobs(sp.tenantId, sp.id);
+    return { '@odata.context': contextUrl(request, `servicePrincipals('${sp.id}')/synchronization/jobs`), value: jobs.map(jobBody) };
+  });
+
+  app.post<SpParams>(`${BASE}/jobs`, async (request, reply) => {
+    const sp = await servicePrincipal(request, WRITE);
+    const templateId = (request.body as { templateId?: unknown } | undefined)?.templateId;
+    if (!SYNCHRONIZATION_TEMPLATES.some((t) => t.id === templateId)) {
+      throw requestBadRequest(`The template '${String(templateId)}' does not exist; use one of ${SYNCHRONIZATION_TEMPLATES.map((t) => t.id).join(', ')}.`);
+    }
+    const domain = domainOf(await store.getSynchronizationSecrets(sp.tenantId, sp.id));
+    let job = newJob(sp.tenantId, sp.id, templateId as string, new Date());
+    if (domain) job = withDomainSettings(job, domain);
+    await store.transaction((tx) => tx.putSynchronizationJob(job));
+    await emit({ type: 'jobCreated', tenantId: sp.tenantId, jobId: job.id });
+    return reply.code(201).send({ '@odata.context': contextUrl(request, `servicePrincipals('${sp.id}')/synchronization/jobs/$entity`), ...jobBody(job) });
+  });
+
+  app.get<JobParams>(`${BASE}/jobs/:jobId`, async (request) => {
+    const job = await jobOf(request, READ);
+    return { '@odata.context': contextUrl(request, `servicePrincipals('${job.servicePrincipalId}')/synchronization/jobs/$entity`), ...jobBody(job) };
+  });
+
+  app.delete<JobParams>(`${BASE}/jobs/:jobId`, async (request, reply) => {
+    const job = await jobOf(request, WRITE);
+    await store.transaction((tx) => tx.deleteSynchronizationJob(job.tenantId, job.id));
+    await emit({ type: 'jobDeleted', tenantId: job.tenantId, jobId: job.id });
+    return reply.code(204).send();
+  });
+
+  for (const [action, change, type] of [['start', startedJob, 'jobStarted'], ['pause', pausedJob, 'jobPaused']] as const) {
+    app.post<JobParams>(`${BASE}/jobs/:jobId/${action}`, async (request, reply) => {
+      const job = await jobOf(request, WRITE);
+      // Re-read inside the transaction: the engine may have written status since.
+      await store.transaction(async (tx) => {
+        const current = await tx.getSynchronizationJob(job.tenantId, job.id);
+        if (current) await tx.putSynchronizationJob(change(current));
+      });
+      await emit({ type, tenantId: job.tenantId, jobId: job.id });
+      return reply.code(204).send();
+    });
+  }
+
+  app.post<JobParams>(`${BASE}/jobs/:jobId/restart`, async (request, reply) => {
+    const job = await jobOf(request, WRITE);
+    const resetScope = parseResetScope((request.body as { criteria?: { resetScope?: unknown } } | undefined)?.criteria?.resetScope);
+    await store.transaction(async (tx) => {
+      const current = await tx.getSynchronizationJob(job.tenantId, job.id);
+      if (current) await restartJob(tx, current, resetScope);
+    });
+    await emit({ type: 'jobRestarted', tenantId: job.tenantId, jobId: job.id, resetScope });
+    return reply.code(204).send();
+  });
+
+  app.get<JobParams>(`${BASE}/jobs/:jobId/schema`, async (request) => {
+    const job = await jobOf(request, READ);
+    const schema = (job.schema ?? defaultSchema()) as unknown as Record<string, unknown>;
+    return { '@odata.context': contextUrl(request, `servicePrincipals('${job.servicePrincipalId}')/synchronization/jobs('${job.id}')/schema/$entity`), ...schema };
+  });
+
+  app.put<JobParams>(`${BASE}/jobs/:jobId/schema`, async (request, reply) => {
+    const job = await jobOf(request, WRITE);
+    const body = request.body as Record<string, unknown> | undefined;
+    if (!body || !Array.isArray(body.synchronizationRules) || !Array.isArray(body.directories)) {
+      throw requestBadRequest('A synchronizationSchema needs directories and synchronizationRules.');
+    }
+    const schema = Object.fromEntries(Object.entries(body).filter(([key]) => !key.startsWith('@odata.'))) as JsonValue;
+    await store.transaction(async (tx) => {
+      const current = await tx.getSynchronizationJob(job.tenantId, job.id);
+      if (current) await tx.putSynchronizationJob({ ...current, schema });
+    });
+    await emit({ type: 'schemaChanged', tenantId: job.tenantId, jobId: job.id });
+    return reply.code(204).send();
+  });
+
+  app.delete<JobParams>(`${BASE}/jobs/:jobId/schema`, async (request, reply) => {
+    const job = await jobOf(request, WRITE);
+    await store.transaction(async (tx) => {
+      const current = await tx.getSynchronizationJob(job.tenantId, job.id);
+      if (current) await tx.putSynchronizationJob({ ...current, schema: null });
+    });
+    await emit({ type: 'schemaChanged', tenantId: job.tenantId, jobId: job.id });
+    return reply.code(204).send();
+  });
+
+  app.put<SpParams>(`${BASE}/secrets`, async (request, reply) => {
+    const sp = await servicePrincipal(request, WRITE);
+    const secrets = parseSecrets(request.body);
+    const domain = domainOf(secrets);
+    await store.transaction(async (tx) => {
+      await tx.putSynchronizationSecrets(sp.tenantId, sp.id, secrets);
+      if (!domain) return;
+      for (const job of await tx.listSynchronizationJobs(sp.tenantId, sp.id)) await tx.putSynchronizationJob(withDomainSettings(job, domain));
+    });
+    await emit({ type: 'secretsChanged', tenantId: sp.tenantId, servicePrincipalId: sp.id });
+    return reply.code(204).send();
+  });
+}
+
+/** PUT …/secrets takes `{ value: [{ key, value }] }` (Graph synchronizationSecretKeyStringValuePair). */
+function parseSecrets(body: unknown): KeyValue[] {
+  const value = (body as { value?: unknown } | undefined)?.value;
+  if (!Array.isArray(value) || !value.every((e) => typeof e?.key === 'string' && typeof e?.value === 'string')) {
+    throw requestBadRequest('The body must be { "value": [ { "key": string, "value": string } ] }.');
+  }
+  return value.map((e: KeyValue) => ({ key: e.key, value: e.value }));
+}
+
+/** The `Domain` secret: `{"domain":"contoso.com"}` (entra-docs cloud sync, Graph walkthrough). */
+export function domainOf(secrets: readonly KeyValue[]): string | undefined {
+  const secret = secrets.find((s) => s.key === 'Domain');
+  if (!secret) return undefined;
+  try {
+    const parsed = JSON.parse(secret.value) as { domain?: unknown };
+    if (typeof parsed.domain === 'string' && parsed.domain.length > 0) return parsed.domain;
+  } catch {
+    // fall through
+  }
+  throw requestBadRequest('The Domain secret must be a JSON string such as {"domain":"contoso.com"}.');
+}
