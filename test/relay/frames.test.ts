@@ -61,6 +61,18 @@ describe('frames', () => {
     await client.closed;
   });
 
+  test('unauthenticated frames are refused and the connection closed, while other agents are served', async () => {
+    for (const data of ['garbage', JSON.stringify({ type: 'request', id: '1', timeoutMs: 1, request: request }), 'z'.repeat(MAX + 1)]) {
+      const client = await rawClient(harness.url);
+      client.ws.send(data);
+      const frame = await client.next();
+      assert.equal(frame.type, 'error');
+      assert.match(String(frame.code), /ERR_RELAY_ASSERTION_INVALID|ERR_RELAY_FRAME_TOO_LARGE/);
+      assert.equal((await client.closed).code, 4401);
+      await otherAgentStillServes();
+    }
+  });
+
   test('an oversized response fails its request with ERR_RELAY_FRAME_TOO_LARGE; far larger frames close the socket with 1009', async () => {
     const client = await authenticated();
     const pending = harness.relay.request('A', request, { timeoutMs: 3000 });
