@@ -100,6 +100,8 @@ async function nextResponse(session: DeltaSession, count: number): Promise<Delta
     }
     session.page = next.value;
     session.offset = 0;
+    // Whole objects of the page resolve the member DNs that point at them for free.
+    for (const change of session.page.changes) if (change.kind === 'upsert' && change.complete) session.resolver.remember(change.object);
   }
   const page = session.page;
   const slice = page.changes.slice(session.offset, session.offset + count);

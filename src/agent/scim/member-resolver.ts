@@ -53,6 +53,15 @@ export class MemberResolver {
 
   constructor(private readonly source: AdSource, private readonly inFlight = READS_IN_FLIGHT) {}
 
+  /**
+   * Caches what an object read anyway says about its own DN, so that a delta read, which
+   * delivers most members itself, rarely needs a lookup.
+   */
+  remember(object: AdObject): void {
+    if (this.cache.size >= CACHE_LIMIT) return;
+    this.cache.set(safeNormalize(object.dn), memberRefOf(object) ?? null);
+  }
+
   /** References for the DNs, in their order; unresolvable ones are left out. */
   async resolve(dns: readonly string[]): Promise<MemberRef[]> {
     const keyed = dns.map((raw) => {
