@@ -37,6 +37,8 @@ export interface CycleContext {
   readonly match: MatchOptions;
   readonly counters: CycleCounters;
   readonly log: LogContext;
+  /** objectGUIDs escrowed during this cycle: not retried before the next one. */
+  readonly escrowedNow: Set<string>;
 }
 
 /** A reference attribute of one object, resolved once per page for the whole page. */

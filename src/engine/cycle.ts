@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CanopyError, isCanopyError } from '../core/errors.ts';
-import type { AdObject } from '../core/ad-object.ts';
+import type { AdChange, AdObject } from '../core/ad-object.ts';
 import { newCounters, newPageWork, type CycleContext } from './cycle-context.ts';
 import { ADMIT_ALL, deleteSyncedObject, type DeletePolicy } from './deletes.ts';
 import { executionOf, recordExecution, type SynchronizationTaskExecution } from './job-status.ts';
@@ -21,6 +21,7 @@ import { decideScope, scopeRulesOf } from './scoping.ts';
 import { checkMappingTargets } from './target-properties.ts';
 
 const SWEEP_BATCH = 500;
+const ESCROW_RETRY_BATCH = 500;
 
 export interface RunCycleOptions {
   readonly job: CycleJob;
@@ -107,6 +108,7 @@ async function applyPage(ctx: CycleContext, store: SyncStore, source: ChangeSour
         last?.fail({ errorCode: 'ExportFailed', reason: (error as Error).message, errorCategory: 'NonServiceFailure', recommendedAction: 'The object is retried on the next cycles.' });
         work.escrows.push({ sourceId: guid, objectType: 'unknown', error: { errorCode: 'ExportFailed', reason: (error as Error).message } });
         ctx.counters.escrowed++;
+        ctx.escrowedNow.add(guid);
       }
     }
     await resolvePageReferences(ctx, tx, work);
@@ -156,6 +158,29 @@ async function sweepUnseen(ctx: CycleContext, store: SyncStore, token: string, w
 }
 
 /**
+ * Objects that failed in earlier cycles (escrows) are read whole again and re-applied, up
+ * to ESCROW_RETRY_BATCH per cycle, oldest key first; an object the source no longer has is
+ * dropped from escrow (its deletion arrives as a change of its own).
+ */
+async function retryEscrows(ctx: CycleContext, store: SyncStore, source: ChangeSource, signal?: AbortSignal): Promise<void> {
+  if (!source.readObject) return;
+  const { tenantId, jobId } = ctx.job;
+  const escrows = await store.directory.listEscrows(tenantId, jobId, { limit: ESCROW_RETRY_BATCH });
+  const changes: AdChange[] = [];
+  const vanished: string[] = [];
+  for (const escrow of escrows.items) {
+    if (ctx.escrowedNow.has(escrow.sourceId)) continue; // failed in this very cycle
+    const object = await source.readObject(ctx.job, escrow.sourceId, signal);
+    if (object) changes.push({ kind: 'upsert', object, complete: true });
+    else vanished.push(escrow.sourceId);
+  }
+  if (vanished.length > 0) await store.transaction((tx) => tx.directory.removeEscrows(tenantId, jobId, vanished).then(() => undefined));
+  if (changes.length === 0) return;
+  ctx.counters.imported += changes.length;
+  await applyPage(ctx, store, source, { changes, watermark: '', more: false }, { resetToken: undefined, commitWatermark: false }, signal);
+}
+
+/**
  * Asks the source for the next page while the current one is being written, so reading
  * (LDAP, relay round trips) and writing overlap; at most two pages are held at once.
  */
@@ -185,8 +210,8 @@ export async function runCycle(options: RunCycleOptions): Promise<CycleResult> {
   let mode: 'full' | 'delta' = 'full';
   let pages = 0;
   try {
-    const rule = job.schema.synchronizationRules[0];
-    const scope = scopeRulesOf(rule ?? { objectMappings: [] } as never, job.syncAccount);
+    const mappings = compileMappings(job);
+    const scope = scopeRulesOf(job.schema.synchronizationRules[0]!, job.syncAccount);
     // An empty watermark is none: a full read.
     const watermark = (await store.directory.getWatermark(job.tenantId, job.jobId)) || undefined;
     mode = watermark === undefined ? 'full' : 'delta';
@@ -197,11 +222,12 @@ export async function runCycle(options: RunCycleOptions): Promise<CycleResult> {
     let lastWatermark: string | undefined;
     const ctx: CycleContext = {
       job, cycleId, mode, scope, now, counters,
-      mappings: compileMappings(job),
+      mappings,
       ...(options.evaluateFunction ? { evaluateFunction: options.evaluateFunction } : {}),
       deletePolicy: options.deletePolicy ?? ADMIT_ALL,
       match: options.match ?? {},
       log: { tenantId: job.tenantId, jobId: job.jobId, cycleId, now },
+      escrowedNow: new Set(),
     };
     for await (const page of lookahead(source.readDelta(job, watermark, signal))) {
       signal?.throwIfAborted();
@@ -221,6 +247,7 @@ export async function runCycle(options: RunCycleOptions): Promise<CycleResult> {
       pages++;
     }
     if (resetToken !== undefined && lastWatermark !== undefined) await sweepUnseen(ctx, store, resetToken, lastWatermark);
+    await retryEscrows(ctx, store, source, signal);
     await resolveLeftovers(ctx, store);
   } catch (error) {
     const execution = executionOf(cycleId, counters, began, now(), error);

@@ -311,3 +311,27 @@ test('references by objectGUID (as the SCIM service sends them) resolve, pending
     await h.close();
   }
 });
+
+test('escrowed objects are retried on later cycles: once the conflict is gone, the object syncs and leaves escrow', async () => {
+  const h = await openHarness();
+  try {
+    const [cloudOnly] = await h.store.transaction((tx) => tx.directory.createUsers(h.tenantId, [{ userPrincipalName: 'user71@corp.canopy.test', mail: 'other@corp.canopy.test' }]));
+    const source = new ReplaySource().push([upsert(user(71))]);
+    source.objects.set(guid(71), user(71));
+    const first = await runCycle({ job: h.job, source, store: h.store });
+    assert.equal(first.execution.countEscrowed, 1);
+    // Still clashing: retried, still escrowed, one more attempt counted.
+    source.push([]);
+    await runCycle({ job: h.job, source, store: h.store });
+    assert.equal((await h.store.directory.listEscrows(h.tenantId, h.job.jobId, { limit: 10 })).items[0]?.attempts, 2);
+    // The admin renames the cloud-only user: the next cycle (no AD change at all) brings user 71 in.
+    await h.store.transaction((tx) => tx.directory.updateUsers(h.tenantId, [{ id: cloudOnly!.id, userPrincipalName: 'renamed@corp.canopy.test' }]));
+    source.push([]);
+    const third = await runCycle({ job: h.job, source, store: h.store });
+    assert.equal(third.execution.countEscrowed, 0);
+    assert.equal((await byAnchor(h, 71))?.userPrincipalName, 'user71@corp.canopy.test');
+    assert.equal(await h.store.directory.countEscrows(h.tenantId, h.job.jobId), 0);
+  } finally {
+    await h.close();
+  }
+});

@@ -1,0 +1,92 @@
+/** A user through matching (hard, then soft) and the write: create, attach, restore, update. */
+import type { CycleContext, PageWork } from './cycle-context.ts';
+import { evaluateMapping, type MappedObject } from './mapping.ts';
+import { matchUser } from './matching.ts';
+import type { SyncTransaction } from './ports.ts';
+import { diffProperties, toStoreProperties } from './target-properties.ts';
+import { conflictError, failObject, first, incompleteForCreate, mapOrFail, recordSynced, type ObjectInput } from './object-steps.ts';
+
+export async function syncUser(ctx: CycleContext, tx: SyncTransaction, work: PageWork, input: ObjectInput): Promise<void> {
+  const { tenantId } = ctx.job;
+  const { view, guid, state, log } = input;
+  // Values the matcher needs come from the mapping, so a custom mapping matches on what it writes.
+  const probe = view.complete ? evaluateMapping(input.compiled, view, 'create', ctx.evaluateFunction).mapped.values : new Map();
+  const outcome = await matchUser(tx.directory, tenantId, {
+    knownTargetId: state?.targetId ?? null,
+    anchor: view.anchor,
+    mail: first(probe.get('mail')),
+    proxyAddresses: (probe.get('proxyAddresses') as readonly string[] | undefined) ?? [],
+    userPrincipalName: first(probe.get('userPrincipalName')),
+  }, ctx.match);
+  if (outcome.kind === 'conflict') {
+    log.step('matching', 'failure', outcome.reason);
+    failObject(ctx, work, log, guid, 'user', conflictError(outcome));
+    return;
+  }
+  if (outcome.kind === 'none') {
+    if (!view.complete) return incompleteForCreate(ctx, work, input, 'user');
+    log.step('matching', 'success', 'no matching cloud user: a new one is created');
+    const mapped = mapOrFail(ctx, work, input, 'user', 'create');
+    if (!mapped) return;
+    const properties = toStoreProperties('user', mapped.values);
+    const [created] = await tx.directory.createUsers(tenantId, [{
+      ...(properties as object),
+      userPrincipalName: String(properties.userPrincipalName),
+      onPremisesSyncEnabled: true,
+      onPremisesLastSyncDateTime: ctx.now().toISOString(),
+    }]);
+    const user = created!;
+    for (const [name, value] of Object.entries(properties)) if (value !== null && !(Array.isArray(value) && value.length === 0)) log.modified(name, null, value);
+    log.action('create').target(user.id, user.displayName, 'User').step('export', 'success', 'user created');
+    ctx.counters.created++;
+    ctx.counters.exported++;
+    await recordSynced(ctx, tx, work, input, 'user', user.id, true);
+    queueManager(work, input, mapped, user.id, null);
+    return;
+  }
+  const target = outcome.target;
+  log.step('matching', 'success', outcome.kind === 'soft'
+    ? `soft match on ${outcome.on} ${outcome.value}`
+    : `joined on the ${outcome.how === 'state' ? 'known cloud object' : 'source anchor'}`);
+  const joining = outcome.kind === 'soft' || target.onPremisesSyncEnabled !== true || target.deletedDateTime !== null || state?.state !== 'synced';
+  const operation = joining && view.complete ? 'create' : 'update';
+  const mapped = mapOrFail(ctx, work, input, 'user', operation);
+  if (!mapped) return;
+  const desired = toStoreProperties('user', mapped.values);
+  if (outcome.kind === 'soft') desired.onPremisesImmutableId = view.anchor;
+  const newUpn = typeof desired.userPrincipalName === 'string' ? desired.userPrincipalName : target.userPrincipalName;
+  if (target.deletedDateTime !== null || newUpn.toLowerCase() !== target.userPrincipalName.toLowerCase()) {
+    const holder = await tx.directory.findUser(tenantId, { userPrincipalName: newUpn });
+    if (holder && holder.deletedDateTime === null && holder.id !== target.id) {
+      log.step('export', 'failure', `userPrincipalName ${newUpn} is used by another user`);
+      failObject(ctx, work, log, guid, 'user', conflictError({ kind: 'conflict', attribute: 'userPrincipalName', value: newUpn, conflictingId: holder.id, reason: `userPrincipalName ${newUpn} is already used by another user` }));
+      return;
+    }
+  }
+  const restored = target.deletedDateTime !== null && (await tx.directory.restoreUsers(tenantId, [target.id])) > 0;
+  const changes = diffProperties(target, desired);
+  if (changes.length > 0 || joining) {
+    const change: Record<string, unknown> = { id: target.id, onPremisesSyncEnabled: true, onPremisesLastSyncDateTime: ctx.now().toISOString() };
+    for (const c of changes) {
+      change[c.name] = c.newValue;
+      log.modified(c.name, c.oldValue, c.newValue);
+    }
+    await tx.directory.updateUsers(tenantId, [change as { id: string }]);
+    const disabled = changes.some((c) => c.name === 'accountEnabled' && c.newValue === false);
+    log.action(disabled ? 'disable' : 'update').step('export', 'success', restored ? 'user restored from deleted items and updated' : outcome.kind === 'soft' ? 'cloud user attached and updated' : 'user updated');
+    ctx.counters.updated++;
+    ctx.counters.exported++;
+  } else {
+    log.action('other').step('export', 'skipped', 'no change needed');
+  }
+  log.target(target.id, first(desired.displayName) ?? target.displayName, 'User');
+  await recordSynced(ctx, tx, work, input, 'user', target.id, joining);
+  queueManager(work, input, mapped, target.id, target.managerId);
+}
+
+function queueManager(work: PageWork, input: ObjectInput, mapped: MappedObject, targetId: string, currentManagerId: string | null): void {
+  const manager = mapped.references.get('manager');
+  if (manager === undefined) return;
+  const holder = work.states.get(input.guid)!;
+  work.references.push({ kind: 'manager', holder: { ...holder, targetId }, currentManagerId, dn: manager[0], log: input.log });
+}
