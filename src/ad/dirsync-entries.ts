@@ -1,7 +1,8 @@
 /**
  * What each entry of a DirSync answer means for the scoped view, and the reads that make
  * the resulting changes complete:
- * - a tombstone (isDeleted) whose lastKnownParent was in scope: delete, reason 'deleted';
+ * - a tombstone (isDeleted): delete, reason 'deleted', wherever it was (see
+ *   AdChange.lastKnownParent for why the scope cannot decide);
  * - a new object (whenCreated among the changes) or one renamed or moved (name among the
  *   changes), now in scope: read whole (a base read by GUID) and, for an OU or container,
  *   everything below it, since its descendants moved with it unreported;
@@ -37,6 +38,12 @@ function isContainerLike(entry: Entry): boolean {
   return classes.includes('organizationalunit') || classes.includes('container');
 }
 
+/** A tombstone as a delete, with its lastKnownParent (MS-ADTS 3.1.1.5.5.1.1) when sent. */
+export function tombstoneDelete(objectGuid: string, entry: Entry): AdChange {
+  const parent = entryStrings(entryGet(entry, 'lastKnownParent'))[0];
+  return { kind: 'delete', objectGuid, reason: 'deleted', ...(parent ? { lastKnownParent: dnFromExtendedDn(parent) } : {}) };
+}
+
 function present(entry: Entry, name: string): boolean {
   return Object.keys(entry).some((key) => key.toLowerCase() === name);
 }
@@ -49,7 +56,7 @@ export class DirSyncEntryClassifier {
   }
 
   async *changes(entries: readonly Entry[]): AsyncGenerator<AdChange> {
-    const whole: { guid: string; changed: string[] }[] = [];
+    const whole: { guid: string; changed: string[]; moved: boolean }[] = [];
     const movedOut: string[] = [];
     const partial: PartialChange[] = [];
     const deletes: AdChange[] = [];
@@ -57,8 +64,7 @@ export class DirSyncEntryClassifier {
       const guid = entryGuid(entry);
       if (!guid) continue;
       if (entryStrings(entryGet(entry, 'isDeleted'))[0]?.toUpperCase() === 'TRUE') {
-        const parent = entryStrings(entryGet(entry, 'lastKnownParent'))[0];
-        if (parent === undefined || this.ctx.scope.contains(dnFromExtendedDn(parent))) deletes.push({ kind: 'delete', objectGuid: guid, reason: 'deleted' });
+        deletes.push(tombstoneDelete(guid, entry));
         continue;
       }
       if (this.ctx.scope.isExcluded(entry.dn)) continue;
@@ -67,7 +73,7 @@ export class DirSyncEntryClassifier {
       const moved = !created && present(entry, 'name');
       const inScope = this.ctx.scope.contains(entry.dn);
       if (created || moved) {
-        if (inScope) whole.push({ guid, changed: names });
+        if (inScope) whole.push({ guid, changed: names, moved });
         else if (moved) movedOut.push(guid);
         continue;
       }
@@ -102,18 +108,21 @@ export class DirSyncEntryClassifier {
     return { guid, changed: [...changed], added, removed, members };
   }
 
-  /** New, renamed or moved-in objects, read whole; below an OU or container, all of it. */
-  private async *wholeObjects(list: readonly { guid: string; changed: string[] }[]): AsyncGenerator<AdChange> {
+  /**
+   * New, renamed or moved-in objects, read whole; below a moved or renamed OU or
+   * container, everything (below a new one, everything is new and reported itself).
+   */
+  private async *wholeObjects(list: readonly { guid: string; changed: string[]; moved: boolean }[]): AsyncGenerator<AdChange> {
     if (list.length === 0) return;
     const found = await this.ctx.readByGuids(list.map((item) => item.guid), this.ctx.readAttributes);
-    for (const { guid, changed } of list) {
+    for (const { guid, changed, moved } of list) {
       const entry = found.get(guid);
       if (!entry) continue; // deleted since: its tombstone comes with the next read
       const object = this.ctx.toObject(entry);
       if (object && this.ctx.options.classes.includes(object.objectClass)) {
         yield { kind: 'upsert', object, complete: true, changedAttributes: changed };
       }
-      if (object && isContainerLike(entry)) {
+      if (object && moved && isContainerLike(entry)) {
         for await (const objects of this.ctx.objectPages(entry.dn, this.ctx.objectFilter())) {
           for (const child of objects) if (!dnEquals(child.dn, entry.dn)) yield { kind: 'upsert', object: child, complete: true };
         }

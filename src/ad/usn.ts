@@ -18,7 +18,7 @@
 import type { Entry } from 'ldapts';
 import type { AdChange } from '../core/ad-object.ts';
 import { showDeletedControl } from './controls.ts';
-import { dnFromExtendedDn } from './decode.ts';
+import { tombstoneDelete } from './dirsync-entries.ts';
 import { dnEquals } from './dn.ts';
 import { BUFFER_ATTRIBUTES, entryGet, entryGuid, entryStrings, mostSpecificClass } from './entry.ts';
 import { and, classesFilter, eq, ge, or } from './filter.ts';
@@ -51,15 +51,15 @@ async function* liveChanges(ctx: ReadContext, usn: string, since: string): Async
       const object = ctx.toObject(entry);
       const objectClass = mostSpecificClass(entryStrings(entryGet(entry, 'objectClass')));
       const wantedClass = objectClass !== undefined && ctx.options.classes.includes(objectClass);
+      const created = entryStrings(entryGet(entry, 'uSNCreated'))[0];
+      const existedBefore = created === undefined || BigInt(created) <= BigInt(usn);
       if (object) {
         if (wantedClass) yield { kind: 'upsert', object, complete: true };
-      } else {
-        const created = entryStrings(entryGet(entry, 'uSNCreated'))[0];
-        const existedBefore = created === undefined || BigInt(created) <= BigInt(usn);
-        if (!existedBefore) continue;
-        if (wantedClass) yield { kind: 'delete', objectGuid: guid, reason: 'out-of-scope' };
+      } else if (existedBefore && wantedClass) {
+        yield { kind: 'delete', objectGuid: guid, reason: 'out-of-scope' };
       }
-      if (isContainerLike(entry)) yield* descendants(ctx, entry, object !== undefined);
+      // Below a new OU everything is new and found by itself.
+      if (existedBefore && isContainerLike(entry)) yield* descendants(ctx, entry, object !== undefined);
     }
   }
 }
@@ -82,7 +82,10 @@ async function* descendants(ctx: ReadContext, container: Entry, inScope: boolean
   }
 }
 
-/** Tombstones (isDeleted, under CN=Deleted Objects; objectCategory is stripped, objectClass kept). */
+/**
+ * Tombstones (isDeleted, under CN=Deleted Objects; objectCategory is stripped, objectClass
+ * kept), all of them: the scope cannot tell whether a deleted object was in it.
+ */
 async function* tombstones(ctx: ReadContext, since: string): AsyncGenerator<AdChange> {
   const client = await ctx.client();
   const filter = and(eq('isDeleted', 'TRUE'), classesFilter(ctx.options.classes), ge('uSNChanged', since));
@@ -97,9 +100,7 @@ async function* tombstones(ctx: ReadContext, since: string): AsyncGenerator<AdCh
   for await (const page of pagedEntries(client, search, ctx.options.pageSize)) {
     for (const entry of page) {
       const guid = entryGuid(entry);
-      if (!guid) continue;
-      const parent = entryStrings(entryGet(entry, 'lastKnownParent'))[0];
-      if (parent === undefined || ctx.scope.contains(dnFromExtendedDn(parent))) yield { kind: 'delete', objectGuid: guid, reason: 'deleted' };
+      if (guid) yield tombstoneDelete(guid, entry);
     }
   }
 }

@@ -53,6 +53,13 @@ export type AdChange =
       readonly dn?: string;
       /** 'deleted': a tombstone; 'out-of-scope': moved out of the scoping OUs. */
       readonly reason: 'deleted' | 'out-of-scope';
+      /**
+       * For tombstones: the DN of the parent the object had when deleted, when the DC says.
+       * Every tombstone of a read class is reported, wherever it was (an object moved out
+       * of scope and deleted between two reads, or one below a deleted OU, has a parent
+       * outside the scope); a caller that never held the object ignores the delete.
+       */
+      readonly lastKnownParent?: string;
     };
 
 /** One page of an incremental read, and the opaque watermark to resume after it. */

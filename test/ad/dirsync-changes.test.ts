@@ -148,15 +148,32 @@ describe('incremental reads with DirSync', { skip: skipReason() }, () => {
     assert.deepEqual(await changes(), [{ kind: 'delete', objectGuid: guids.get('u4'), reason: 'out-of-scope' }]);
   });
 
+  const deletes = (list: AdChange[]) =>
+    list.map((c) => (c.kind === 'delete' ? { ...c, lastKnownParent: c.lastKnownParent && normalizeDn(c.lastKnownParent) } : c));
+
   test('delete', async () => {
     await ou.admin.del(dnOf('u5'));
-    assert.deepEqual(await changes(), [{ kind: 'delete', objectGuid: guids.get('u5'), reason: 'deleted' }]);
+    assert.deepEqual(deletes(await changes()), [{ kind: 'delete', objectGuid: guids.get('u5'), reason: 'deleted', lastKnownParent: normalizeDn(`OU=A,${scope}`) }]);
   });
 
-  test('changes and deletions outside the scope are not reported', async () => {
+  test('changes outside the scope are not reported; deletions are, with their last parent', async () => {
     await ou.admin.modify(`CN=outsider,${out}`, new Change({ operation: 'replace', modification: new Attribute({ type: 'title', values: ['x'] }) }));
-    await ou.admin.del(`CN=u4,${out}`);
     assert.deepEqual(await changes(), []);
+    // Moved out and deleted between two reads looks like this too: the caller decides.
+    await ou.admin.del(`CN=u4,${out}`);
+    assert.deepEqual(deletes(await changes()), [{ kind: 'delete', objectGuid: guids.get('u4'), reason: 'deleted', lastKnownParent: normalizeDn(out) }]);
+  });
+
+  test('a deleted OU subtree reports each object deleted', async () => {
+    await ou.admin.add(`OU=Tree,${scope}`, { objectClass: 'organizationalUnit' });
+    await addUser('leaf', 'Tree');
+    const added = await changes();
+    assert.equal(added.length, 2);
+    await ou.admin.del(dnOf('leaf', 'Tree'));
+    await ou.admin.del(`OU=Tree,${scope}`);
+    const list = await changes();
+    assert.deepEqual(list.map((c) => c.kind === 'delete' && c.reason).sort(), ['deleted', 'deleted']);
+    assert.deepEqual(new Set(list.map((c) => c.kind === 'delete' && c.objectGuid)), new Set(added.map((c) => c.kind === 'upsert' && c.object.objectGuid)));
   });
 
   test('move into scope reads the whole object', async () => {
