@@ -18,6 +18,7 @@ import { groupsRoutes } from './groups.ts';
 import { deletedItemsRoutes } from './deleted-items.ts';
 import { organizationRoutes } from './organization.ts';
 import { servicePrincipalsRoutes } from './service-principals.ts';
+import { auditLogRoutes } from './audit-logs.ts';
 import { synchronizationRoutes, type SynchronizationEvent } from './synchronization.ts';
 
 export interface ApiOptions {
@@ -62,6 +63,7 @@ export async function graphApiPlugin(app: FastifyInstance, options: ApiOptions &
   await app.register(deletedItemsRoutes, routeOptions);
   await app.register(organizationRoutes, routeOptions);
   await app.register(servicePrincipalsRoutes, routeOptions);
+  await app.register(auditLogRoutes, routeOptions);
   await app.register(synchronizationRoutes, { store: options.store, onSynchronizationEvent: options.onSynchronizationEvent });
   for (const routes of options.extraRoutes ?? []) await app.register(routes);
 }
