@@ -10,3 +10,4 @@ export * from './schemas-extensions.ts';
 export * from './discovery.ts';
 export * from './attribute-selection.ts';
 export * from './validate-resource.ts';
+export * from './common-attributes.ts';

@@ -6,6 +6,7 @@
  * present, every value has its declared type and plurality, "never" attributes are absent,
  * and nothing undeclared appears. Used by tests and by anyone who points a SCIM tool here.
  */
+import { commonAttributes } from './common-attributes.ts';
 import type { ResourceType } from './discovery.ts';
 import type { SchemaAttribute, SchemaDefinition } from './schema-types.ts';
 
@@ -18,9 +19,11 @@ export function validateResource(resource: unknown, type: ResourceType, schemas:
   const listed = Array.isArray(body.schemas) ? (body.schemas as unknown[]) : [];
   if (!Array.isArray(body.schemas) || listed.some((urn) => typeof urn !== 'string')) problems.push('schemas must be an array of URIs');
   if (!listed.includes(type.schema)) problems.push(`schemas must list ${type.schema}`);
-  if (typeof body.id !== 'string' || body.id === '') problems.push('id must be a non-empty string (RFC 7643 §3.1)');
-  if (body.id === 'bulkId') problems.push('id must not be "bulkId"');
-  if ('externalId' in body && typeof body.externalId !== 'string') problems.push('externalId must be a string');
+  // RFC 7643 §3.1: id is returned always, a non-empty string, never "bulkId"; meta and
+  // externalId have the shapes of their definitions.
+  const common = Object.fromEntries(Object.entries(body).filter(([key]) => ['id', 'externalId', 'meta'].includes(key)));
+  checkObject(common, commonAttributes, '', problems);
+  if (body.id === '' || body.id === 'bulkId') problems.push('id must be a non-empty string other than "bulkId"');
   if ('meta' in body) checkMeta(body.meta, type, problems);
 
   const core = schemas.find((schema) => schema.id === type.schema);
@@ -54,12 +57,6 @@ function checkMeta(meta: unknown, type: ResourceType, problems: string[]): void 
   }
   const m = meta as Record<string, unknown>;
   if (m.resourceType !== type.name) problems.push(`meta.resourceType must be "${type.name}"`);
-  for (const time of ['created', 'lastModified'] as const) {
-    if (time in m && (typeof m[time] !== 'string' || !DATE_TIME.test(m[time] as string))) problems.push(`meta.${time} must be an xsd:dateTime`);
-  }
-  for (const text of ['location', 'version'] as const) {
-    if (text in m && typeof m[text] !== 'string') problems.push(`meta.${text} must be a string`);
-  }
 }
 
 function checkObject(value: unknown, attributes: readonly SchemaAttribute[], at: string, problems: string[]): void {
