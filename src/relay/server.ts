@@ -86,9 +86,13 @@ function acceptConnection(ws: WebSocket, options: SocketOptions): void {
         refuse(coded, coded.code === 'ERR_RELAY_AGENT_REVOKED' ? CLOSE_CODES.revoked : CLOSE_CODES.unauthenticated);
       });
   });
-  ws.on('pong', () => {
+  // The agent's own pings count too: an agent busy with requests pauses reading its socket
+  // (backpressure), so it answers our pings late, but its pings still arrive.
+  const alive = (): void => {
     if (session) session.lastHeartbeat = options.now();
-  });
+  };
+  ws.on('pong', alive);
+  ws.on('ping', alive);
   ws.on('error', (error) => options.events.emit('connection.error', { agentId: session?.agentId, message: error.message }));
   ws.on('close', (code: number, reason: Buffer) => {
     clearTimeout(authTimer);

@@ -42,6 +42,22 @@ describe('backpressure', () => {
     client.close();
   });
 
+  test('an agent busy longer than downAfterMs with its socket paused is not marked down', async () => {
+    const harness = await startHarness({ heartbeatIntervalMs: 100, downAfterMs: 600 });
+    cleanups.push(() => harness.close());
+    const agent = await harness.enroll('A', ['busy.example.com']);
+    await harness.connect(agent, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 900));
+      return { status: 200 };
+    }, { concurrency: 1 });
+    const downs: unknown[] = [];
+    harness.relay.events.on('agent.down', (event) => downs.push(event));
+    const request: RelayRequest = { domain: 'busy.example.com', method: 'GET', path: '/Users' };
+    const answers = await Promise.all([1, 2, 3].map(() => harness.relay.request('A', request)));
+    assert.deepEqual(answers.map((answer) => answer.status), [200, 200, 200]);
+    assert.deepEqual(downs, []);
+  });
+
   test('an agent works on at most `concurrency` requests and leaves the rest unread until a slot frees', async () => {
     const harness = await startHarness();
     cleanups.push(() => harness.close());
