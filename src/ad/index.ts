@@ -1,5 +1,19 @@
 /**
- * The `ad` part: reading Active Directory over LDAP with ldapts. See reader.ts.
+ * The `ad` part: reading Active Directory over LDAP with ldapts 8.
+ *
+ * - AdReader.connect tries each DC URL in order (LDAPS, or ldap:// with StartTLS; plain
+ *   LDAP only with allowPlainLdap), binds simply, and checks that baseDn is a naming
+ *   context of the DC. Errors are CanopyErrors naming the cause: ERR_AD_INVALID_CREDENTIALS,
+ *   ERR_AD_UNREACHABLE (every URL and why), ERR_AD_TLS_UNTRUSTED, ERR_AD_TLS,
+ *   ERR_AD_BASE_DN_OUTSIDE_DOMAIN, ERR_CONFIG_INVALID. Referrals are never chased.
+ * - readAll / search / readObject / readObjectsByDn read whole objects of the scope
+ *   (isCriticalSystemObject, the bind account and excludeDns never), paged, with ranged
+ *   retrieval of `member`.
+ * - readChanges(watermark) yields AdChangePages: DirSync when the account may, else
+ *   uSNChanged plus tombstones. No watermark, a watermark for another scope, a uSNChanged
+ *   watermark from another DC (invocationId) or a change of mode lead to a full read whose
+ *   pages carry `reset` (see AdChangePage.reset): the caller deletes what it holds and the
+ *   read did not return. Watermarks are opaque, replay-safe on every page.
  */
 export { AdReader, type AdServerInfo } from './reader.ts';
 export { DEFAULTS, DEFAULT_ATTRIBUTES, type AdChangeMode, type AdConnectionOptions, type AdReaderOptions } from './options.ts';
