@@ -150,7 +150,7 @@ describe('SCIM service over a per-run OU', { skip }, () => {
     await http?.close();
     await reader?.close();
     if (admin) {
-      for (const dn of [dns.group, dns.meta, dns.other, dns.plain, dns.late]) if (dn) await admin.del(dn).catch(() => undefined);
+      for (const dn of [dns.group, dns.meta, dns.other, dns.plain]) if (dn) await admin.del(dn).catch(() => undefined);
       await admin.del(ouDn).catch(() => undefined);
       await admin.unbind();
     }
