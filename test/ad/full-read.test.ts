@@ -143,5 +143,7 @@ describe('full read of the fixture', { skip: skipReason() }, () => {
     assert.equal(await reader.readObject({ objectGuid: '00000000-0000-0000-0000-000000000001' }), undefined);
     assert.equal(await reader.readObject({ dn: fixture.notable.outsideGroupWithInScopeMembers }), undefined);
     assert.equal(await reader.readObject({ dn: `CN=nobody,${fixture.rootDn}` }), undefined);
+    // Another domain: the DC answers with a referral, which is never chased.
+    assert.equal(await reader.readObject({ dn: 'CN=somebody,DC=elsewhere,DC=example' }), undefined);
   });
 });
