@@ -13,6 +13,11 @@ export const TENANT_HEADER = 'x-canopy-tenant-id';
 
 const principals = new WeakMap<FastifyRequest, AccessTokenClaims>();
 
+/** Tenant ids are GUIDs: compared without regard to case. */
+export function sameTenant(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
 export function principalOf(request: FastifyRequest): AccessTokenClaims {
   const principal = principals.get(request);
   if (!principal) throw invalidToken('Access token is empty.');
@@ -29,7 +34,7 @@ export function createAuthenticationHook(store: DirectoryStore, signer: TokenSig
     // A token outlives nothing: a tenant removed since issuance no longer authenticates.
     if (!(await store.getTenant(claims.tenantId))) throw invalidToken('Access token validation failure. Invalid tenant.');
     const named = request.headers[TENANT_HEADER];
-    if (named !== undefined && named !== claims.tenantId) throw accessDenied();
+    if (named !== undefined && !sameTenant(String(named), claims.tenantId)) throw accessDenied();
     principals.set(request, claims);
   };
 }

@@ -1,7 +1,7 @@
 /** /v1.0/organization: the caller's tenant; naming any other tenant id is refused (403). */
 import type { FastifyInstance } from 'fastify';
 import type { DirectoryStore } from '../directory/store.ts';
-import { principalOf } from './authentication.ts';
+import { principalOf, sameTenant } from './authentication.ts';
 import { accessDenied, notFound } from './errors.ts';
 import { contextUrl } from './paging.ts';
 
@@ -19,7 +19,7 @@ export async function organizationRoutes(app: FastifyInstance, options: { store:
 
   app.get<{ Params: { id: string } }>('/organization/:id', async (request) => {
     const { tenantId } = principalOf(request);
-    if (request.params.id !== tenantId) throw accessDenied();
+    if (!sameTenant(request.params.id, tenantId)) throw accessDenied();
     return { '@odata.context': contextUrl(request, 'organization/$entity'), ...(await organization(tenantId)) };
   });
 }

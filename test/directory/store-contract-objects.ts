@@ -103,6 +103,7 @@ export function runDirectoryObjectContract(makeStore: StoreFactory): void {
     assert.equal(await store.findUser(a, { proxyAddress: 'smtp:alias1@corp.test' }), undefined);
     assert.equal((await store.findUser(a, { proxyAddress: 'smtp:new@corp.test' }))?.id, user!.id);
     await assert.rejects(store.transaction((tx) => tx.updateUsers(a, [{ id: user!.id, nope: 1 } as never])), TypeError);
+    await assert.rejects(store.transaction((tx) => tx.updateUsers(a, [{ id: user!.id, userPrincipalName: null as never }])), TypeError);
   }));
 
   test('lists are keyset-paged in id order and filtered by predicates; counts agree', () => withTenants(makeStore, async (store, a) => {

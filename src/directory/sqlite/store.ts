@@ -97,6 +97,9 @@ function translate(error: unknown): unknown {
   if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
     return new CanopyError('ERR_DIRECTORY_CONFLICT', `an object with the same key exists: ${(error as Error).message}`, { cause: error });
   }
+  if (code === 'SQLITE_CONSTRAINT_NOTNULL' || code === 'SQLITE_CONSTRAINT_CHECK') {
+    return new TypeError(`a required value is missing or invalid: ${(error as Error).message}`, { cause: error });
+  }
   if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
     return new CanopyError('ERR_DIRECTORY_NOT_FOUND', 'a referenced tenant, group or object does not exist', { cause: error });
   }
