@@ -29,6 +29,14 @@ export interface SyncEngineOptions {
   readonly deletePolicyFor?: (job: SynchronizationJob) => DeletePolicy | undefined;
 }
 
+/** The API's SynchronizationEvent, structurally (the engine does not depend on the API). */
+export interface SynchronizationEventLike {
+  readonly type: string;
+  readonly tenantId: string;
+  readonly jobId?: string;
+  readonly servicePrincipalId?: string;
+}
+
 /** Only provisioning jobs run cycles; password hash sync is a job of its own kind. */
 const PROVISIONING_TEMPLATE = 'AD2AADProvisioning';
 
@@ -82,6 +90,33 @@ export class SyncEngine extends EventEmitter {
   jobChanged(job: SynchronizationJob): void {
     if (job.templateId !== PROVISIONING_TEMPLATE) return;
     this.scheduler.upsert({ tenantId: job.tenantId, jobId: job.id, interval: job.schedule.interval, state: job.schedule.state });
+  }
+
+  /**
+   * The API's onSynchronizationEvent (api/synchronization.ts): re-reads the job and follows
+   * it. A started or restarted job runs a cycle at once rather than after its first interval.
+   */
+  async onSynchronizationEvent(event: SynchronizationEventLike): Promise<void> {
+    const { store } = this.#options;
+    if (event.type === 'secretsChanged') {
+      for (const job of await store.directory.listSynchronizationJobs(event.tenantId, event.servicePrincipalId)) this.jobChanged(job);
+      return;
+    }
+    if (event.jobId === undefined) return;
+    if (event.type === 'jobDeleted') {
+      this.jobDeleted(event.tenantId, event.jobId);
+      return;
+    }
+    const job = await store.directory.getSynchronizationJob(event.tenantId, event.jobId);
+    if (!job) {
+      this.jobDeleted(event.tenantId, event.jobId);
+      return;
+    }
+    this.jobChanged(job);
+    if ((event.type === 'jobStarted' || event.type === 'jobRestarted') && job.templateId === PROVISIONING_TEMPLATE) {
+      // Outcome reported through the cycleFinished / cycleFailed events.
+      this.runNow(event.tenantId, event.jobId).catch(() => undefined);
+    }
   }
 
   jobDeleted(tenantId: string, jobId: string): void {

@@ -38,8 +38,16 @@ test('the engine loads jobs from the store, runs one on demand, and records its 
     const status = (await h.store.directory.getSynchronizationJob(h.tenantId, h.job.jobId))!.status as Record<string, unknown>;
     assert.equal((status.lastExecution as { state: string }).state, 'Succeeded');
     assert.equal(status.code, 'Paused', 'the engine never touches status.code');
-    engine.jobChanged({ ...record, schedule: { ...record.schedule, state: 'Active' } });
+    // The API starts the job and tells the engine: a cycle runs at once, then on schedule.
+    const finished = new Promise((resolve) => engine.once('cycleFinished', resolve));
+    await h.store.transaction((tx) => tx.directory.putSynchronizationJob({ ...record, schedule: { ...record.schedule, state: 'Active' } }));
+    source.push([upsert(user(63))]);
+    await engine.onSynchronizationEvent({ type: 'jobStarted', tenantId: h.tenantId, jobId: h.job.jobId });
+    await finished;
+    assert.equal(await h.store.directory.countUsers(h.tenantId), 3);
     assert.ok(engine.runtime(h.tenantId, h.job.jobId)?.nextRunAt !== undefined, 'started: scheduled');
+    await engine.onSynchronizationEvent({ type: 'jobDeleted', tenantId: h.tenantId, jobId: h.job.jobId });
+    assert.equal(engine.runtime(h.tenantId, h.job.jobId), undefined);
     await engine.stop();
   } finally {
     await h.close();
