@@ -172,8 +172,9 @@ export type GroupChange = { readonly id: string } & Partial<GroupProperties>;
 export interface DirectoryStore extends DirectoryReader {
   /**
    * Runs `work` in one transaction: committed when it resolves, rolled back when it throws.
-   * Transactions run one at a time per store; keep them to one batch and do no network I/O
-   * inside.
+   * An adapter may run a store's transactions one at a time (SQLite has one writer) or side
+   * by side (Postgres); either way each is atomic. Keep one to a batch, do no network I/O
+   * inside, and never open a transaction from inside another (use the `tx` given).
    */
   transaction<T>(work: (tx: DirectoryTransaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;
