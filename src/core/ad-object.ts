@@ -36,7 +36,12 @@ export type AdChange =
   | {
       readonly kind: 'upsert';
       readonly object: AdObject;
-      /** true when `object.attributes` holds every attribute read; false when only changed ones. */
+      /**
+       * true when `object.attributes` holds every attribute read; false when only changed ones.
+       * An attribute listed with no values has none (it was cleared). The AD reader's
+       * incremental upserts of groups are not complete, because `member` comes as
+       * memberChanges, but list every other attribute read ([] when without value).
+       */
       readonly complete: boolean;
       /** For groups read incrementally: member DNs added and removed since the watermark. */
       readonly memberChanges?: { readonly added: readonly string[]; readonly removed: readonly string[] };
