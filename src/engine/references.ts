@@ -112,6 +112,13 @@ async function applyMembers(ctx: CycleContext, tx: SyncTransaction, ref: Members
  * read before its members, a manager out of order). Runs in its own batches of transactions.
  */
 export async function resolveLeftovers(ctx: CycleContext, store: SyncStore): Promise<number> {
+  // Pending members resolve as their objects arrive (resolvePageReferences); this scan is a
+  // safety net, worth its cost only in a cycle that wrote objects.
+  const scanMembers = ctx.counters.created > 0 || ctx.counters.updated > 0;
+  return (scanMembers ? await resolvePendingMembers(ctx, store) : 0) + (await resolvePendingManagers(ctx, store));
+}
+
+async function resolvePendingMembers(ctx: CycleContext, store: SyncStore): Promise<number> {
   const { tenantId, jobId } = ctx.job;
   let resolvedCount = 0;
   let cursor: string | undefined;
@@ -122,7 +129,12 @@ export async function resolveLeftovers(ctx: CycleContext, store: SyncStore): Pro
     const resolvable = [...found.entries()].filter(([, s]) => s.targetId).map(([reference, s]) => ({ reference, memberId: s.targetId!, memberType: s.objectType }));
     if (resolvable.length > 0) resolvedCount += await store.transaction((tx) => tx.directory.resolvePendingReferences(tenantId, resolvable));
   } while (cursor !== undefined);
+  return resolvedCount;
+}
 
+async function resolvePendingManagers(ctx: CycleContext, store: SyncStore): Promise<number> {
+  const { tenantId, jobId } = ctx.job;
+  let resolvedCount = 0;
   let after: string | undefined;
   for (;;) {
     const holders = await store.state.withPendingManager(tenantId, jobId, after, BATCH);
