@@ -53,6 +53,16 @@ export async function groupsRoutes(app: FastifyInstance, options: { store: Direc
     return collectionBody(request, contextUrl(request, 'directoryObjects'), items, page.cursor, count);
   });
 
+  app.get<IdParams>('/groups/:id/memberOf', async (request) => {
+    const { tenantId } = requireRole(request, READ_GROUPS);
+    const q = parseCollectionQuery(request, GROUP_RESOURCE, { filter: false });
+    if (q.count) throw requestBadRequest('$count is not supported on memberOf.');
+    const group = await groupById(store, tenantId, request.params.id);
+    const page = await store.listMemberOf(tenantId, group.id, { limit: q.top, cursor: q.cursor });
+    const items = page.items.map((parent) => serialize(GROUP_RESOURCE, parent, q.select, { odataType: true }));
+    return collectionBody(request, contextUrl(request, 'directoryObjects'), items, page.cursor);
+  });
+
   app.get<IdParams>('/groups/:id/members/$count', async (request, reply) => {
     const { tenantId } = requireRole(request, READ_GROUPS);
     if (!isEventuallyConsistent(request)) throw requestBadRequest('$count is not currently supported.');

@@ -68,6 +68,8 @@ describe('Graph groups API', () => {
     assert.equal((await get(`/v1.0/groups/${staff.id}/members/$count`, { consistencylevel: 'eventual' })).body, '31');
     const groupMember = (await get(`/v1.0/groups/${staff.id}/members?$select=securityEnabled,userPrincipalName`)).json().value.find((m: { id: string }) => m.id === nested.id);
     assert.deepEqual(groupMember, { '@odata.type': '#microsoft.graph.group', id: nested.id, securityEnabled: false });
+    const parents = (await get(`/v1.0/groups/${nested.id}/memberOf`)).json();
+    assert.deepEqual(parents.value.map((g: { id: string; '@odata.type': string }) => [g.id, g['@odata.type']]), [[staff.id, '#microsoft.graph.group']]);
   });
 
   test('deleted members disappear from members and come back on restore; deleted groups are listed', async () => {
