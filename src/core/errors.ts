@@ -55,6 +55,7 @@ export class CanopyError extends Error {
   }
 }
 
-export function isCanopyError(error: unknown, code?: CanopyErrorCode): error is CanopyError {
+// Generic in the code so that a false result with a code does not narrow a CanopyError away.
+export function isCanopyError<C extends CanopyErrorCode = CanopyErrorCode>(error: unknown, code?: C): error is CanopyError & { readonly code: C } {
   return error instanceof CanopyError && (code === undefined || error.code === code);
 }
