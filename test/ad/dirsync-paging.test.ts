@@ -27,11 +27,19 @@ const cookieOf = (watermark: string) => {
 describe('DirSync paged by the DC (Windows behaviour)', () => {
   let dc: PagingDc;
   before(async () => {
+    const group: FakeEntry = {
+      dn: `CN=big,${scope}`,
+      attributes: { objectGUID: [guidToBytes(guid(8))], objectClass: ['top', 'group'], cn: ['big'], 'member;range=0-1': ['CN=m0', 'CN=m1'] },
+    };
     const ou: FakeEntry = { dn: scope, attributes: { objectGUID: [guidToBytes(guid(9))], objectClass: ['top', 'organizationalUnit'], ou: ['In'], name: ['In'] } };
     dc = await startPagingDc({
       baseDn: base,
       invocationId: guidToBytes('9bfbd888-56b4-4e9a-a48a-51877b19eab4'),
-      objects: [ou, user(1), user(2), user(3)],
+      objects: [ou, user(1), user(2), user(3), group],
+      ranges: new Map<string, FakeEntry>([
+        ['member;range=2-*', { dn: group.dn, attributes: { 'member;range=2-3': ['CN=m2', 'CN=m3'] } }],
+        ['member;range=4-*', { dn: group.dn, attributes: { 'member;range=4-*': ['CN=m4'] } }],
+      ]),
       dirSync: new Map([
         ['', { entries: [], more: true, cookie: 'init-1' }],
         ['init-1', { entries: [], more: false, cookie: 'init-2' }],
@@ -51,7 +59,7 @@ describe('DirSync paged by the DC (Windows behaviour)', () => {
     try {
       const initial = await collect(reader.readChanges());
       assert.equal(cookieOf(initial.at(-1)?.watermark ?? ''), 'init-2', 'the initial cookie is taken after the last DirSync page');
-      assert.equal(initial.flatMap((p) => p.changes).length, 4);
+      assert.equal(initial.flatMap((p) => p.changes).length, 5);
       const pages: AdChangePage[] = await collect(reader.readChanges(initial.at(-1)?.watermark));
       assert.deepEqual(pages.map((p) => [p.changes.length, cookieOf(p.watermark), p.more]), [
         [2, 'inc-1', true],
@@ -70,6 +78,17 @@ describe('DirSync paged by the DC (Windows behaviour)', () => {
       assert.equal(request.critical, true);
       assert.equal(request.maxBytes, 4096);
       assert.deepEqual(request.flagsBytes, Buffer.from([0x80, 0x00, 0x00, 0x00]), 'LDAP_DIRSYNC_INCREMENTAL_VALUES as a signed 32-bit INTEGER');
+    }
+  });
+
+  test('a member list the DC truncates (member;range=0-1) is read to its end', async () => {
+    const reader = await connect(500);
+    try {
+      const group = await reader.readObject({ dn: `CN=big,${scope}` });
+      assert.deepEqual(group?.attributes.member, ['CN=m0', 'CN=m1', 'CN=m2', 'CN=m3', 'CN=m4']);
+      assert.equal(Object.keys(group?.attributes ?? {}).some((k) => k.includes(';range=')), false);
+    } finally {
+      await reader.close();
     }
   });
 

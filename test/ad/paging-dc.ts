@@ -119,6 +119,8 @@ export async function startPagingDc(options: {
   invocationId: Buffer;
   objects: readonly FakeEntry[];
   dirSync: ReadonlyMap<string, DirSyncPage>;
+  /** Answers to ranged requests, by the attribute asked (e.g. `member;range=2-*`). */
+  ranges?: ReadonlyMap<string, FakeEntry>;
 }): Promise<PagingDc> {
   const dirSyncRequests: DirSyncRequestSeen[] = [];
   const service = `CN=NTDS Settings,CN=DC1,CN=Servers,CN=Default-First-Site-Name,CN=Sites,CN=Configuration,${options.baseDn}`;
@@ -151,6 +153,7 @@ export async function startPagingDc(options: {
       return send([{ dn: '', attributes: { namingContexts: [options.baseDn], defaultNamingContext: [options.baseDn], highestCommittedUSN: ['100'], dsServiceName: [service] } }]);
     }
     if (search.base === service) return send([{ dn: service, attributes: { invocationId: [options.invocationId] } }]);
+    for (const [asked, entry] of options.ranges ?? []) if (search.raw.includes(Buffer.from(asked, 'utf8'))) return send([entry]);
     const byGuid = options.objects.filter((o) => {
       const guid = o.attributes.objectGUID?.[0];
       return Buffer.isBuffer(guid) && search.raw.includes(guid);
