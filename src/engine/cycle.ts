@@ -251,7 +251,8 @@ export async function runCycle(options: RunCycleOptions): Promise<CycleResult> {
     await resolveLeftovers(ctx, store);
   } catch (error) {
     const execution = executionOf(cycleId, counters, began, now(), error);
-    if (options.recordStatus !== false) await recordExecution(store, job.tenantId, job.jobId, execution).catch(() => undefined);
+    // A cycle cut short by shutdown is not a failure of the job (it would count toward quarantine).
+    if (options.recordStatus !== false && !signal?.aborted) await recordExecution(store, job.tenantId, job.jobId, execution).catch(() => undefined);
     throw error;
   }
   const execution = executionOf(cycleId, counters, began, now());

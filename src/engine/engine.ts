@@ -67,6 +67,7 @@ export function cycleJobOf(job: SynchronizationJob): CycleJob {
 export class SyncEngine extends EventEmitter {
   readonly scheduler: Scheduler;
   readonly #options: SyncEngineOptions;
+  readonly #abort = new AbortController();
 
   constructor(options: SyncEngineOptions) {
     super();
@@ -137,9 +138,14 @@ export class SyncEngine extends EventEmitter {
     return this.scheduler.runtime(tenantId, jobId);
   }
 
-  /** Waits for running cycles; the store and source stay open (their owners close them). */
-  stop(): Promise<void> {
-    return this.scheduler.stop();
+  /**
+   * Stops scheduling and waits for running cycles. A running cycle stops at its next page
+   * boundary (its committed pages and watermark stand) unless `finishCycles` is set. The
+   * store and source stay open: their owners close them.
+   */
+  async stop(options: { finishCycles?: boolean } = {}): Promise<void> {
+    if (!options.finishCycles) this.#abort.abort(new CanopyError('ERR_ENGINE_SCHEDULER_STOPPED', 'the engine is stopping'));
+    await this.scheduler.stop();
   }
 
   async #cycle(tenantId: string, jobId: string, trigger: Trigger): Promise<CycleResult | undefined> {
@@ -157,6 +163,7 @@ export class SyncEngine extends EventEmitter {
       ...(this.#options.evaluateFunction ? { evaluateFunction: this.#options.evaluateFunction } : {}),
       ...(deletePolicy ? { deletePolicy } : {}),
       match: { softMatchOnUpn: setting(record, 'SoftMatchOnUpn')?.toLowerCase() === 'true' },
+      signal: this.#abort.signal,
     });
     this.emit('cycleResult', { tenantId, jobId, trigger, result });
     return result;

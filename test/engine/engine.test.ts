@@ -53,3 +53,35 @@ test('the engine loads jobs from the store, runs one on demand, and records its 
     await h.close();
   }
 });
+
+test('stop ends a running cycle at its next page boundary and waits for it: committed pages stand', async () => {
+  const h = await openHarness({ containers: [] });
+  try {
+    await h.store.transaction((tx) => tx.directory.putSynchronizationJob(jobRecord(h.tenantId, h.job.jobId, 'Paused')));
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const slow = {
+      async *readDelta() {
+        yield { changes: [upsert(user(91))], watermark: 'p1', more: true };
+        await gate; // the agent is slow to answer the second page
+        yield { changes: [upsert(user(92))], watermark: 'p2', more: false };
+      },
+    };
+    const engine = new SyncEngine({ store: h.store, source: slow });
+    await engine.load();
+    const failed = new Promise<{ error: unknown }>((resolve) => engine.once('cycleFailed', resolve));
+    const run = engine.runNow(h.tenantId, h.job.jobId);
+    while ((await h.store.directory.getWatermark(h.tenantId, h.job.jobId)) !== 'p1') await new Promise((r) => setTimeout(r, 10));
+    const stopped = engine.stop();
+    release();
+    await stopped;
+    await run;
+    assert.match(String((await failed).error), /stopping/);
+    assert.equal(await h.store.directory.getWatermark(h.tenantId, h.job.jobId), 'p1');
+    assert.equal(await h.store.directory.countUsers(h.tenantId), 1, 'the page read after stop was not applied');
+    const status = (await h.store.directory.getSynchronizationJob(h.tenantId, h.job.jobId))!.status as Record<string, unknown>;
+    assert.equal(status.lastExecution, undefined, 'a shutdown is not recorded as a failed cycle');
+  } finally {
+    await h.close();
+  }
+});
