@@ -13,6 +13,7 @@ import { BUFFER_ATTRIBUTES } from './entry.ts';
 import { and, classesFilter, eq, or } from './filter.ts';
 import { toCanopyError } from './ldap-errors.ts';
 import { NOT_CRITICAL, type ReadContext } from './read-context.ts';
+import { NO_TIME_LIMIT } from './search.ts';
 import { DirSyncEntryClassifier } from './dirsync-entries.ts';
 
 export interface DirSyncAnswer {
@@ -43,7 +44,7 @@ export async function dirSyncSearch(ctx: ReadContext, cookie: Buffer, attributes
       // No attribute list: the DC then sends every attribute that changed, and an
       // attribute it sends without values was cleared. (ldapts fills requested attributes
       // that are absent with [], which would make a requested list ambiguous.)
-      { scope: 'sub', filter: dirSyncFilter(ctx), attributes, explicitBufferAttributes: BUFFER_ATTRIBUTES },
+      { scope: 'sub', filter: dirSyncFilter(ctx), attributes, explicitBufferAttributes: BUFFER_ATTRIBUTES, timeLimit: NO_TIME_LIMIT },
       [control],
     );
     entries = result.searchEntries;

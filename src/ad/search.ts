@@ -7,6 +7,13 @@ import type { Client, Control, Entry, Filter } from 'ldapts';
 import { toCanopyError } from './ldap-errors.ts';
 import { completeRanges } from './ranged.ts';
 
+/**
+ * ldapts asks the server for a 10-second time limit on every search unless told
+ * otherwise; the reader bounds each operation on the client side (timeoutMs) instead,
+ * so that a large answer (Samba's unpaged DirSync) is not cut short.
+ */
+export const NO_TIME_LIMIT = 0;
+
 export interface EntrySearch {
   readonly base: string;
   readonly scope: 'base' | 'one' | 'sub';
@@ -29,6 +36,7 @@ export async function* pagedEntries(client: Client, search: EntrySearch, pageSiz
       filter: search.filter,
       attributes: search.attributes,
       explicitBufferAttributes: search.explicitBufferAttributes,
+      timeLimit: NO_TIME_LIMIT,
       paged: { pageSize },
     },
     search.controls,
@@ -53,7 +61,7 @@ export async function searchEntries(client: Client, search: EntrySearch, maxValu
   try {
     const result = await client.search(
       search.base,
-      { scope: search.scope, filter: search.filter, attributes: search.attributes, explicitBufferAttributes: search.explicitBufferAttributes },
+      { scope: search.scope, filter: search.filter, attributes: search.attributes, explicitBufferAttributes: search.explicitBufferAttributes, timeLimit: NO_TIME_LIMIT },
       search.controls,
     );
     entries = result.searchEntries;
