@@ -2,7 +2,7 @@
 import type { EscrowInput, MemberType } from '../directory/types.ts';
 import type { DeletePolicy } from './deletes.ts';
 import type { CompiledObjectMapping, FunctionEvaluator } from './mapping.ts';
-import type { MatchOptions } from './matching.ts';
+import type { MatchLookup, MatchOptions } from './matching.ts';
 import type { CycleJob, SourceObjectState } from './ports.ts';
 import type { LogContext, ObjectLog } from './provisioning-log.ts';
 import type { ScopeRules } from './scoping.ts';
@@ -65,6 +65,8 @@ export type ReferenceWork =
 
 /** What one page accumulates before it commits. */
 export interface PageWork {
+  /** Reads for matching, batched for the page (page-lookup.ts); the transaction when absent. */
+  readonly lookup?: MatchLookup;
   /** The page's view of source state: committed rows, updated as the page writes. */
   readonly states: Map<string, SourceObjectState>;
   readonly references: ReferenceWork[];
@@ -75,6 +77,6 @@ export interface PageWork {
   readonly logs: ObjectLog[];
 }
 
-export function newPageWork(states: Map<string, SourceObjectState>): PageWork {
-  return { states, references: [], arrivals: [], succeeded: [], escrows: [], logs: [] };
+export function newPageWork(states: Map<string, SourceObjectState>, lookup?: MatchLookup): PageWork {
+  return { states, ...(lookup ? { lookup } : {}), references: [], arrivals: [], succeeded: [], escrows: [], logs: [] };
 }

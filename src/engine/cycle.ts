@@ -7,17 +7,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CanopyError, isCanopyError } from '../core/errors.ts';
-import type { AdChange, AdObject } from '../core/ad-object.ts';
+import { sourceAnchorGuid, type AdChange, type AdObject } from '../core/ad-object.ts';
 import { newCounters, newPageWork, type CycleContext } from './cycle-context.ts';
 import { ADMIT_ALL, deleteSyncedObject, type DeletePolicy } from './deletes.ts';
 import { executionOf, recordExecution, type SynchronizationTaskExecution } from './job-status.ts';
 import { compileObjectMapping, type CompiledObjectMapping, type FunctionEvaluator } from './mapping.ts';
 import type { MatchOptions } from './matching.ts';
 import { syncDelete, syncUpsert } from './object-sync.ts';
-import type { ChangeSource, CycleJob, SourcePage, SyncStore } from './ports.ts';
+import { PageLookup } from './page-lookup.ts';
+import type { ChangeSource, CycleJob, SourceObjectState, SourcePage, SyncStore, SyncTransaction } from './ports.ts';
 import { ObjectLog } from './provisioning-log.ts';
 import { resolveLeftovers, resolvePageReferences } from './references.ts';
-import { decideScope, scopeRulesOf } from './scoping.ts';
+import { decideScope, objectTypeOf, scopeRulesOf } from './scoping.ts';
+import { immutableIdOf } from './source-attributes.ts';
 import { checkMappingTargets } from './target-properties.ts';
 
 const SWEEP_BATCH = 500;
@@ -96,7 +98,7 @@ async function applyPage(ctx: CycleContext, store: SyncStore, source: ChangeSour
   }
 
   await store.transaction(async (tx) => {
-    const work = newPageWork(new Map(states));
+    const work = newPageWork(new Map(states), await prefetchTargets(tx, tenantId, page, states));
     for (const change of page.changes) {
       try {
         if (change.kind === 'upsert') await syncUpsert(ctx, tx, work, change, fetched.get(change.object.objectGuid.toLowerCase()));
@@ -122,6 +124,21 @@ async function applyPage(ctx: CycleContext, store: SyncStore, source: ChangeSour
     }
     if (options.commitWatermark) await tx.directory.setWatermark(tenantId, jobId, page.watermark);
   });
+}
+
+/** One batched read of the cloud objects this page will be matched against. */
+async function prefetchTargets(tx: SyncTransaction, tenantId: string, page: SourcePage, states: Map<string, SourceObjectState>): Promise<PageLookup> {
+  const wanted = { userIds: [] as string[], groupIds: [] as string[], userAnchors: [] as string[], groupAnchors: [] as string[] };
+  for (const change of page.changes) {
+    if (change.kind !== 'upsert') continue;
+    const state = states.get(change.object.objectGuid.toLowerCase());
+    if (state?.targetId) (state.objectType === 'user' ? wanted.userIds : wanted.groupIds).push(state.targetId);
+    else if (!state) {
+      const type = objectTypeOf(change.object);
+      if (type) (type === 'user' ? wanted.userAnchors : wanted.groupAnchors).push(immutableIdOf(sourceAnchorGuid(change.object)));
+    }
+  }
+  return PageLookup.prefetch(tx.directory, tenantId, wanted);
 }
 
 /**

@@ -15,7 +15,7 @@ export async function syncGroup(
 ): Promise<void> {
   const { tenantId } = ctx.job;
   const { view, state, log } = input;
-  const outcome = await matchGroup(tx.directory, tenantId, { knownTargetId: state?.targetId ?? null, anchor: view.anchor });
+  const outcome = await matchGroup(work.lookup ?? tx.directory, tenantId, { knownTargetId: state?.targetId ?? null, anchor: view.anchor });
   if (outcome.kind === 'none') {
     if (!view.complete) return incompleteForCreate(ctx, work, input, 'group');
     log.step('matching', 'success', 'no matching cloud group: a new one is created');

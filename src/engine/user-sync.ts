@@ -11,7 +11,7 @@ export async function syncUser(ctx: CycleContext, tx: SyncTransaction, work: Pag
   const { view, guid, state, log } = input;
   // Values the matcher needs come from the mapping, so a custom mapping matches on what it writes.
   const probe = view.complete ? evaluateMapping(input.compiled, view, 'create', ctx.evaluateFunction).mapped.values : new Map();
-  const outcome = await matchUser(tx.directory, tenantId, {
+  const outcome = await matchUser(work.lookup ?? tx.directory, tenantId, {
     knownTargetId: state?.targetId ?? null,
     anchor: view.anchor,
     mail: first(probe.get('mail')),
