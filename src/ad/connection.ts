@@ -17,13 +17,14 @@ export interface AdConnection {
   readonly url: string;
 }
 
-interface Target {
+export interface Target {
   readonly url: string;
   readonly host: string;
+  readonly port: number;
   readonly secure: boolean;
 }
 
-function parseTarget(url: string, options: AdConnectionOptions): Target {
+export function parseTarget(url: string, options: AdConnectionOptions): Target {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -38,10 +39,11 @@ function parseTarget(url: string, options: AdConnectionOptions): Target {
   if (!secure && !options.startTls && !options.allowPlainLdap) {
     throw new CanopyError('ERR_CONFIG_INVALID', `urls: ${url} is plain LDAP; set startTls, use ldaps://, or set allowPlainLdap to send the password unencrypted`);
   }
-  return { url, host: parsed.hostname.replace(/^\[|\]$/g, ''), secure };
+  const port = parsed.port ? Number(parsed.port) : secure ? 636 : 389;
+  return { url, host: parsed.hostname.replace(/^\[|\]$/g, ''), port, secure };
 }
 
-function tlsOptions(options: AdConnectionOptions, host: string): ConnectionOptions {
+export function tlsOptions(options: AdConnectionOptions, host: string): ConnectionOptions {
   const tls: ConnectionOptions = { minVersion: 'TLSv1.2', host };
   // SNI must be a host name (RFC 6066 section 3); the IP SAN is still checked.
   if (isIP(host) === 0) tls.servername = host;
@@ -85,13 +87,13 @@ const KIND_TEXT: Record<ConnectFailureKind, string> = {
 };
 
 /**
- * Connects and binds to the first DC of `options.urls` that answers. A wrong password
+ * Opens `open(target)` on the first DC of `options.urls` that answers. A wrong password
  * stops at once (every DC of a domain would refuse it, and retrying locks accounts out);
  * any other failure moves on to the next URL. When none answers, the error names every
  * URL tried and why it failed, coded by the most telling cause: an untrusted
  * certificate, another TLS failure, then unreachable.
  */
-export async function connect(options: AdConnectionOptions): Promise<AdConnection> {
+export async function firstReachable<T>(options: AdConnectionOptions, open: (target: Target) => Promise<T>): Promise<{ value: T; url: string }> {
   if (options.urls.length === 0) throw new CanopyError('ERR_CONFIG_INVALID', 'urls: at least one DC URL is needed');
   if (!options.bindDn) throw new CanopyError('ERR_CONFIG_INVALID', 'bindDn: the sync account DN is needed');
   // An empty password makes a simple bind anonymous (RFC 4513 section 5.1.2), which
@@ -101,8 +103,7 @@ export async function connect(options: AdConnectionOptions): Promise<AdConnectio
   const failures: { url: string; kind: ConnectFailureKind; error: unknown }[] = [];
   for (const target of targets) {
     try {
-      const client = await openOne(target, options);
-      return { client, url: target.url };
+      return { value: await open(target), url: target.url };
     } catch (error) {
       const kind = classifyConnectFailure(error);
       if (kind === 'credentials') {
@@ -121,4 +122,10 @@ export async function connect(options: AdConnectionOptions): Promise<AdConnectio
     throw new CanopyError('ERR_AD_TLS', `no DC could be reached over TLS: ${detail}`, { cause });
   }
   throw new CanopyError('ERR_AD_UNREACHABLE', `no DC could be reached: ${detail}`, { cause });
+}
+
+/** Connects and binds an ldapts Client to the first DC that answers (see firstReachable). */
+export async function connect(options: AdConnectionOptions): Promise<AdConnection> {
+  const { value: client, url } = await firstReachable(options, (target) => openOne(target, options));
+  return { client, url };
 }
