@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { Attribute, Change, Client } from 'ldapts';
+import { Attribute, Change, Client, Control } from 'ldapts';
 import { AdReader } from '../../src/ad/reader.ts';
 import type { AdObjectClass } from '../../src/core/ad-object.ts';
 import { createScimHandler } from '../../src/agent/scim-service.ts';
@@ -18,6 +18,13 @@ import type { ChangeSource, CycleJob } from '../../src/engine/ports.ts';
 import { createScimChangeSource } from '../../src/engine/scim-change-source.ts';
 import { adEnv, readCa, skipReason } from '../support/ad-env.ts';
 import { openHarness, type Harness } from './support.ts';
+
+/** The objectGUID a base64 anchor was made from (users created here have no consistency GUID). */
+async function guidOfAnchor(anchor: string): Promise<string> {
+  const b = Buffer.from(anchor, 'base64');
+  const hex = Buffer.from([b[3]!, b[2]!, b[1]!, b[0]!, b[5]!, b[4]!, b[7]!, b[6]!, ...b.subarray(8)]).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 describe('engine deltas against the DC (per-run OU)', { skip: skipReason() }, () => {
   const suffix = randomBytes(4).toString('hex');
@@ -53,6 +60,19 @@ describe('engine deltas against the DC (per-run OU)', { skip: skipReason() }, ()
     return found;
   }
   const cycle = () => runCycle({ job, source, store: h.store });
+
+  /** Tombstone reanimation (MS-ADTS 3.1.1.5.3.7.3): remove isDeleted, give the object its DN back. */
+  async function reanimate(objectGuid: string, dn: string): Promise<void> {
+    const showDeleted = new Control('1.2.840.113556.1.4.417', { critical: true });
+    const { searchEntries } = await admin.search(`CN=Deleted Objects,${adEnv().baseDn}`, { scope: 'one', filter: '(isDeleted=TRUE)', attributes: ['distinguishedName'] }, [showDeleted]);
+    // A tombstone's RDN ends with DEL:<objectGUID>.
+    const tombstone = searchEntries.map((e) => e.dn).find((d) => d.toLowerCase().includes(`del:${objectGuid}`));
+    assert.ok(tombstone, `the tombstone of ${dn}`);
+    await admin.modify(tombstone, [
+      new Change({ operation: 'delete', modification: new Attribute({ type: 'isDeleted' }) }),
+      new Change({ operation: 'replace', modification: new Attribute({ type: 'distinguishedName', values: [dn] }) }),
+    ], [showDeleted]);
+  }
 
   before(async () => {
     const env = adEnv();
@@ -137,6 +157,25 @@ describe('engine deltas against the DC (per-run OU)', { skip: skipReason() }, ()
     users = await cloudUsers();
     assert.equal(users.get('bob')?.id, ids.bob);
     assert.deepEqual([...(await cloudUsers(true)).keys()], ['dee']);
+
+    // Restore from the AD side (tombstone reanimation): same objectGUID, so the same cloud user.
+    const dee = (await cloudUsers(true)).get('dee')!;
+    await reanimate(await guidOfAnchor(dee.onPremisesImmutableId!), userDn('Dee'));
+    // Without the recycle bin a tombstone keeps few attributes (MS-ADTS 3.1.1.5.5.1.1): the
+    // UPN is gone, so the object cannot sync yet — a logged, escrowed per-object error.
+    const fifth = await cycle();
+    assert.equal(fifth.execution.countEscrowed, 1);
+    const failure = (await h.store.directory.listProvisioningLogs(h.tenantId, { limit: 10, cycleId: fifth.cycleId })).items.find((l) => l.provisioningStatusInfo.status === 'failure');
+    assert.match(JSON.stringify(failure?.provisioningStatusInfo.errorInformation), /userPrincipalName is required/);
+    assert.equal((await cloudUsers()).has('dee'), false);
+    // The admin puts the UPN back: the next cycle restores the same cloud user.
+    await modify(userDn('Dee'), 'userPrincipalName', [`dee.${suffix}@${adEnv().domain}`]);
+    const sixth = await cycle();
+    assert.equal(sixth.execution.countEscrowed, 0);
+    assert.equal(await h.store.directory.countEscrows(h.tenantId, job.jobId), 0);
+    users = await cloudUsers();
+    assert.equal(users.get('dee')?.id, dee.id, 'restored from deleted items, not duplicated');
+    assert.equal((await cloudUsers(true)).size, 0);
 
     // Quiet: nothing to write.
     const quiet = await cycle();
