@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CanopyError, isCanopyError } from '../core/errors.ts';
+import { deletedItemsPurgeCutoff } from '../directory/store.ts';
 import { sourceAnchorGuid, type AdChange, type AdObject } from '../core/ad-object.ts';
 import { newCounters, newPageWork, type CycleContext } from './cycle-context.ts';
 import { ADMIT_ALL, deleteSyncedObject, type DeletePolicy } from './deletes.ts';
@@ -198,6 +199,18 @@ async function retryEscrows(ctx: CycleContext, store: SyncStore, source: ChangeS
 }
 
 /**
+ * Entra keeps deleted users and groups, and provisioning logs, for 30 days: what is older
+ * goes for good at the end of a cycle.
+ */
+async function purgeExpired(store: SyncStore, tenantId: string, now: Date): Promise<void> {
+  const cutoff = deletedItemsPurgeCutoff(now);
+  await store.transaction(async (tx) => {
+    await tx.directory.purgeDeleted(tenantId, cutoff);
+    await tx.directory.purgeProvisioningLogs(tenantId, cutoff);
+  });
+}
+
+/**
  * Asks the source for the next page while the current one is being written, so reading
  * (LDAP, relay round trips) and writing overlap; at most two pages are held at once.
  */
@@ -266,6 +279,7 @@ export async function runCycle(options: RunCycleOptions): Promise<CycleResult> {
     if (resetToken !== undefined && lastWatermark !== undefined) await sweepUnseen(ctx, store, resetToken, lastWatermark);
     await retryEscrows(ctx, store, source, signal);
     await resolveLeftovers(ctx, store);
+    await purgeExpired(store, job.tenantId, now());
   } catch (error) {
     const execution = executionOf(cycleId, counters, began, now(), error);
     // A cycle cut short by shutdown is not a failure of the job (it would count toward quarantine).

@@ -361,3 +361,31 @@ test('a Function source fails each object it touches with "expressions not suppo
     await h.close();
   }
 });
+
+test('deleted users leave deleted items for good after 30 days, and so do old provisioning logs', async () => {
+  const h = await openHarness();
+  try {
+    let clock = new Date('2026-01-01T00:00:00Z');
+    const now = () => clock;
+    const source = new ReplaySource().push([upsert(user(95)), upsert(user(96))]);
+    await runCycle({ job: h.job, source, store: h.store, now });
+    source.push([tombstone(guid(95))]);
+    await runCycle({ job: h.job, source, store: h.store, now });
+    clock = new Date('2026-01-25T00:00:00Z');
+    source.push([]);
+    await runCycle({ job: h.job, source, store: h.store, now });
+    assert.equal(await h.store.directory.countUsers(h.tenantId, { deleted: true }), 1, 'within 30 days: still restorable');
+    clock = new Date('2026-02-01T00:00:01Z');
+    source.push([]);
+    await runCycle({ job: h.job, source, store: h.store, now });
+    assert.equal(await h.store.directory.countUsers(h.tenantId, { deleted: true }), 0);
+    assert.equal(await h.store.directory.countUsers(h.tenantId), 1);
+    assert.equal((await logs(h)).length, 0, 'the January logs are past retention');
+    // The purged user coming back is a new cloud user (its old one is gone for good).
+    source.push([upsert(user(95))]);
+    await runCycle({ job: h.job, source, store: h.store, now });
+    assert.ok(await byAnchor(h, 95));
+  } finally {
+    await h.close();
+  }
+});
