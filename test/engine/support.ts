@@ -117,7 +117,7 @@ export async function openHarness(options: { containers?: string[] } = {}): Prom
   const dir = mkdtempSync(join(tmpdir(), 'canopy-engine-'));
   const path = directoryDatabasePath(dir);
   const directory = openSqliteDirectoryStore(path);
-  const store = createSqliteSyncStore(directory, path);
+  const store = createSqliteSyncStore(directory);
   const tenantId = randomUUID();
   await directory.transaction(async (tx) => {
     await tx.createTenant({ id: tenantId, displayName: 'Engine tests', createdDateTime: new Date().toISOString() });

@@ -12,14 +12,14 @@ import { ENGINE_MIGRATIONS } from './migrations.ts';
 import { createSqliteSourceState } from './source-state.ts';
 
 /**
- * `path` is the store's database file: committed reads of engine state use a query-only
- * connection of their own, as the directory's reader does.
+ * Committed reads of engine state use a query-only connection of their own to the store's
+ * file, as the directory's reader does. Close it with `close()`, before the directory store.
  */
-export function createSqliteSyncStore(directory: DirectoryStore, path: string): SyncStore {
+export function createSqliteSyncStore(directory: DirectoryStore): SyncStore {
   const writer = sqliteWriterOf(directory);
   if (!writer) throw new CanopyError('ERR_CONFIG_INVALID', 'the SQLite sync store needs a directory store opened by openSqliteDirectoryStore');
   runMigrations(writer, ENGINE_MIGRATIONS);
-  const reader = openDatabase(path);
+  const reader = openDatabase(writer.name);
   reader.pragma('query_only = ON');
   const writeState = createSqliteSourceState(writer);
   return {
