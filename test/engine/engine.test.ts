@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import type { SynchronizationJob } from '../../src/directory/types.ts';
 import { SyncEngine, cycleJobOf } from '../../src/engine/engine.ts';
 import { isCanopyError } from '../../src/core/errors.ts';
+import type { Relay } from '../../src/relay/relay.ts';
+import type { ScimSend } from '../../src/engine/scim-change-source.ts';
 import { ReplaySource, openHarness, upsert, user } from './support.ts';
 
 function jobRecord(tenantId: string, id: string, state: 'Active' | 'Paused', settings = [{ name: 'DomainFQDN', value: 'corp.canopy.test' }]): SynchronizationJob {
@@ -84,4 +86,10 @@ test('stop ends a running cycle at its next page boundary and waits for it: comm
   } finally {
     await h.close();
   }
+});
+
+test('the relay plugs in as the SCIM change source\'s send, unchanged (type check)', () => {
+  // A compile-time check that `relay.request` keeps the shape the engine sends through.
+  const wire = (relay: Relay): ScimSend => (tenantId, request) => relay.request(tenantId, request);
+  assert.equal(typeof wire, 'function');
 });
