@@ -14,8 +14,10 @@
  *   watermark from another DC (invocationId) or a change of mode lead to a full read whose
  *   pages carry `reset` (see AdChangePage.reset): the caller deletes what it holds and the
  *   read did not return. Watermarks are opaque, replay-safe on every page.
+ * - AdChangeWatcher wakes the caller on change notifications (never a source of truth).
  */
 export { AdReader, type AdServerInfo } from './reader.ts';
+export { AdChangeWatcher, NOTIFICATION_OID, type AdChangeSignal, type AdChangeWatcherOptions, type AdWatchState } from './change-watcher.ts';
 export { DEFAULTS, DEFAULT_ATTRIBUTES, type AdChangeMode, type AdConnectionOptions, type AdReaderOptions } from './options.ts';
 export { connect, type AdConnection } from './connection.ts';
 export { and, classFilter, classesFilter, eq, escapeFilterValue, ge, guidsFilter, le, not, or, parseFilter, presence, substring } from './filter.ts';
