@@ -1,6 +1,22 @@
 /** `canopy serve`. */
 import { Command } from 'commander';
-import { readyLine, startService } from './serve.ts';
+import type { CycleResult } from '../engine/cycle.ts';
+import { readyLine, startService, type Service } from './serve.ts';
+
+const log = (line: string): void => void process.stdout.write(`${new Date().toISOString()} canopy: ${line}\n`);
+
+/** One line per cycle start and end: operators (and the end-to-end tests) follow cycles here. */
+function logCycles(service: Service): void {
+  service.engine.on('cycleStarted', ({ key, trigger }: { key: string; trigger: string }) => log(`cycle of job ${key} started (${trigger})`));
+  service.engine.on('cycleResult', ({ tenantId, jobId, result }: { tenantId: string; jobId: string; result: CycleResult }) => {
+    const e = result.execution;
+    log(`cycle ${result.cycleId} of job ${tenantId}/${jobId} ${e.state}: ${result.mode}, ${result.pages} pages, imported ${e.countImported}, exported ${e.countExported}, escrowed ${e.countEscrowed}`);
+  });
+  service.engine.on('cycleFailed', ({ key, error }: { key: string; error: unknown }) => {
+    const code = (error as { code?: string } | undefined)?.code;
+    log(`cycle of job ${key} failed: ${code ? `${code}: ` : ''}${error instanceof Error ? error.message : String(error)}`);
+  });
+}
 
 /** Relay timings from the environment, for tests and tuning (milliseconds). */
 function relayTimings(): Record<string, number> {
@@ -27,9 +43,20 @@ export function serveCommand(): Command {
       service.relay.events.on('agent.disconnected', ({ agentId, code }: { agentId: string; code: number }) => console.log(`canopy: agent ${agentId} disconnected (${code})`));
       service.relay.events.on('agent.down', ({ agentId, silentMs }: { agentId: string; silentMs: number }) => console.log(`canopy: agent ${agentId} down (silent ${silentMs} ms)`));
       service.relay.events.on('connection.refused', ({ code, message }: { code: string; message: string }) => console.log(`canopy: refused an agent connection: ${code}: ${message}`));
-      const stop = (): void => void service.close().then(() => process.exit(0));
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
+      logCycles(service);
+      // A running cycle stops at its next page boundary; committed pages and the watermark stand.
+      const stop = (signal: string): void => {
+        log(`${signal}: stopping (waiting for the running cycle to reach a page boundary)`);
+        void service.close().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            process.stderr.write(`canopy: shutdown failed: ${error instanceof Error ? error.message : String(error)}\n`);
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
       console.log(readyLine(service));
     });
 }

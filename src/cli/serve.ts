@@ -1,8 +1,10 @@
 /**
  * `canopy serve`: the service on one machine. One fastify app carries the Graph API with
  * its token endpoint (src/api) and the relay (src/relay); one SQLite file in the data
- * folder holds the directory and the relay's registry. The engine and scheduler plug in
- * here too (issue 4): `startService` returns the relay they send requests through.
+ * folder holds the directory, the engine's sync state and the relay's registry. The engine
+ * and its scheduler run inside: the API tells it when jobs change, it reaches the agents
+ * through the relay, and `close()` stops it first, waiting for a running cycle to reach a
+ * page boundary (its committed pages and watermark stand), before the sockets and files close.
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
@@ -18,6 +20,10 @@ import { openDatabase } from '../directory/sqlite/open-database.ts';
 import { RELAY_PATHS } from '../relay/defaults.ts';
 import { registerRelay, type Relay, type RelayOptions } from '../relay/relay.ts';
 import { SqliteAgentRegistry } from '../relay/sqlite-registry.ts';
+import { SyncEngine } from '../engine/engine.ts';
+import { createScimChangeSource } from '../engine/scim-change-source.ts';
+import { createSqliteSyncStore } from '../engine/sqlite/sync-store.ts';
+import { adminStatusRoutes } from './status-route.ts';
 
 export interface ServeOptions {
   readonly dataDir: string;
@@ -33,6 +39,7 @@ export interface Service {
   readonly app: FastifyInstance;
   readonly relay: Relay;
   readonly store: DirectoryStore;
+  readonly engine: SyncEngine;
   readonly url: string;
   readonly tenantId: string;
   readonly bootstrapPath?: string;
@@ -80,12 +87,21 @@ export async function startService(options: ServeOptions): Promise<Service> {
   }
   const store = openSqliteDirectoryStore(directoryDatabasePath(options.dataDir));
   const db = sqliteWriterOf(store) ?? openDatabase(directoryDatabasePath(options.dataDir));
+  const syncStore = createSqliteSyncStore(store);
   const signer = createTokenSigner(await loadOrCreateSigningKey(options.dataDir));
   // The https and http instances differ only in their server type; routes see the same API.
   const app = (tls ? Fastify({ https: tls }) : Fastify()) as unknown as FastifyInstance;
-  await app.register(canopyApiPlugin, { store, auth: signer });
-  const relay = await registerRelay(app, { ...options.relay, registry: new SqliteAgentRegistry(db), authenticateAdmin: adminAuthenticator(signer) });
+  // The engine needs the relay, which registers on the app after the API: bound late.
+  const late: { engine?: SyncEngine } = {};
+  await app.register(canopyApiPlugin, { store, auth: signer, onSynchronizationEvent: (event) => late.engine?.onSynchronizationEvent(event) });
+  const authenticateAdmin = adminAuthenticator(signer);
+  const relay = await registerRelay(app, { ...options.relay, registry: new SqliteAgentRegistry(db), authenticateAdmin });
+  const syncEngine = new SyncEngine({ store: syncStore, source: createScimChangeSource((tenantId, request) => relay.request(tenantId, request)) });
+  late.engine = syncEngine;
+  await app.register(adminStatusRoutes({ store, relay, engine: syncEngine, authenticate: authenticateAdmin }));
+  await syncEngine.load();
   await app.listen({ host, port });
+  syncEngine.start();
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
@@ -94,11 +110,14 @@ export async function startService(options: ServeOptions): Promise<Service> {
     app,
     relay,
     store,
+    engine: syncEngine,
     url,
     tenantId: bootstrap.tenantId,
     bootstrapPath: bootstrap.bootstrapPath,
     async close() {
+      await syncEngine.stop();
       await app.close();
+      await syncStore.close();
       await store.close();
     },
   };
