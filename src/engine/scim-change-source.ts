@@ -89,6 +89,7 @@ function userAttributes(resource: Json, ad: Json, partial: boolean, attributes: 
   put(attributes, 'sn', sub(resource.name, 'familyName'));
   put(attributes, 'middleName', sub(resource.name, 'middleName'));
   put(attributes, 'userAccountControl', ad.userAccountControl);
+  put(attributes, 'co', ad.co);
   const address = Array.isArray(resource.addresses) ? (resource.addresses[0] as Json | undefined) : resource.addresses;
   for (const [scim, name] of [['streetAddress', 'streetAddress'], ['locality', 'l'], ['region', 'st'], ['postalCode', 'postalCode'], ['country', 'c']] as const) {
     const value = sub(address, scim);
@@ -124,13 +125,16 @@ export function changeFromScim(resource: Json): AdChange | undefined {
   const partial = resource.partial === true;
   const attributes: Attributes = {};
   put(attributes, 'sAMAccountName', ad.sAMAccountName);
+  put(attributes, 'cn', ad.cn);
+  put(attributes, 'description', ad.description);
   put(attributes, 'mail', ad.mail);
   put(attributes, 'mailNickname', ad.mailNickname);
   put(attributes, 'proxyAddresses', ad.proxyAddresses);
   put(attributes, 'whenCreated', ad.whenCreated);
   put(attributes, 'whenChanged', ad.whenChanged);
   if (isGroup) {
-    put(attributes, 'displayName', resource.displayName);
+    // The core displayName falls back to cn; the AD extension has AD's own (absent: none).
+    put(attributes, 'displayName', 'displayName' in ad ? ad.displayName : partial ? undefined : null);
     put(attributes, 'groupType', ad.groupType);
     const members = references(resource.members);
     if (members !== undefined) attributes.member = members ?? [];

@@ -31,8 +31,14 @@ export const adObjectSchema = schemaDefinition(CANOPY_AD_OBJECT, 'ActiveDirector
   attribute('distinguishedName', 'string', 'The distinguished name (RFC 4514 escaping as AD returns it).', readOnly),
   attribute('parentDn', 'string', 'The distinguished name of the container (OU) holding the object.', readOnly),
   attribute('sAMAccountName', 'string', 'The pre-Windows 2000 logon name.', readOnly),
+  attribute('cn', 'string', 'The common name (the RDN value of most users and groups).', readOnly),
+  // RFC 7643 has no description on User or Group; AD keeps one value on users and groups (SAM rule).
+  attribute('description', 'string', 'The description attribute.', readOnly),
   attribute('userPrincipalName', 'string', 'The user principal name, when set.', readOnly),
   attribute('userAccountControl', 'integer', 'The userAccountControl flags (MS-ADTS §2.2.16).', readOnly),
+  // addresses.country carries c (ISO 3166-1 alpha-2, RFC 7643 §4.1.2); co is the country's name.
+  attribute('co', 'string', 'The country name (AD co), users only.', readOnly),
+  attribute('displayName', 'string', "AD's displayName of a group, when set (the core displayName falls back to cn), groups only.", readOnly),
   attribute('groupType', 'integer', 'The groupType flags (MS-ADTS §2.2.12), groups only.', readOnly),
   attribute('securityEnabled', 'boolean', 'Whether the group is a security group (groupType 0x80000000), groups only.', readOnly),
   attribute('mail', 'string', 'The mail attribute.', readOnly),

@@ -38,6 +38,8 @@ const common: Record<string, FilterMapping> = {
   [ad('objectSid')]: { kind: 'sid', ldap: 'objectSid' },
   [ad('distinguishedName')]: { kind: 'dn', ldap: 'distinguishedName' },
   [ad('sAMAccountName')]: text('sAMAccountName'),
+  [ad('cn')]: text('cn'),
+  [ad('description')]: text('description'),
   [ad('mail')]: text('mail'),
   [ad('mailNickname')]: text('mailNickname'),
   [ad('proxyAddresses')]: text('proxyAddresses'),
@@ -67,6 +69,7 @@ export const userFilterMap: ReadonlyMap<string, FilterMapping> = new Map(Object.
   [enterprise('department')]: text('department'),
   [ad('userPrincipalName')]: text('userPrincipalName'),
   [ad('userAccountControl')]: { kind: 'integer', ldap: 'userAccountControl' },
+  [ad('co')]: text('co'),
 }));
 
 export const groupFilterMap: ReadonlyMap<string, FilterMapping> = new Map(Object.entries({

@@ -67,6 +67,7 @@ export async function userResource(object: AdObject, options: BuildOptions): Pro
   const ad = adExtension(object, v, options.partial, {
     userPrincipalName: upn,
     userAccountControl,
+    co: v.text('co'),
   });
   return assemble(object, 'User', CORE_USER, resource, { [ENTERPRISE_USER]: enterprise, [CANOPY_AD_OBJECT]: ad });
 }
@@ -87,6 +88,8 @@ export async function groupResource(object: AdObject, options: BuildOptions): Pr
     members,
   });
   const ad = adExtension(object, v, options.partial, {
+    // The core displayName falls back to cn (it is required); this is AD's own value.
+    displayName: v.text('displayName'),
     groupType,
     // MS-ADTS 2.2.12 GROUP_TYPE_SECURITY_ENABLED.
     securityEnabled: groupType == null ? groupType : (groupType & 0x80000000) !== 0,
@@ -121,6 +124,8 @@ function adExtension(object: AdObject, v: AdValues, partial: boolean, specific: 
     distinguishedName: object.dn,
     parentDn: parentDn(object.dn),
     sAMAccountName: v.text('sAMAccountName'),
+    cn: v.text('cn'),
+    description: v.text('description'),
     ...specific,
     mail: v.text('mail'),
     mailNickname: v.text('mailNickname'),
