@@ -127,4 +127,23 @@ describe('e2e: kill -9 of the service and of the agent mid-sync', { skip: skipRe
     console.log(`# e2e agent crash: the next cycle imported ${next.countImported}, exported ${next.countExported}; ${((Date.now() - started) / 1000).toFixed(1)} s in all`);
     await assertCloudEqualsAd();
   });
+
+  test('SIGTERM during a cycle: the service stops cleanly at a page boundary (exit 0); after a restart the cloud equals AD', async () => {
+    await graph.expect(204, 'POST', `${jobPath(job)}/restart`, { criteria: { resetScope: 'Full' } });
+    await until('the full re-read to run', running, 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.ok(await running(), 'the re-read is still running');
+    const asked = Date.now();
+    serve.process.kill('SIGTERM');
+    const stopped = await serve.process.exited;
+    assert.deepEqual(stopped, { code: 0, signal: null }, serve.process.output.slice(-5).join('\n'));
+    assert.ok(Date.now() - asked < 15_000, `stopped in ${Date.now() - asked} ms`);
+    assert.ok(serve.process.output.some((line) => /SIGTERM: stopping/.test(line)));
+
+    serve = await startServe(serve.dataDir, { port });
+    await agent.waitForLine(/connected to/, 30_000, true);
+    const next = await runCycleNow(graph, job);
+    assert.equal(next.error, null, JSON.stringify(next.error));
+    await assertCloudEqualsAd();
+  });
 });
