@@ -141,6 +141,22 @@ describe('e2e: initial sync of the fixture (serve over HTTPS + agent + Samba DC)
     assert.deepEqual((nestedParents.value as { id: string }[]).map((g) => g.id).sort(), parents.sort());
   });
 
+  test('managers: inside the OU, across OUs, with escaped DNs; none when the manager is out of scope', async () => {
+    const { userWithEscapedManager, userWithCrossOuManager, userWithOutsideManager } = fixture.notable;
+    const idToDn = new Map([...cloud.users].map(([dn, u]) => [u.id as string, dn]));
+    for (const dn of [userWithEscapedManager, userWithCrossOuManager, userWithOutsideManager]) {
+      const want = expected.users.get(normalizeDn(dn))!;
+      const answer = await graph.call('GET', `/v1.0/users/${cloud.users.get(normalizeDn(dn))!.id as string}/manager?$select=id`);
+      if (want.managerDn === undefined) {
+        assert.equal(answer.status, 404, `${dn} has no manager in the cloud`);
+      } else {
+        assert.equal(answer.status, 200);
+        assert.equal(idToDn.get((answer.body as { id: string }).id), want.managerDn, dn);
+      }
+    }
+    assert.equal(expected.users.get(normalizeDn(userWithOutsideManager))!.managerDn, undefined);
+  });
+
   test('the big group: its members paged through /groups/{id}/members, counted with $count', async () => {
     const big = expected.groups.get(normalizeDn(fixture.notable.bigGroup))!;
     assert.ok(big.members.length >= 3000, `${big.members.length} members`);
@@ -179,8 +195,8 @@ describe('e2e: initial sync of the fixture (serve over HTTPS + agent + Samba DC)
   });
 
   test('no token → 401; tenant B\'s token on tenant A → 403, and B sees none of A\'s objects', async () => {
-    const none = await fetchStatus(`${serve.url}/v1.0/users`, ca);
-    assert.equal(none, 401);
+    assert.equal(await fetchStatus(`${serve.url}/v1.0/users`, ca), 401);
+    assert.equal(await fetchStatus(`${serve.url}/canopy/v1/status`, ca), 401);
     const bad = await new GraphClient(serve.url, { tenantId: graph.credentials.tenantId, clientId: graph.credentials.clientId, clientSecret: 'wrong' }, ca).call('GET', '/v1.0/users').catch((e: Error) => e);
     assert.ok(bad instanceof Error && /token request failed \(401\)/.test(bad.message));
     // A second tenant in the same service (what `canopy serve` bootstraps, once more).
