@@ -96,6 +96,9 @@ describe('e2e: kill -9 of the service and of the agent mid-sync', { skip: skipRe
     assert.equal(killed.signal, 'SIGKILL');
 
     serve = await startServe(serve.dataDir, { port });
+    const scheduled = (await graph.get('/canopy/v1/status')).jobs as { id: string; current: { running: boolean; nextRunAt: string | null } | null }[];
+    const current = scheduled.find((j) => j.id === job.jobId)!.current!;
+    assert.ok(current.running || (current.nextRunAt !== null && Date.parse(current.nextRunAt) <= Date.now() + 2 * 60_000), `the restarted service scheduled the job again: ${JSON.stringify(current)}`);
     const atRestart = await cloudUserCount();
     assert.ok(atRestart > 0 && atRestart < expected.users.size, `killed mid-sync: ${atRestart} of ${expected.users.size} users were committed`);
     await agent.waitForLine(/connected to/, 30_000, true);

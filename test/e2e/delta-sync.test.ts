@@ -186,8 +186,8 @@ describe('e2e: AD changes reach the cloud on the next cycle (per-run OU)', { ski
       new Change({ operation: 'delete', modification: new Attribute({ type: 'isDeleted' }) }),
       new Change({ operation: 'replace', modification: new Attribute({ type: 'distinguishedName', values: [`CN=Hank,${inside}`] }) }),
     ], [showDeleted]);
-    // A reanimated user keeps its UPN only if it had one on the tombstone; put it back as an admin does.
-    await modify(`CN=Hank,${inside}`, { userPrincipalName: [`hank.${suffix}@${domain()}`], userAccountControl: ['544'] }).catch(() => undefined);
+    // A tombstone keeps no userPrincipalName (MS-ADTS 3.1.1.5.5.1.1); an admin restoring it sets it again.
+    await modify(`CN=Hank,${inside}`, { userPrincipalName: [`hank.${suffix}@${domain()}`], userAccountControl: ['544'] });
     // Erin comes back into scope too.
     await ldap.modifyDN(`CN=Erin,${outside}`, `CN=Erin,${inside}`);
 
