@@ -62,6 +62,9 @@ function lazySource(lazy: LazyReader): AdSource {
     async readObject(key) {
       return (await lazy.get()).readObject(key);
     },
+    async readObjectsByDn(dns, options) {
+      return (await lazy.get()).readObjectsByDn(dns, options);
+    },
     async *readChanges(watermark) {
       yield* (await lazy.get()).readChanges(watermark);
     },

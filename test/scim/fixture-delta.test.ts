@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { AdReader } from '../../src/ad/reader.ts';
 import type { AdObject } from '../../src/core/ad-object.ts';
 import { createScimHandler, type ScimHandler } from '../../src/agent/scim-service.ts';
+import { MemberResolver } from '../../src/agent/scim/member-resolver.ts';
 import { DEFAULT_SCHEMA } from '../../src/engine/schema/default-schema.ts';
 import { changeFromScim } from '../../src/engine/scim-change-source.ts';
 import { readSourceAttribute, type SourceView } from '../../src/engine/source-attributes.ts';
@@ -122,6 +123,49 @@ describe('/Delta full read of the fixture, as the engine reads it', { skip }, ()
     assert.equal(ad.description, group.attributes.description?.[0]);
     assert.equal(ad.cn, group.attributes.cn?.[0]);
     assert.deepEqual(body, fromDelta);
+  });
+});
+
+describe('member lookups while a paged read is open', { skip }, () => {
+  test('many concurrent batched DN lookups do not evict the open paged search of a /Delta read', async () => {
+    const env = adEnv();
+    const fixture = loadFixture();
+    // An OU holding a few hundred users and groups, read in pages of 25: the read stays
+    // open (one paged search) across many /Delta responses.
+    const servedDns = new Set(inScopeObjects(fixture).filter((o) => o.kind === 'user' || o.kind === 'group').map((o) => normalizeDn(o.dn)));
+    const ous = inScopeObjects(fixture).filter((o) => o.kind === 'organizationalUnit');
+    const below = (dns: Iterable<string>, ou: FixtureObject) => [...dns].filter((dn) => dn.endsWith(`,${normalizeDn(ou.dn)}`));
+    const sizeOf = (ou: FixtureObject) => below(servedDns, ou).length;
+    const scope = ous.map((ou) => ({ ou, size: sizeOf(ou) })).sort((a, b) => Math.abs(a.size - 300) - Math.abs(b.size - 300))[0];
+    assert.ok(scope && scope.size > 100, `scope ${scope?.ou.dn}: ${scope?.size}`);
+    const reader = await AdReader.connect({ urls: [env.url], bindDn: env.bindDn, password: env.password, caFile: env.caFile, baseDn: env.baseDn, scopeDns: [scope.ou.dn], pageSize: 25 });
+    try {
+      const handler = createScimHandler({ source: reader });
+      const ids = new Set<unknown>();
+      let watermark: string | undefined;
+      const next = async () => {
+        const { status, body } = await handler({ method: 'GET', path: '/Delta', query: { count: '25', ...(watermark ? { watermark } : {}) } });
+        assert.equal(status, 200, JSON.stringify(body));
+        const delta = body as { Resources: Json[]; watermark: string; more: boolean };
+        for (const r of delta.Resources) ids.add(r.id);
+        watermark = delta.watermark;
+        return delta.more;
+      };
+      assert.equal(await next(), true);
+      // Twelve resolvers at once (each up to four calls in flight) over the big group's
+      // 3,500 members: were these paged searches, more than ten would be open together
+      // and the DC would drop the read's own (LDAP 53 on its next page).
+      const members = fixture.objects.find((o) => normalizeDn(o.dn) === normalizeDn(fixture.notable.bigGroup))?.attributes.member ?? [];
+      const chunk = Math.ceil(members.length / 12);
+      const resolved = await Promise.all(Array.from({ length: 12 }, (_, i) => new MemberResolver(reader).resolve(members.slice(i * chunk, (i + 1) * chunk))));
+      // The reader is scoped to the OU: only members below it resolve (the others are asked all the same).
+      assert.ok(members.length > 3000);
+      assert.equal(resolved.flat().length, below(members.map(normalizeDn).filter((dn) => servedDns.has(dn)), scope.ou).length);
+      for (let i = 0; i < 100 && (await next()); i += 1);
+      assert.equal(ids.size, scope.size);
+    } finally {
+      await reader.close();
+    }
   });
 });
 

@@ -17,6 +17,13 @@ export interface AdSource {
   search(options: AdSearchOptions): AsyncIterable<AdObject>;
   /** One object by objectGUID or DN; undefined when there is none in scope. */
   readObject(key: { objectGuid: string } | { dn: string }): Promise<AdObject | undefined>;
+  /**
+   * Many objects by DN in a few batched searches that are not paged (the reader's
+   * readObjectsByDn), keyed by the DNs as given; missing or out-of-scope ones are absent.
+   * `attributes` narrows what is read besides the identity attributes. Optional: without
+   * it, DNs are resolved with readObject one by one.
+   */
+  readObjectsByDn?(dns: readonly string[], options?: { attributes?: readonly string[] }): Promise<ReadonlyMap<string, AdObject>>;
   /** Changes since the watermark (a full read without one), page by page. */
   readChanges(watermark?: string): AsyncIterable<AdChangePage>;
 }

@@ -105,6 +105,7 @@ async function nextResponse(session: DeltaSession, count: number): Promise<Delta
   }
   const page = session.page;
   const slice = page.changes.slice(session.offset, session.offset + count);
+  await session.resolver.prefetch(slice.filter((change) => change.kind === 'upsert'));
   const resources: Record<string, unknown>[] = [];
   for (const change of slice) {
     const entry = await deltaEntry(change, session.resolver);

@@ -42,6 +42,7 @@ export async function listResources(ctx: ScimServiceContext, type: ServedType, q
     total += 1;
   }
   const resolver = new MemberResolver(ctx.source);
+  if (wantsMembers(selection, type) || type.name === 'User') await resolver.prefetch(window.map((object) => ({ object })));
   const resources: Record<string, unknown>[] = [];
   for (const object of window) {
     resources.push(selectAttributes(await type.build(object, { partial: false, resolver, members: wantsMembers(selection, type) }), type.schemas, selection));
