@@ -55,8 +55,8 @@ export function serveCommand(): Command {
           },
         );
       };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
       console.log(readyLine(service));
     });
 }

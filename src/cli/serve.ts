@@ -106,6 +106,14 @@ export async function startService(options: ServeOptions): Promise<Service> {
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
   const bootstrap = await bootstrapDataFolder({ store, dataDir: options.dataDir, apiUrl: url });
+  // Once: a second signal during shutdown waits for the first close instead of closing twice.
+  let closing: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    await syncEngine.stop();
+    await app.close();
+    await syncStore.close();
+    await store.close();
+  };
   return {
     app,
     relay,
@@ -114,11 +122,9 @@ export async function startService(options: ServeOptions): Promise<Service> {
     url,
     tenantId: bootstrap.tenantId,
     bootstrapPath: bootstrap.bootstrapPath,
-    async close() {
-      await syncEngine.stop();
-      await app.close();
-      await syncStore.close();
-      await store.close();
+    close() {
+      closing ??= close();
+      return closing;
     },
   };
 }
