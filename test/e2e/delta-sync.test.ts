@@ -156,6 +156,11 @@ describe('e2e: AD changes reach the cloud on the next cycle (per-run OU)', { ski
     await modify(`CN=Bob,${inside}`, { userAccountControl: ['546'] });
     await ldap.del(`CN=Hank,${inside}`);
     await modify(`CN=Club-${suffix},${inside}`, { description: ['Now described'] });
+    await ldap.modify(`CN=Bob,${inside}`, new Change({ operation: 'delete', modification: new Attribute({ type: 'manager' }) }));
+    // Groups: one renamed (and it is a member of the other), the other's nested member leaves scope.
+    await ldap.modifyDN(`CN=Team-${suffix},${inside}`, `CN=Squad-${suffix}`);
+    await ldap.add(`CN=Guild-${suffix},${inside}`, { objectClass: ['top', 'group'], sAMAccountName: `guild-${suffix}`, member: [`CN=Squad-${suffix},${inside}`, `CN=Club-${suffix},${inside}`] });
+    await ldap.modifyDN(`CN=Club-${suffix},${inside}`, `CN=Club-${suffix},${outside}`);
 
     const cycle = await runCycleNow(graph, job);
     assert.equal(cycle.error, null);
@@ -168,6 +173,8 @@ describe('e2e: AD changes reach the cloud on the next cycle (per-run OU)', { ski
     assert.ok(bySam('frank'), 'moved into scope: added');
     assert.equal(bySam('erin'), undefined, 'moved out of scope: gone');
     assert.equal(bySam('hank'), undefined, 'deleted: gone');
+    const groupNames = [...cloud.groups.values()].map((g) => g.displayName).sort();
+    assert.deepEqual(groupNames, [`Guild-${suffix}`, `Squad-${suffix}`], 'renamed group follows; the group moved out of scope is gone');
 
     const deleted = await graph.get(`/v1.0/directory/deletedItems/microsoft.graph.user?$top=999&$select=id,onPremisesSamAccountName`);
     const deletedSams = (deleted.value as { onPremisesSamAccountName: string }[]).map((u) => u.onPremisesSamAccountName);
