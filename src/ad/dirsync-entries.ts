@@ -13,12 +13,15 @@
  *   adds and removes from the incremental values `member;range=1-1` / `member;range=0-0`.
  */
 import type { Entry } from 'ldapts';
-import type { AdChange, AdObject } from '../core/ad-object.ts';
+import type { AdChange, AdObject, AdObjectClass } from '../core/ad-object.ts';
 import { dnFromExtendedDn } from './decode.ts';
 import { dnEquals } from './dn.ts';
 import { BUFFER_ATTRIBUTES, IDENTITY_ATTRIBUTES, entryGet, entryGuid, entryStrings, mostSpecificClass } from './entry.ts';
 import type { ReadContext } from './read-context.ts';
-import { pagedEntries } from './search.ts';
+import { showDeletedControl } from './controls.ts';
+import { guidsFilter } from './filter.ts';
+import { DEFAULTS } from './options.ts';
+import { pagedEntries, searchEntries } from './search.ts';
 
 interface PartialChange {
   readonly guid: string;
@@ -38,10 +41,24 @@ function isContainerLike(entry: Entry): boolean {
   return classes.includes('organizationalunit') || classes.includes('container');
 }
 
-/** A tombstone as a delete, with its lastKnownParent (MS-ADTS 3.1.1.5.5.1.1) when sent. */
+/**
+ * A tombstone as a delete, with its lastKnownParent and its class (a tombstone keeps
+ * objectClass, MS-ADTS 3.1.1.5.5.1.1) when sent.
+ */
 export function tombstoneDelete(objectGuid: string, entry: Entry): AdChange {
   const parent = entryStrings(entryGet(entry, 'lastKnownParent'))[0];
-  return { kind: 'delete', objectGuid, reason: 'deleted', ...(parent ? { lastKnownParent: dnFromExtendedDn(parent) } : {}) };
+  const objectClass = classOf(entry);
+  return { kind: 'delete', objectGuid, reason: 'deleted', ...(parent ? { lastKnownParent: dnFromExtendedDn(parent) } : {}), ...(objectClass ? { objectClass } : {}) };
+}
+
+/** The most specific class of an entry that carries objectClass, else undefined. */
+export function classOf(entry: Entry): AdObjectClass | undefined {
+  return mostSpecificClass(entryStrings(entryGet(entry, 'objectClass')));
+}
+
+/** An out-of-scope delete, with the class when known. */
+export function outOfScopeDelete(objectGuid: string, objectClass: AdObjectClass | undefined): AdChange {
+  return { kind: 'delete', objectGuid, reason: 'out-of-scope', ...(objectClass ? { objectClass } : {}) };
 }
 
 function present(entry: Entry, name: string): boolean {
@@ -59,12 +76,12 @@ export class DirSyncEntryClassifier {
     const whole: { guid: string; changed: string[]; moved: boolean }[] = [];
     const movedOut: string[] = [];
     const partial: PartialChange[] = [];
-    const deletes: AdChange[] = [];
+    const tombstones: { guid: string; entry: Entry }[] = [];
     for (const entry of entries) {
       const guid = entryGuid(entry);
       if (!guid) continue;
       if (entryStrings(entryGet(entry, 'isDeleted'))[0]?.toUpperCase() === 'TRUE') {
-        deletes.push(tombstoneDelete(guid, entry));
+        tombstones.push({ guid, entry });
         continue;
       }
       if (this.ctx.scope.isExcluded(entry.dn)) continue;
@@ -83,8 +100,38 @@ export class DirSyncEntryClassifier {
     }
     yield* this.wholeObjects(whole);
     yield* this.partialObjects(partial);
-    yield* deletes;
+    yield* this.tombstoneDeletes(tombstones);
     yield* this.descendantsMovedOut(movedOut);
+  }
+
+  /**
+   * Tombstones as deletes with their class. Samba's DirSync entry for a tombstone has no
+   * objectClass (the tombstone itself keeps it, MS-ADTS 3.1.1.5.5.1.1), so the classes
+   * missing are read from the tombstones, batched, with the show-deleted control. A
+   * failure to read them leaves the class out rather than failing the read.
+   */
+  private async *tombstoneDeletes(list: readonly { guid: string; entry: Entry }[]): AsyncGenerator<AdChange> {
+    const classes = new Map<string, AdObjectClass>();
+    const unknown = list.filter(({ entry }) => !classOf(entry)).map(({ guid }) => guid);
+    try {
+      const client = await this.ctx.client();
+      for (let i = 0; i < unknown.length; i += DEFAULTS.guidBatch) {
+        const filter = guidsFilter(unknown.slice(i, i + DEFAULTS.guidBatch));
+        const search = { base: this.ctx.options.baseDn, scope: 'sub' as const, filter, attributes: ['objectGUID', 'objectClass'], explicitBufferAttributes: BUFFER_ATTRIBUTES, controls: [showDeletedControl()] };
+        for (const found of await searchEntries(client, search)) {
+          const guid = entryGuid(found);
+          const objectClass = classOf(found);
+          if (guid && objectClass) classes.set(guid, objectClass);
+        }
+      }
+    } catch {
+      // The class is a hint (AdChange 'delete'.objectClass is optional); the delete stands.
+    }
+    for (const { guid, entry } of list) {
+      const change = tombstoneDelete(guid, entry);
+      const objectClass = classes.get(guid);
+      yield objectClass && change.kind === 'delete' && !change.objectClass ? { ...change, objectClass } : change;
+    }
   }
 
   private partialChange(guid: string, entry: Entry, names: string[]): PartialChange | undefined {
@@ -177,15 +224,15 @@ export class DirSyncEntryClassifier {
     const client = await this.ctx.client();
     for (const guid of guids) {
       const entry = found.get(guid);
-      const objectClass = entry ? mostSpecificClass(entryStrings(entryGet(entry, 'objectClass'))) : undefined;
+      const objectClass = entry ? classOf(entry) : undefined;
       // Gone since (then its tombstone follows) or of a class read: tell the caller.
-      if (!entry || (objectClass && this.ctx.options.classes.includes(objectClass))) yield { kind: 'delete', objectGuid: guid, reason: 'out-of-scope' };
+      if (!entry || (objectClass && this.ctx.options.classes.includes(objectClass))) yield outOfScopeDelete(guid, objectClass);
       if (!entry || !isContainerLike(entry) || this.ctx.scope.contains(entry.dn)) continue;
-      const search = { base: entry.dn, scope: 'sub' as const, filter: this.ctx.objectFilter(), attributes: ['objectGUID'], explicitBufferAttributes: BUFFER_ATTRIBUTES };
+      const search = { base: entry.dn, scope: 'sub' as const, filter: this.ctx.objectFilter(), attributes: ['objectGUID', 'objectClass'], explicitBufferAttributes: BUFFER_ATTRIBUTES };
       for await (const page of pagedEntries(client, search, this.ctx.options.pageSize)) {
         for (const child of page) {
           const childGuid = entryGuid(child);
-          if (childGuid && !dnEquals(child.dn, entry.dn)) yield { kind: 'delete', objectGuid: childGuid, reason: 'out-of-scope' };
+          if (childGuid && !dnEquals(child.dn, entry.dn)) yield outOfScopeDelete(childGuid, classOf(child));
         }
       }
     }

@@ -18,7 +18,7 @@
 import type { Entry } from 'ldapts';
 import type { AdChange } from '../core/ad-object.ts';
 import { showDeletedControl } from './controls.ts';
-import { tombstoneDelete } from './dirsync-entries.ts';
+import { outOfScopeDelete, tombstoneDelete } from './dirsync-entries.ts';
 import { dnEquals } from './dn.ts';
 import { BUFFER_ATTRIBUTES, entryGet, entryGuid, entryStrings, mostSpecificClass } from './entry.ts';
 import { and, classesFilter, eq, ge, or } from './filter.ts';
@@ -56,7 +56,7 @@ async function* liveChanges(ctx: ReadContext, usn: string, since: string): Async
       if (object) {
         if (wantedClass) yield { kind: 'upsert', object, complete: true };
       } else if (existedBefore && wantedClass) {
-        yield { kind: 'delete', objectGuid: guid, reason: 'out-of-scope' };
+        yield outOfScopeDelete(guid, objectClass);
       }
       // Below a new OU everything is new and found by itself.
       if (existedBefore && isContainerLike(entry)) yield* descendants(ctx, entry, object !== undefined);
@@ -73,11 +73,11 @@ async function* descendants(ctx: ReadContext, container: Entry, inScope: boolean
     return;
   }
   const client = await ctx.client();
-  const search = { base: container.dn, scope: 'sub' as const, filter: ctx.objectFilter(), attributes: ['objectGUID'], explicitBufferAttributes: BUFFER_ATTRIBUTES };
+  const search = { base: container.dn, scope: 'sub' as const, filter: ctx.objectFilter(), attributes: ['objectGUID', 'objectClass'], explicitBufferAttributes: BUFFER_ATTRIBUTES };
   for await (const page of pagedEntries(client, search, ctx.options.pageSize)) {
     for (const child of page) {
       const guid = entryGuid(child);
-      if (guid && !dnEquals(child.dn, container.dn)) yield { kind: 'delete', objectGuid: guid, reason: 'out-of-scope' };
+      if (guid && !dnEquals(child.dn, container.dn)) yield outOfScopeDelete(guid, mostSpecificClass(entryStrings(entryGet(child, 'objectClass'))));
     }
   }
 }
@@ -93,7 +93,7 @@ async function* tombstones(ctx: ReadContext, since: string): AsyncGenerator<AdCh
     base: ctx.options.baseDn,
     scope: 'sub' as const,
     filter,
-    attributes: ['objectGUID', 'lastKnownParent'],
+    attributes: ['objectGUID', 'lastKnownParent', 'objectClass'],
     explicitBufferAttributes: BUFFER_ATTRIBUTES,
     controls: [showDeletedControl()],
   };

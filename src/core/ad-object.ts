@@ -59,6 +59,11 @@ export type AdChange =
       /** 'deleted': a tombstone; 'out-of-scope': moved out of the scoping OUs. */
       readonly reason: 'deleted' | 'out-of-scope';
       /**
+       * The object's most specific class, when the reader knows it: a tombstone keeps its
+       * objectClass (MS-ADTS 3.1.1.5.5.1.1), and an object moved out of scope is read.
+       */
+      readonly objectClass?: AdObjectClass;
+      /**
        * For tombstones: the DN of the parent the object had when deleted, when the DC says.
        * Every tombstone of a read class is reported, wherever it was (an object moved out
        * of scope and deleted between two reads, or one below a deleted OU, has a parent

@@ -145,7 +145,7 @@ describe('incremental reads with DirSync', { skip: skipReason() }, () => {
 
   test('move out of scope', async () => {
     await ou.admin.modifyDN(dnOf('u4'), `CN=u4,${out}`);
-    assert.deepEqual(await changes(), [{ kind: 'delete', objectGuid: guids.get('u4'), reason: 'out-of-scope' }]);
+    assert.deepEqual(await changes(), [{ kind: 'delete', objectGuid: guids.get('u4'), reason: 'out-of-scope', objectClass: 'user' }]);
   });
 
   const deletes = (list: AdChange[]) =>
@@ -153,7 +153,7 @@ describe('incremental reads with DirSync', { skip: skipReason() }, () => {
 
   test('delete', async () => {
     await ou.admin.del(dnOf('u5'));
-    assert.deepEqual(deletes(await changes()), [{ kind: 'delete', objectGuid: guids.get('u5'), reason: 'deleted', lastKnownParent: normalizeDn(`OU=A,${scope}`) }]);
+    assert.deepEqual(deletes(await changes()), [{ kind: 'delete', objectGuid: guids.get('u5'), reason: 'deleted', lastKnownParent: normalizeDn(`OU=A,${scope}`), objectClass: 'user' }]);
   });
 
   test('changes outside the scope are not reported; deletions are, with their last parent', async () => {
@@ -161,7 +161,7 @@ describe('incremental reads with DirSync', { skip: skipReason() }, () => {
     assert.deepEqual(await changes(), []);
     // Moved out and deleted between two reads looks like this too: the caller decides.
     await ou.admin.del(`CN=u4,${out}`);
-    assert.deepEqual(deletes(await changes()), [{ kind: 'delete', objectGuid: guids.get('u4'), reason: 'deleted', lastKnownParent: normalizeDn(out) }]);
+    assert.deepEqual(deletes(await changes()), [{ kind: 'delete', objectGuid: guids.get('u4'), reason: 'deleted', lastKnownParent: normalizeDn(out), objectClass: 'user' }]);
   });
 
   test('a deleted OU subtree reports each object deleted', async () => {

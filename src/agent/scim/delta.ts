@@ -149,9 +149,10 @@ function deltaCount(ctx: ScimServiceContext, raw: string | undefined): number {
  */
 async function deltaEntry(change: AdChange, resolver: MemberResolver): Promise<Record<string, unknown> | undefined> {
   if (change.kind === 'delete') {
-    // The core type has no class for a deletion yet; use it when the reader supplies one.
-    const objectClass = (change as { objectClass?: 'user' | 'group' }).objectClass;
-    const type = objectClass ? servedTypeOf({ objectClass }) : undefined;
+    // A deletion of another class (an OU, a computer) is still sent: the engine may hold
+    // nothing for it, but an id alone cannot tell, so only a known class is left out.
+    const type = change.objectClass ? servedTypeOf({ objectClass: change.objectClass }) : undefined;
+    if (change.objectClass && !type) return undefined;
     return {
       id: change.objectGuid,
       meta: type ? { resourceType: type.name } : {},
