@@ -116,7 +116,15 @@ export function changeFromScim(resource: Json): AdChange | undefined {
   const id = String(resource.id ?? '').toLowerCase();
   if (resource.deleted === true) {
     const reason = resource.reason === 'out-of-scope' ? 'out-of-scope' : 'deleted';
-    return { kind: 'delete', objectGuid: id, reason, ...(typeof resource.distinguishedName === 'string' ? { dn: resource.distinguishedName } : {}) };
+    const type = sub(resource.meta, 'resourceType');
+    const objectClass = type === 'User' ? 'user' : type === 'Group' ? 'group' : undefined;
+    return {
+      kind: 'delete',
+      objectGuid: id,
+      reason,
+      ...(typeof resource.distinguishedName === 'string' ? { dn: resource.distinguishedName } : {}),
+      ...(objectClass ? { objectClass } : {}),
+    };
   }
   const schemas = Array.isArray(resource.schemas) ? (resource.schemas as string[]) : [];
   const isGroup = schemas.includes(CORE_GROUP) || sub(resource.meta, 'resourceType') === 'Group';

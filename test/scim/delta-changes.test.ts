@@ -93,6 +93,8 @@ describe('/Delta deletions and group changes, DirSync and uSNChanged', { skip: s
         assert.equal(entry.deleted, true);
         assert.equal(entry.reason, reason, `${mode}: ${key}`);
         assert.deepEqual(entry.meta, { resourceType }, `${mode}: ${key}`);
+        const change = changeFromScim(entry);
+        assert.equal(change?.kind === 'delete' ? change.objectClass : undefined, resourceType.toLowerCase());
       };
       expectDeleted('gone', 'deleted', 'User');
       expectDeleted('oldGroup', 'deleted', 'Group');
