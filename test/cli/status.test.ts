@@ -1,0 +1,75 @@
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GraphClient, jobPath, readBootstrap, waitForCycle, type EnabledJob } from '../e2e/support/graph.ts';
+import { runCanopy, spawnCanopy, type CanopyProcess } from './processes.ts';
+
+/**
+ * `canopy status` and GET /canopy/v1/status against a real `canopy serve` without any AD:
+ * a job appears as soon as it is created, gets its domain from the Domain secret, and a
+ * started job with no agent shows its failed cycle (the engine runs inside serve).
+ */
+describe('canopy status: jobs, the current cycle and the last one', () => {
+  let dir: string;
+  let serve: CanopyProcess;
+  let graph: GraphClient;
+  let job: EnabledJob;
+  const adminArgs = (): string[] => ['--data', join(dir, 'service')];
+  const status = async () => {
+    const run = await runCanopy(['status', '--json', ...adminArgs()]);
+    assert.equal(run.code, 0, run.output.join('\n'));
+    return JSON.parse(run.stdout) as { jobs: { id: string; domain: string | null; state: string; interval: string; current: { running: boolean; lastError: string | null } | null; lastExecution: { state: string; error: { code: string } | null } | null }[] };
+  };
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'canopy-status-'));
+    serve = spawnCanopy(['serve', '--data', join(dir, 'service'), '--listen', '127.0.0.1:0'], { CANOPY_RELAY_HEARTBEAT_MS: '300' });
+    const url = (await serve.waitForLine(/serving (http:\/\/\S+)/))[1]!;
+    graph = new GraphClient(url, readBootstrap(join(dir, 'service')));
+  });
+  after(async () => {
+    serve.kill();
+    await serve.exited;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('no jobs yet', async () => {
+    assert.deepEqual((await status()).jobs, []);
+    const text = await runCanopy(['status', ...adminArgs()]);
+    assert.match(text.stdout, /Jobs\nno synchronization jobs; create one with POST/);
+  });
+
+  test('a created job, then its domain from the Domain secret', async () => {
+    const principals = await graph.get(`/v1.0/servicePrincipals?$filter=${encodeURIComponent("startswith(displayName,'Active Directory to Azure Active Directory Provisioning')")}`);
+    const spId = (principals.value as { id: string }[])[0]!.id;
+    const created = await graph.expect(201, 'POST', `/v1.0/servicePrincipals/${spId}/synchronization/jobs`, { templateId: 'AD2AADProvisioning' });
+    job = { spId, jobId: created.id as string };
+    let [row] = (await status()).jobs;
+    assert.equal(row!.id, job.jobId);
+    assert.equal(row!.domain, null);
+    assert.equal(row!.state, 'Disabled');
+    assert.equal(row!.interval, 'PT2M');
+    assert.equal(row!.lastExecution, null);
+    await graph.expect(204, 'PUT', `/v1.0/servicePrincipals/${spId}/synchronization/secrets`, { value: [{ key: 'Domain', value: JSON.stringify({ domain: 'corp.example.com' }) }] });
+    [row] = (await status()).jobs;
+    assert.equal(row!.domain, 'corp.example.com');
+  });
+
+  test('started with no agent for the domain: the engine runs a cycle at once, and status shows it failed', async () => {
+    const since = new Date();
+    await graph.expect(204, 'POST', `${jobPath(job)}/start`);
+    const execution = await waitForCycle(graph, job, since, 30_000);
+    assert.equal(execution.state, 'Failed');
+    assert.equal(execution.error?.code, 'ERR_RELAY_NO_AGENT');
+    const [row] = (await status()).jobs;
+    assert.equal(row!.state, 'Active');
+    assert.equal(row!.current?.running, false);
+    assert.match(row!.current?.lastError ?? '', /no healthy agent/);
+    assert.equal(row!.lastExecution?.state, 'Failed');
+    const text = await runCanopy(['status', ...adminArgs()]);
+    assert.match(text.stdout, /corp\.example\.com\s+Active\s+PT2M\s+next at \S+\s+Failed \S+ \(imported 0, exported 0, escrowed 0\): no healthy agent/);
+    await serve.waitForLine(/cycle of job \S+ failed: ERR_RELAY_NO_AGENT/);
+  });
+});
