@@ -157,6 +157,21 @@ describe('e2e: initial sync of the fixture (serve over HTTPS + agent + Samba DC)
     assert.equal(expected.users.get(normalizeDn(userWithOutsideManager))!.managerDn, undefined);
   });
 
+  test('synced users through Graph: by UPN, $filter on the anchor and onPremisesSyncEnabled, on-premises attributes read-only (400)', async () => {
+    const [dn, user] = [...cloud.users].find(([, u]) => String(u.userPrincipalName).includes('.'))!;
+    const byUpn = await graph.get(`/v1.0/users/${encodeURIComponent(user.userPrincipalName as string)}?$select=id,onPremisesDistinguishedName`);
+    assert.equal(byUpn.id, user.id);
+    assert.equal(normalizeDn(byUpn.onPremisesDistinguishedName as string), dn);
+    const filter = encodeURIComponent(`onPremisesImmutableId eq '${user.onPremisesImmutableId as string}'`);
+    const byAnchor = await graph.get(`/v1.0/users?$filter=${filter}&$select=id`);
+    assert.deepEqual((byAnchor.value as { id: string }[]).map((u) => u.id), [user.id]);
+    const synced = await graph.get(`/v1.0/users?$filter=${encodeURIComponent('onPremisesSyncEnabled eq true')}&$count=true&$top=1&$select=id`, { ConsistencyLevel: 'eventual' });
+    assert.equal(synced['@odata.count'], expected.users.size);
+    const patched = await graph.call('PATCH', `/v1.0/users/${user.id as string}`, { displayName: 'edited in the cloud' });
+    assert.equal(patched.status, 400);
+    assert.equal((patched.body as { error: { code: string } }).error.code, 'Request_BadRequest');
+  });
+
   test('the big group: its members paged through /groups/{id}/members, counted with $count', async () => {
     const big = expected.groups.get(normalizeDn(fixture.notable.bigGroup))!;
     assert.ok(big.members.length >= 3000, `${big.members.length} members`);
