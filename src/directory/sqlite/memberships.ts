@@ -81,15 +81,34 @@ export function removePendingReferences(db: SqliteDatabase, tenantId: string, re
   }
 }
 
+/**
+ * Set-based: the page's arrivals go in as one JSON array (json_each), joined to the pending
+ * rows through the (tenant_id, reference) index, in one INSERT … SELECT and one DELETE per
+ * chunk. The per-reference `DELETE … WHERE tenant_id = ? AND reference = ?` this replaces
+ * was planned on the primary key (tenant_id=?) and scanned every pending row of the tenant
+ * for each arrival (EXPLAIN QUERY PLAN: "USING PRIMARY KEY (tenant_id=?)").
+ */
 export function resolvePendingReferences(db: SqliteDatabase, tenantId: string, resolved: readonly { reference: string; memberId: string; memberType: MemberType }[]): number {
   let added = 0;
-  for (const r of resolved) {
-    added += run(db, `INSERT OR IGNORE INTO directory_memberships (tenant_id, group_id, member_id, member_type)
-      SELECT tenant_id, group_id, ?, ? FROM directory_pending_references WHERE tenant_id = ? AND reference = ?`, [r.memberId, r.memberType, tenantId, r.reference]);
-    run(db, 'DELETE FROM directory_pending_references WHERE tenant_id = ? AND reference = ?', [tenantId, r.reference]);
+  for (let i = 0; i < resolved.length; i += RESOLVE_CHUNK) {
+    const chunk = JSON.stringify(resolved.slice(i, i + RESOLVE_CHUNK).map((r) => [r.reference, r.memberId, r.memberType]));
+    added += run(db, RESOLVE_INSERT, [chunk, tenantId]);
+    run(db, RESOLVE_DELETE, [tenantId, chunk]);
   }
   return added;
 }
+
+const RESOLVE_CHUNK = 5000;
+// CROSS JOIN keeps json_each outside (SQLite never reorders it), so each arrival is one
+// index search; left to itself the planner scanned the tenant's pending rows instead.
+// `p.reference = …` compares with the column's NOCASE collation, the index's (SQLite
+// datatype3 §7.1: the left operand's column collation wins).
+const RESOLVE_INSERT = `INSERT OR IGNORE INTO directory_memberships (tenant_id, group_id, member_id, member_type)
+  SELECT p.tenant_id, p.group_id, j.value ->> 1, j.value ->> 2
+  FROM json_each(?) j CROSS JOIN directory_pending_references p INDEXED BY directory_pending_references_reference
+    ON p.tenant_id = ? AND p.reference = j.value ->> 0`;
+const RESOLVE_DELETE = `DELETE FROM directory_pending_references INDEXED BY directory_pending_references_reference
+  WHERE tenant_id = ? AND reference IN (SELECT value ->> 0 FROM json_each(?))`;
 
 /** Keyset on (group_id, reference); the cursor is the JSON of the last pair. */
 export function listPendingReferences(db: SqliteDatabase, tenantId: string, page: PageRequest & { groupId?: string }): Page<PendingReference> {
