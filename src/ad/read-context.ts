@@ -87,10 +87,14 @@ export class ReadContext {
     return this.wanted(entry.dn) ? toAdObject(entry) : undefined;
   }
 
-  /** Streams whole objects under `base` matching `filter`, page by page. */
-  async *objectPages(base: string, filter: string | Filter, pageSize = this.options.pageSize): AsyncGenerator<AdObject[]> {
+  /**
+   * Streams whole objects under `base` matching `filter`, page by page; with `attributes`,
+   * objects holding only those besides the identity attributes.
+   */
+  async *objectPages(base: string, filter: string | Filter, pageSize = this.options.pageSize, attributes?: readonly string[]): AsyncGenerator<AdObject[]> {
     const client = await this.client();
-    const search = { base, scope: 'sub' as const, filter, attributes: this.readAttributes, explicitBufferAttributes: BUFFER_ATTRIBUTES };
+    const read = attributes ? [...IDENTITY_ATTRIBUTES, ...attributes] : this.readAttributes;
+    const search = { base, scope: 'sub' as const, filter, attributes: read, explicitBufferAttributes: BUFFER_ATTRIBUTES };
     for await (const entries of pagedEntries(client, search, pageSize, this.options.maxValueRange)) {
       const objects = entries.map((entry) => this.toObject(entry)).filter((o): o is AdObject => o !== undefined);
       if (objects.length > 0) yield objects;

@@ -94,11 +94,14 @@ export class AdReader {
     for await (const objects of this.ctx.scopedObjectPages(filter)) yield* objects;
   }
 
-  /** A scoped, paged search; `filter` is an RFC 4515 filter whose values are escaped. */
-  async *search(options: { filter: string; classes?: AdObjectClass[]; pageSize?: number }): AsyncGenerator<AdObject> {
+  /**
+   * A scoped, paged search; `filter` is an RFC 4515 filter whose values are escaped.
+   * `attributes` narrows what is read besides the identity attributes (e.g. [] to count).
+   */
+  async *search(options: { filter: string; classes?: AdObjectClass[]; pageSize?: number; attributes?: readonly string[] }): AsyncGenerator<AdObject> {
     const combined: Filter = parseFilter(and(this.ctx.objectFilter(options.classes ?? this.resolved.classes), options.filter));
     for (const base of this.resolved.scopeDns) {
-      for await (const objects of this.ctx.objectPages(base, combined, options.pageSize)) yield* objects;
+      for await (const objects of this.ctx.objectPages(base, combined, options.pageSize, options.attributes)) yield* objects;
     }
   }
 

@@ -10,6 +10,8 @@ export interface AdSearchOptions {
   /** Restricts the search to these structural classes. */
   readonly classes?: readonly AdObjectClass[];
   readonly pageSize?: number;
+  /** Read only these besides the identity attributes ([] to count matches cheaply). */
+  readonly attributes?: readonly string[];
 }
 
 export interface AdSource {

@@ -2,7 +2,7 @@
  * The explicit context of one domain's SCIM service: its AD source, limits and the little
  * state it keeps (open delta reads). Defaults live here, each documented.
  */
-import type { AdChangePage } from '../../core/ad-object.ts';
+import type { AdChangePage, AdObject } from '../../core/ad-object.ts';
 import type { AdSource } from './ad-source.ts';
 import type { MemberResolver } from './member-resolver.ts';
 import { DEFAULT_CURSOR_KEY } from './cursor.ts';
@@ -21,6 +21,17 @@ export interface ScimServiceOptions {
   readonly cursorTimeoutSeconds?: number;
   /** HMAC key for cursors; default DEFAULT_CURSOR_KEY (integrity, not secrecy). */
   readonly cursorKey?: string;
+  /**
+   * Seconds a /Users or /Groups cursor walk's open search waits for its next cursor
+   * before it is closed (the walk then continues by searching again). Default 120.
+   */
+  readonly listReadIdleSeconds?: number;
+  /**
+   * Cursor walks kept open at once; each holds one paged search on the reader's
+   * connection, which a DC keeps only ~10 of (AD's MaxResultSetsPerConn), shared with
+   * open /Delta reads (at most 4) and requests in progress. Default 3; 0 turns it off.
+   */
+  readonly maxOpenListReads?: number;
   /** Clock, for tests. */
   readonly now?: () => number;
 }
@@ -35,6 +46,7 @@ export interface ScimServiceContext {
   readonly cursorKey: string;
   readonly now: () => number;
   readonly deltaSessions: DeltaSessions;
+  readonly listSessions: OpenReads<ListSession>;
 }
 
 export function createScimContext(options: ScimServiceOptions): ScimServiceContext {
@@ -54,7 +66,31 @@ export function createScimContext(options: ScimServiceOptions): ScimServiceConte
   if (context.defaultDeltaSize < 1 || context.maxDeltaSize < context.defaultDeltaSize) {
     throw new TypeError('defaultDeltaSize must be at least 1 and at most maxDeltaSize');
   }
-  return Object.freeze({ ...context, deltaSessions: new DeltaSessions(context.cursorTimeoutSeconds * 1000, context.now) });
+  const listIdleMs = (options.listReadIdleSeconds ?? 120) * 1000;
+  const listSessions = new OpenReads<ListSession>(listIdleMs, context.now, options.maxOpenListReads ?? 3, closeListSession);
+  return Object.freeze({ ...context, deltaSessions: new DeltaSessions(context.cursorTimeoutSeconds * 1000, context.now), listSessions });
+}
+
+/**
+ * A /Users or /Groups cursor walk in progress: the search streaming its matches, kept
+ * between requests so that a walk reads the directory once, not once per page.
+ */
+export interface ListSession {
+  readonly id: string;
+  readonly resourceType: 'User' | 'Group';
+  /** The cursor's filter hash. */
+  readonly query: string;
+  readonly iterator: AsyncIterator<AdObject>;
+  /** Index of the next object the iterator (or `pending`) gives. */
+  offset: number;
+  /** The match read ahead to learn whether another page follows. */
+  pending: AdObject | undefined;
+  /** totalResults of the walk, counted on its first page. */
+  readonly total: number;
+}
+
+export function closeListSession(session: ListSession): void {
+  session.iterator.return?.().catch(() => undefined);
 }
 
 /**
@@ -78,24 +114,34 @@ export interface DeltaSession {
 }
 
 /**
- * Open delta sessions, bounded: at most `capacity`, each for `ttlMs` after its last use.
- * A session is taken out while a request uses it and put back after, so two requests
- * never share one. Dropped sessions have their iterator closed.
+ * Open reads, bounded: at most `capacity`, each for `ttlMs` after its last use; the
+ * oldest goes first when full. A read is taken out while a request uses it and put back
+ * after, so two requests never share one. Dropped reads are closed.
  */
-export class DeltaSessions {
-  private readonly sessions = new Map<string, { session: DeltaSession; expiresAt: number }>();
+export class OpenReads<T extends { readonly id: string }> {
+  private readonly sessions = new Map<string, { session: T; expiresAt: number }>();
 
-  constructor(private readonly ttlMs: number, private readonly now: () => number, private readonly capacity = 4) {}
+  constructor(
+    private readonly ttlMs: number,
+    private readonly now: () => number,
+    private readonly capacity: number,
+    private readonly close: (session: T) => void,
+  ) {}
 
-  take(id: string): DeltaSession | undefined {
+  take(id: string): T | undefined {
     this.evict();
     const entry = this.sessions.get(id);
     this.sessions.delete(id);
     return entry?.session;
   }
 
-  put(session: DeltaSession): void {
+  /** Keeps the read; with a capacity of 0 it is closed at once. */
+  put(session: T): void {
     this.evict();
+    if (this.capacity < 1) {
+      this.close(session);
+      return;
+    }
     while (this.sessions.size >= this.capacity) {
       const oldest = this.sessions.keys().next().value as string;
       this.drop(oldest);
@@ -115,7 +161,14 @@ export class DeltaSessions {
   private drop(id: string): void {
     const entry = this.sessions.get(id);
     this.sessions.delete(id);
-    if (entry) closeSession(entry.session);
+    if (entry) this.close(entry.session);
+  }
+}
+
+/** Open delta reads: at most 4 by default (see OpenReads). */
+export class DeltaSessions extends OpenReads<DeltaSession> {
+  constructor(ttlMs: number, now: () => number, capacity = 4) {
+    super(ttlMs, now, capacity, closeSession);
   }
 }
 

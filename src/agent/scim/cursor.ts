@@ -1,10 +1,12 @@
 /**
  * Cursors for /Users and /Groups (RFC 9865): opaque to the client, validated here. A
- * cursor holds only the next offset, the resource type, a hash of the filter it belongs
- * to and when it was issued — nothing a client could not ask for with startIndex — so it
- * is authenticated (HMAC) to catch corruption and misuse, not kept secret. Being
- * stateless, it survives an agent restart; with the default key, it also works on
- * another agent of the same domain.
+ * cursor holds the next offset, the resource type, a hash of the filter it belongs to,
+ * when it was issued, the total counted on the first page and the id of the open read
+ * (list-sessions.ts) that continues after that offset on the agent that issued it —
+ * nothing a client could not ask for with startIndex — so it is authenticated (HMAC) to
+ * catch corruption and misuse, not kept secret. Without its open read (an agent restart,
+ * another agent of the domain, a retried cursor) it is still served, by searching again
+ * and skipping to the offset; with the default key any agent of the domain accepts it.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { scimErrors } from '../../scim/scim-error.ts';
@@ -16,6 +18,10 @@ export interface CursorState {
   readonly query: string;
   /** Seconds since the epoch. */
   readonly issuedAt: number;
+  /** totalResults as counted on the first page. */
+  readonly total: number;
+  /** The open read continuing at `offset`, on the agent that issued the cursor. */
+  readonly session?: string;
 }
 
 /** Default HMAC key: cursors are integrity-checked, not secret (see above). */
@@ -30,7 +36,7 @@ function mac(key: string, payload: string): string {
 }
 
 export function encodeCursor(state: CursorState, key: string): string {
-  const payload = Buffer.from(JSON.stringify([state.resourceType, state.offset, state.query, state.issuedAt])).toString('base64url');
+  const payload = Buffer.from(JSON.stringify([state.resourceType, state.offset, state.query, state.issuedAt, state.total, state.session ?? null])).toString('base64url');
   return `${payload}.${mac(key, payload)}`;
 }
 
@@ -41,16 +47,17 @@ export function decodeCursor(cursor: string, key: string, expected: { resourceTy
     throw scimErrors.invalidCursor('cursor is not one this service issued');
   }
   const parsed: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-  if (!Array.isArray(parsed) || parsed.length !== 4) throw scimErrors.invalidCursor('cursor is malformed');
-  const [resourceType, offset, query, issuedAt] = parsed as [unknown, unknown, unknown, unknown];
+  if (!Array.isArray(parsed) || parsed.length !== 6) throw scimErrors.invalidCursor('cursor is malformed');
+  const [resourceType, offset, query, issuedAt, total, session] = parsed as unknown[];
   if (resourceType !== expected.resourceType || query !== expected.query) {
     throw scimErrors.invalidCursor('cursor belongs to another query; send the same filter, or start over with an empty cursor');
   }
-  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0 || typeof issuedAt !== 'number') {
+  const count = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+  if (!count(offset) || !count(total) || typeof issuedAt !== 'number' || (session !== null && typeof session !== 'string')) {
     throw scimErrors.invalidCursor('cursor is malformed');
   }
   if (expected.now - issuedAt > expected.timeoutSeconds) throw scimErrors.expiredCursor('cursor has expired; start over with an empty cursor');
-  return { resourceType: expected.resourceType, offset, query: expected.query, issuedAt };
+  return { resourceType: expected.resourceType, offset, query: expected.query, issuedAt, total, ...(session === null ? {} : { session }) };
 }
 
 function safeEqual(a: string, b: string): boolean {

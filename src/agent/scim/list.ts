@@ -1,12 +1,12 @@
 /**
  * GET /Users, /Groups (RFC 7644 §3.4.2) and GET /Users/{id}, /Groups/{id} (§3.4.1).
  *
- * LDAP has no "skip n": a page is read by streaming the search and keeping only the
- * requested window, counting the rest for totalResults (REQUIRED by §3.4.2). Memory holds
- * one page; time grows with the matches. The engine reads whole directories through
- * /Delta, not through this listing. Pages of index and cursor paging alike come from
- * repeated searches, so a directory changing between pages can shift items (RFC 7644
- * §3.4.2.4 allows it).
+ * LDAP has no "skip n": an index page (startIndex) is read by streaming the search and
+ * keeping only the requested window, counting the rest for totalResults (REQUIRED by
+ * §3.4.2). Memory holds one page; time grows with the matches. Cursor pages continue the
+ * walk's open search instead (list-cursor.ts), so a walk by cursor reads the directory
+ * once. The engine reads whole directories through /Delta, not through this listing. A
+ * directory changing between pages can shift items (RFC 7644 §3.4.2.4 allows it).
  */
 import { isGuid } from '../../ad/decode.ts';
 import { parseAttributeSelection, selectAttributes, type AttributeSelection } from '../../scim/attribute-selection.ts';
@@ -16,7 +16,7 @@ import { parsePaging } from '../../scim/paging.ts';
 import { scimErrors } from '../../scim/scim-error.ts';
 import type { AdObject } from '../../core/ad-object.ts';
 import type { ScimServiceContext } from './context.ts';
-import { decodeCursor, encodeCursor, queryHash } from './cursor.ts';
+import { cursorPage } from './list-cursor.ts';
 import { filterToLdap } from './filter-to-ldap.ts';
 import { MemberResolver } from './member-resolver.ts';
 import type { ServedType } from './resource-types.ts';
@@ -28,18 +28,24 @@ export async function listResources(ctx: ScimServiceContext, type: ServedType, q
   const selection = parseAttributeSelection(query);
   const filter = query.filter === undefined ? undefined : parseFilter(query.filter);
   const ldapFilter = filter === undefined ? '(objectClass=*)' : filterToLdap(filter, type);
-  const nowSeconds = Math.floor(ctx.now() / 1000);
-  const hash = queryHash(query.filter);
-  let offset: number;
-  if (paging.mode === 'index') offset = paging.startIndex - 1;
-  else if (paging.cursor === '') offset = 0;
-  else offset = decodeCursor(paging.cursor, ctx.cursorKey, { resourceType: type.name, query: hash, now: nowSeconds, timeoutSeconds: ctx.cursorTimeoutSeconds }).offset;
+  const matches = (options?: { count: boolean }) => matching(ctx, type, filter, ldapFilter, options?.count === true);
 
-  const window: AdObject[] = [];
-  let total = 0;
-  for await (const object of matching(ctx, type, filter, ldapFilter)) {
-    if (total >= offset && window.length < paging.count) window.push(object);
-    total += 1;
+  let window: readonly AdObject[];
+  let page: { totalResults: number; startIndex?: number; nextCursor?: string };
+  if (paging.mode === 'cursor') {
+    const found = await cursorPage(ctx, type, query.filter, paging.cursor, paging.count, matches);
+    window = found.objects;
+    page = { totalResults: found.totalResults, ...(found.nextCursor === undefined ? {} : { nextCursor: found.nextCursor }) };
+  } else {
+    const offset = paging.startIndex - 1;
+    const kept: AdObject[] = [];
+    let total = 0;
+    for await (const object of matches()) {
+      if (total >= offset && kept.length < paging.count) kept.push(object);
+      total += 1;
+    }
+    window = kept;
+    page = { totalResults: total, startIndex: paging.startIndex };
   }
   const resolver = new MemberResolver(ctx.source);
   if (wantsMembers(selection, type) || type.name === 'User') await resolver.prefetch(window.map((object) => ({ object })));
@@ -47,27 +53,20 @@ export async function listResources(ctx: ScimServiceContext, type: ServedType, q
   for (const object of window) {
     resources.push(selectAttributes(await type.build(object, { partial: false, resolver, members: wantsMembers(selection, type) }), type.schemas, selection));
   }
-  const next = offset + window.length;
-  return listResponse(resources, {
-    totalResults: total,
-    ...(paging.mode === 'index' ? { startIndex: paging.startIndex } : {}),
-    ...(paging.mode === 'cursor' && next < total && paging.count > 0
-      ? { nextCursor: encodeCursor({ resourceType: type.name, offset: next, query: hash, issuedAt: nowSeconds }, ctx.cursorKey) }
-      : {}),
-  });
+  return listResponse(resources, page);
 }
 
 /**
  * The objects a filter matches. `id eq "<guid>"` alone is answered by a read by GUID:
  * one base-object read instead of a paged search.
  */
-async function* matching(ctx: ScimServiceContext, type: ServedType, filter: Filter | undefined, ldapFilter: string): AsyncIterable<AdObject> {
+async function* matching(ctx: ScimServiceContext, type: ServedType, filter: Filter | undefined, ldapFilter: string, countOnly = false): AsyncIterable<AdObject> {
   if (filter?.op === 'eq' && filter.attrPath.toLowerCase() === 'id' && typeof filter.compValue === 'string' && isGuid(filter.compValue)) {
     const object = await ctx.source.readObject({ objectGuid: filter.compValue.toLowerCase() });
     if (object && object.objectClass === type.adClass) yield object;
     return;
   }
-  yield* ctx.source.search({ filter: ldapFilter, classes: [type.adClass], pageSize: Math.min(ctx.maxPageSize, 1000) });
+  yield* ctx.source.search({ filter: ldapFilter, classes: [type.adClass], pageSize: Math.min(ctx.maxPageSize, 1000), ...(countOnly ? { attributes: [] } : {}) });
 }
 
 export async function getResource(ctx: ScimServiceContext, type: ServedType, id: string, query: Query): Promise<Record<string, unknown>> {
