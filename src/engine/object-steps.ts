@@ -5,7 +5,7 @@
 import type { AdChange } from '../core/ad-object.ts';
 import type { DirectoryUser } from '../directory/types.ts';
 import type { CycleContext, PageWork } from './cycle-context.ts';
-import { normalizeDn } from './dn.ts';
+import { normalizeDn } from '../core/dn.ts';
 import { evaluateMapping, type MappedObject } from './mapping.ts';
 import type { MatchOutcome } from './matching.ts';
 import type { SourceObjectState, SyncTransaction } from './ports.ts';

@@ -7,7 +7,7 @@
 import { sourceAnchorGuid, type AdChange, type AdObject } from '../core/ad-object.ts';
 import type { CycleContext, PageWork } from './cycle-context.ts';
 import { deleteSyncedObject } from './deletes.ts';
-import { leafRdnValue } from './dn.ts';
+import { leafRdnValue } from '../core/dn.ts';
 import { syncGroup } from './group-sync.ts';
 import { countDelete, failObject, type Upsert } from './object-steps.ts';
 import type { SourceObjectState, SyncTransaction } from './ports.ts';

@@ -10,7 +10,7 @@
 import type { Membership, MemberType } from '../directory/types.ts';
 import { iteratePages } from '../directory/store.ts';
 import type { CycleContext, PageWork, ReferenceWork } from './cycle-context.ts';
-import { isGuid, referenceKey } from './dn.ts';
+import { isGuid, referenceKey } from '../core/dn.ts';
 import type { SourceObjectState, SourceStateStore, SyncStore, SyncTransaction } from './ports.ts';
 
 const BATCH = 500;

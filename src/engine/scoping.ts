@@ -7,7 +7,7 @@
  */
 import { CanopyError } from '../core/errors.ts';
 import type { AdObject } from '../core/ad-object.ts';
-import { isDnWithin, normalizeDn } from './dn.ts';
+import { isDnWithin, normalizeDn } from '../core/dn.ts';
 import type { SynchronizationRule } from './schema/synchronization-schema.ts';
 
 export type SyncedObjectType = 'user' | 'group';

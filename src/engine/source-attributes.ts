@@ -9,7 +9,7 @@
  * (incremental) change that did not touch the attribute. `[]` means "known to be empty".
  */
 import type { AdObject } from '../core/ad-object.ts';
-import { dnsDomainOfDn, leafRdnValue } from './dn.ts';
+import { dnsDomainOfDn, leafRdnValue } from '../core/dn.ts';
 import type { AttributeType } from './schema/synchronization-schema.ts';
 
 export interface SourceView {

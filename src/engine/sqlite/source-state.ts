@@ -4,7 +4,7 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../../directory/sqlite/open-database.ts';
-import { normalizeDn } from '../dn.ts';
+import { normalizeDn } from '../../core/dn.ts';
 import type { SourceObjectState, SourceStateStore } from '../ports.ts';
 
 interface Row {
