@@ -8,7 +8,12 @@
  *   ERR_AD_BASE_DN_OUTSIDE_DOMAIN, ERR_CONFIG_INVALID. Referrals are never chased.
  * - readAll / search / readObject / readObjectsByDn read whole objects of the scope
  *   (isCriticalSystemObject, the bind account and excludeDns never), paged, with ranged
- *   retrieval of `member`.
+ *   retrieval of `member`. A DC keeps only ~10 paged searches per connection (AD's
+ *   MaxResultSetsPerConn; Samba drops the oldest, whose next page fails with LDAP 53), so
+ *   a caller holding a paged read open (readChanges, search) must not start many more
+ *   paged searches on the same reader meanwhile; readObject and readObjectsByDn are not
+ *   paged (base reads, batches of 100) and are safe then. Deletions carry the object's
+ *   class when the reader can tell it (AdChange 'delete'.objectClass).
  * - readChanges(watermark) yields AdChangePages: DirSync when the account may, else
  *   uSNChanged plus tombstones. No watermark, a watermark for another scope, a uSNChanged
  *   watermark from another DC (invocationId) or a change of mode lead to a full read whose
