@@ -1,6 +1,6 @@
 /**
  * The explicit context of one domain's SCIM service: its AD source, limits and the little
- * state it keeps (open delta reads). Defaults live here, each documented.
+ * state it keeps (open delta reads and cursor walks). Defaults live here, each documented.
  */
 import type { AdChangePage, AdObject } from '../../core/ad-object.ts';
 import type { AdSource } from './ad-source.ts';
@@ -66,8 +66,12 @@ export function createScimContext(options: ScimServiceOptions): ScimServiceConte
   if (context.defaultDeltaSize < 1 || context.maxDeltaSize < context.defaultDeltaSize) {
     throw new TypeError('defaultDeltaSize must be at least 1 and at most maxDeltaSize');
   }
-  const listIdleMs = (options.listReadIdleSeconds ?? 120) * 1000;
-  const listSessions = new OpenReads<ListSession>(listIdleMs, context.now, options.maxOpenListReads ?? 3, closeListSession);
+  const listIdleSeconds = options.listReadIdleSeconds ?? 120;
+  const maxOpenListReads = options.maxOpenListReads ?? 3;
+  if (!(listIdleSeconds > 0) || !Number.isInteger(maxOpenListReads) || maxOpenListReads < 0) {
+    throw new TypeError('listReadIdleSeconds must be positive and maxOpenListReads a non-negative integer');
+  }
+  const listSessions = new OpenReads<ListSession>(listIdleSeconds * 1000, context.now, maxOpenListReads, closeListSession);
   return Object.freeze({ ...context, deltaSessions: new DeltaSessions(context.cursorTimeoutSeconds * 1000, context.now), listSessions });
 }
 
