@@ -69,6 +69,14 @@ export const COMMON_PROPERTIES: Readonly<Record<'id' | 'createdDateTime' | 'dele
   deletedDateTime: 'datetime',
 });
 
+const snakeCases = new Map<string, string>();
+
+/** Memoized: every read and write maps the same few dozen property names. */
 export function snakeCase(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  let snake = snakeCases.get(name);
+  if (snake === undefined) {
+    snake = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    if (snakeCases.size < 1000) snakeCases.set(name, snake);
+  }
+  return snake;
 }

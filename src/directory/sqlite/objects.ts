@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { SqliteDatabase } from './open-database.ts';
 import type { ObjectQuery, Page, Predicate } from '../store.ts';
 import { COMMON_PROPERTIES, snakeCase, type PropertyKind } from '../properties.ts';
-import { all, compilePredicate, get, placeholders, rowToRecord, run, toColumn, type Row } from './sql.ts';
+import { all, compilePredicate, get, placeholders, rowToRecord, run, statement, toColumn, type Row } from './sql.ts';
 
 export interface ObjectTable {
   readonly table: string;
@@ -69,17 +69,33 @@ export function countObjects(db: SqliteDatabase, table: ObjectTable, tenantId: s
   return get<{ n: number }>(db, `SELECT count(*) AS n FROM ${table.table} WHERE ${where}`, params)!.n;
 }
 
-export function createObjects<T>(db: SqliteDatabase, table: ObjectTable, tenantId: string, inputs: readonly (Record<string, unknown> & { id?: string })[], now: string): T[] {
-  const names = Object.keys(table.properties);
-  const sql = `INSERT INTO ${table.table} (tenant_id, id, created_date_time, deleted_date_time, ${names.map(snakeCase).join(', ')})
+const insertSql = new WeakMap<ObjectTable, { names: readonly string[]; sql: string }>();
+
+/** The INSERT of a table, built once (the statement cache keys on its text). */
+function insertOf(table: ObjectTable): { names: readonly string[]; sql: string } {
+  let insert = insertSql.get(table);
+  if (!insert) {
+    const names = Object.keys(table.properties);
+    const sql = `INSERT INTO ${table.table} (tenant_id, id, created_date_time, deleted_date_time, ${names.map(snakeCase).join(', ')})
     VALUES (?, ?, ?, NULL, ${placeholders(names.length)})`;
+    insert = { names, sql };
+    insertSql.set(table, insert);
+  }
+  return insert;
+}
+
+export function createObjects<T>(db: SqliteDatabase, table: ObjectTable, tenantId: string, inputs: readonly (Record<string, unknown> & { id?: string })[], now: string): T[] {
+  const { names, sql } = insertOf(table);
+  const insert = statement(db, sql);
   return inputs.map((input) => {
     const record: Record<string, unknown> = { id: input.id ?? randomUUID(), createdDateTime: now, deletedDateTime: null };
+    const values: unknown[] = [tenantId, record.id, now];
     for (const name of names) {
       const value = input[name] ?? table.defaults[name] ?? (table.properties[name] === 'strings' ? [] : null);
       record[name] = value;
+      values.push(toColumn(table.properties[name]!, value));
     }
-    run(db, sql, [tenantId, record.id, now, ...names.map((name) => toColumn(table.properties[name]!, record[name]))]);
+    insert.run(...values);
     return record as T;
   });
 }

@@ -15,8 +15,8 @@ export const USERS: ObjectTable = Object.freeze({
   defaults: {},
 });
 
-function writeProxyAddresses(db: SqliteDatabase, tenantId: string, userId: string, addresses: readonly string[]): void {
-  run(db, 'DELETE FROM directory_user_proxy_addresses WHERE tenant_id = ? AND user_id = ?', [tenantId, userId]);
+function writeProxyAddresses(db: SqliteDatabase, tenantId: string, userId: string, addresses: readonly string[], fresh = false): void {
+  if (!fresh) run(db, 'DELETE FROM directory_user_proxy_addresses WHERE tenant_id = ? AND user_id = ?', [tenantId, userId]);
   for (const address of new Set(addresses.map((a) => a.toLowerCase()))) {
     run(db, 'INSERT OR IGNORE INTO directory_user_proxy_addresses (tenant_id, user_id, address) VALUES (?, ?, ?)', [tenantId, userId, address]);
   }
@@ -25,7 +25,7 @@ function writeProxyAddresses(db: SqliteDatabase, tenantId: string, userId: strin
 export function createUsers(db: SqliteDatabase, tenantId: string, users: readonly NewUser[], now: string): DirectoryUser[] {
   const created = createObjects<DirectoryUser>(db, USERS, tenantId, users, now);
   for (const user of created) {
-    if (user.proxyAddresses.length > 0) writeProxyAddresses(db, tenantId, user.id, user.proxyAddresses);
+    if (user.proxyAddresses.length > 0) writeProxyAddresses(db, tenantId, user.id, user.proxyAddresses, true);
   }
   return created;
 }
