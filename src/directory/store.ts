@@ -67,6 +67,15 @@ export type UserLookup =
   /** Matches an entry of proxyAddresses, case-insensitively, with its prefix (`smtp:a@b`). */
   | { readonly proxyAddress: string };
 
+/**
+ * The batch form of the soft-match lookups, for a page of source objects at once: `values`
+ * compared as findUser compares them (case-insensitively; proxy addresses with their prefix).
+ */
+export interface UserBatchLookup {
+  readonly by: 'mail' | 'userPrincipalName' | 'proxyAddress';
+  readonly values: readonly string[];
+}
+
 export type GroupLookup = { readonly sourceAnchor: string } | { readonly onPremisesDistinguishedName: string };
 
 export interface ProvisioningLogQuery extends PageRequest {
@@ -88,6 +97,12 @@ export interface DirectoryReader {
   getUser(tenantId: string, id: string, options?: { includeDeleted?: boolean }): Promise<DirectoryUser | undefined>;
   /** Live or deleted: a deleted user with the anchor must be restored, not duplicated. */
   findUser(tenantId: string, lookup: UserLookup): Promise<DirectoryUser | undefined>;
+  /**
+   * Every user, live or deleted, holding one of the values (any number: the adapter chunks).
+   * The caller picks among several holders of one value as findUser does: live first, then
+   * the lowest id.
+   */
+  findUsers(tenantId: string, lookup: UserBatchLookup): Promise<readonly DirectoryUser[]>;
   listUsers(tenantId: string, query: ObjectQuery): Promise<Page<DirectoryUser>>;
   countUsers(tenantId: string, query?: { filter?: Predicate; deleted?: boolean }): Promise<number>;
 

@@ -7,15 +7,18 @@
  *
  * Coherence within the page: an entry is served once and then dropped, so an object seen
  * twice in a page, or anything the page wrote in between, is read from the transaction.
+ * Soft-match keys (mail, UPN, proxy address) of the page's new users are prefetched too
+ * (soft-match-keys.ts), and kept coherent by forgetting what the page's writes touch.
  */
 import type { DirectoryReader, Predicate } from '../directory/store.ts';
 import type { DirectoryGroup, DirectoryUser } from '../directory/types.ts';
 import type { MatchLookup } from './matching.ts';
+import { SoftMatchKeys, type SoftKeyKind } from './soft-match-keys.ts';
 
 /** Graph $top bound of the store's list queries. */
 const CHUNK = 1000;
 
-type Reader = Pick<DirectoryReader, 'listUsers' | 'listGroups' | 'findUser' | 'findGroup' | 'getUser' | 'getGroup'>;
+type Reader = Pick<DirectoryReader, 'listUsers' | 'listGroups' | 'findUser' | 'findUsers' | 'findGroup' | 'getUser' | 'getGroup'>;
 
 async function listIn<T>(
   list: (query: { limit: number; filter: Predicate; deleted: boolean }) => Promise<{ items: readonly T[] }>,
@@ -41,6 +44,8 @@ export class PageLookup implements MatchLookup {
   /** Anchor → object, or null when the prefetch found none. */
   readonly #usersByAnchor = new Map<string, DirectoryUser | null>();
   readonly #groupsByAnchor = new Map<string, DirectoryGroup | null>();
+  /** Report the page's user writes here (observeUserWrites), so soft-match answers stay true. */
+  readonly softKeys = new SoftMatchKeys();
 
   private constructor(tx: Reader, tenantId: string) {
     this.#tx = tx;
@@ -50,7 +55,10 @@ export class PageLookup implements MatchLookup {
   static async prefetch(
     tx: Reader,
     tenantId: string,
-    wanted: { userIds: readonly string[]; groupIds: readonly string[]; userAnchors: readonly string[]; groupAnchors: readonly string[] },
+    wanted: {
+      userIds: readonly string[]; groupIds: readonly string[]; userAnchors: readonly string[]; groupAnchors: readonly string[];
+      soft?: Readonly<Record<SoftKeyKind, readonly string[]>>;
+    },
   ): Promise<PageLookup> {
     const lookup = new PageLookup(tx, tenantId);
     const users = (query: Parameters<Reader['listUsers']>[1]) => tx.listUsers(tenantId, query);
@@ -63,6 +71,7 @@ export class PageLookup implements MatchLookup {
     const groupAnchors = [...new Set(wanted.groupAnchors)];
     for (const a of groupAnchors) lookup.#groupsByAnchor.set(a, null);
     for (const g of await listIn(groups, 'sourceAnchor', groupAnchors)) lookup.#groupsByAnchor.set(g.sourceAnchor!, g);
+    if (wanted.soft) await lookup.softKeys.prefetch(tx, tenantId, wanted.soft);
     return lookup;
   }
 
@@ -85,6 +94,13 @@ export class PageLookup implements MatchLookup {
       const hit = this.#usersByAnchor.get(lookup.onPremisesImmutableId) ?? undefined;
       this.#usersByAnchor.delete(lookup.onPremisesImmutableId);
       return hit;
+    }
+    if (tenantId === this.#tenantId) {
+      const soft = 'mail' in lookup ? this.softKeys.find('mail', lookup.mail)
+        : 'userPrincipalName' in lookup ? this.softKeys.find('userPrincipalName', lookup.userPrincipalName)
+          : 'proxyAddress' in lookup ? this.softKeys.find('proxyAddress', lookup.proxyAddress)
+            : 'miss';
+      if (soft !== 'miss') return soft;
     }
     return this.#tx.findUser(tenantId, lookup);
   }

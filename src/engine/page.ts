@@ -12,7 +12,9 @@ import { PageLookup } from './page-lookup.ts';
 import type { ChangeSource, SourceObjectState, SourcePage, SyncStore, SyncTransaction } from './ports.ts';
 import { resolvePageReferences } from './references.ts';
 import { decideScope, objectTypeOf } from './scoping.ts';
-import { immutableIdOf } from './source-attributes.ts';
+import { immutableIdOf, readAttribute } from './source-attributes.ts';
+import { primarySmtpAddress } from './matching.ts';
+import { observeUserWrites } from './soft-match-keys.ts';
 
 /** Per-object failures the page absorbs (logged, escrowed); anything else rolls the page back. */
 function isObjectLevel(error: unknown): boolean {
@@ -45,8 +47,10 @@ export async function applyPage(ctx: CycleContext, store: SyncStore, source: Cha
     }
   }
 
-  await store.transaction(async (tx) => {
-    const work = newPageWork(new Map(states), await prefetchTargets(tx, tenantId, page, states));
+  await store.transaction(async (raw) => {
+    const lookup = await prefetchTargets(raw, tenantId, page, states);
+    const tx: SyncTransaction = { directory: observeUserWrites(raw.directory, lookup.softKeys), state: raw.state };
+    const work = newPageWork(new Map(states), lookup);
     for (const change of page.changes) {
       try {
         if (change.kind === 'upsert') await syncUpsert(ctx, tx, work, change, fetched.get(change.object.objectGuid.toLowerCase()));
@@ -77,6 +81,7 @@ export async function applyPage(ctx: CycleContext, store: SyncStore, source: Cha
 /** One batched read of the cloud objects this page will be matched against. */
 async function prefetchTargets(tx: SyncTransaction, tenantId: string, page: SourcePage, states: Map<string, SourceObjectState>): Promise<PageLookup> {
   const wanted = { userIds: [] as string[], groupIds: [] as string[], userAnchors: [] as string[], groupAnchors: [] as string[] };
+  const soft = { mail: [] as string[], userPrincipalName: [] as string[], proxyAddress: [] as string[] };
   for (const change of page.changes) {
     if (change.kind !== 'upsert') continue;
     const state = states.get(change.object.objectGuid.toLowerCase());
@@ -84,7 +89,24 @@ async function prefetchTargets(tx: SyncTransaction, tenantId: string, page: Sour
     else if (!state) {
       const type = objectTypeOf(change.object);
       if (type) (type === 'user' ? wanted.userAnchors : wanted.groupAnchors).push(immutableIdOf(sourceAnchorGuid(change.object)));
+      if (type === 'user' && change.complete) addSoftKeys(soft, change.object);
     }
   }
-  return PageLookup.prefetch(tx.directory, tenantId, wanted);
+  return PageLookup.prefetch(tx.directory, tenantId, { ...wanted, soft });
+}
+
+/**
+ * The keys matchUser will ask about for a new user, read from the default mapping's sources
+ * (mail, proxyAddresses, userPrincipalName). A custom mapping that matches on other values
+ * only misses the prefetch: those lookups go to the transaction.
+ */
+function addSoftKeys(soft: { mail: string[]; userPrincipalName: string[]; proxyAddress: string[] }, object: AdObject): void {
+  const view = { object, complete: true, anchor: '' };
+  const smtp = primarySmtpAddress(readAttribute(view, 'mail')?.[0] ?? null, readAttribute(view, 'proxyAddresses') ?? []);
+  if (smtp !== null) {
+    soft.mail.push(smtp);
+    soft.proxyAddress.push(`smtp:${smtp}`);
+  }
+  const upn = readAttribute(view, 'userPrincipalName')?.[0];
+  if (upn) soft.userPrincipalName.push(upn);
 }

@@ -42,28 +42,36 @@ export async function resolvePageReferences(ctx: CycleContext, tx: SyncTransacti
     }
   }
   const resolved = keys.size > 0 ? await resolveKeys(tx.state, tenantId, jobId, keys) : new Map<string, SourceObjectState>();
+  // Managers of the whole page: one updateUsers and one state write, not one per user.
+  const managers: ManagerWrites = { changes: [], states: new Map() };
   for (const ref of work.references) {
-    if (ref.kind === 'manager') await applyManager(ctx, tx, work, ref, resolved);
+    if (ref.kind === 'manager') applyManager(work, ref, resolved, managers);
     else await applyMembers(ctx, tx, ref, resolved);
   }
+  if (managers.changes.length > 0) await tx.directory.updateUsers(tenantId, managers.changes);
+  if (managers.states.size > 0) await tx.state.put(tenantId, jobId, [...managers.states.values()]);
   if (work.arrivals.length > 0) await tx.directory.resolvePendingReferences(tenantId, work.arrivals);
 }
 
-async function applyManager(ctx: CycleContext, tx: SyncTransaction, work: PageWork, ref: ManagerWork, resolved: Map<string, SourceObjectState>): Promise<void> {
-  const { tenantId, jobId } = ctx.job;
+interface ManagerWrites {
+  readonly changes: { id: string; managerId: string | null }[];
+  readonly states: Map<string, SourceObjectState>;
+}
+
+function applyManager(work: PageWork, ref: ManagerWork, resolved: Map<string, SourceObjectState>, writes: ManagerWrites): void {
   const dn = ref.dn === undefined ? undefined : referenceKey(ref.dn);
   const manager = dn === undefined ? undefined : resolved.get(dn);
   const managerId = manager?.objectType === 'user' ? manager.targetId : null;
   const pending = dn !== undefined && managerId === null ? dn : null;
   if (managerId !== ref.currentManagerId) {
-    await tx.directory.updateUsers(tenantId, [{ id: ref.holder.targetId!, managerId }]);
+    writes.changes.push({ id: ref.holder.targetId!, managerId });
     ref.log.modified('manager', ref.currentManagerId, managerId);
   }
   ref.log.step('referenceResolution', pending ? 'warning' : 'success', pending ? `manager ${ref.dn} is not synced yet; it is set when it arrives` : 'manager resolved');
   const current = work.states.get(ref.holder.objectGuid) ?? ref.holder;
   if (current.pendingManager !== pending) {
     const next = { ...current, pendingManager: pending };
-    await tx.state.put(tenantId, jobId, [next]);
+    writes.states.set(next.objectGuid, next);
     work.states.set(next.objectGuid, next);
   }
 }

@@ -56,7 +56,7 @@ export async function syncUser(ctx: CycleContext, tx: SyncTransaction, work: Pag
   if (outcome.kind === 'soft') desired.onPremisesImmutableId = view.anchor;
   const newUpn = typeof desired.userPrincipalName === 'string' ? desired.userPrincipalName : target.userPrincipalName;
   if (target.deletedDateTime !== null || newUpn.toLowerCase() !== target.userPrincipalName.toLowerCase()) {
-    const holder = await tx.directory.findUser(tenantId, { userPrincipalName: newUpn });
+    const holder = await (work.lookup ?? tx.directory).findUser(tenantId, { userPrincipalName: newUpn });
     if (holder && holder.deletedDateTime === null && holder.id !== target.id) {
       log.step('export', 'failure', `userPrincipalName ${newUpn} is used by another user`);
       failObject(ctx, work, log, guid, 'user', conflictError({ kind: 'conflict', attribute: 'userPrincipalName', value: newUpn, conflictingId: holder.id, reason: `userPrincipalName ${newUpn} is already used by another user` }));

@@ -46,6 +46,31 @@ export function runDirectoryObjectContract(makeStore: StoreFactory): void {
     assert.equal(await store.findUser(a, { onPremisesImmutableId: created.onPremisesImmutableId!.toLowerCase() }), undefined);
   }));
 
+  test('findUsers: batch soft-match lookups by mail, UPN and proxy address, case-insensitive, deleted included, per tenant', () => withTenants(makeStore, async (store, a, b) => {
+    const users = await store.transaction((tx) => tx.createUsers(a, Array.from({ length: 5 }, (_, i) => synced(i))));
+    await store.transaction((tx) => tx.createUsers(b, [synced(1)]));
+    await store.transaction((tx) => tx.deleteUsers(a, [users[3]!.id]));
+    const ids = (list: readonly { id: string }[]) => list.map((u) => u.id).sort();
+    assert.deepEqual(ids(await store.findUsers(a, { by: 'mail', values: ['USER1@corp.test', 'user3@CORP.test', 'nobody@corp.test'] })), ids([users[1]!, users[3]!]));
+    assert.deepEqual(ids(await store.findUsers(a, { by: 'userPrincipalName', values: ['user002@corp.test', 'User004@Corp.Test'] })), ids([users[2]!, users[4]!]));
+    assert.deepEqual(ids(await store.findUsers(a, { by: 'proxyAddress', values: ['smtp:ALIAS0@corp.test', 'SMTP:user0@corp.test', 'smtp:user4@corp.test'] })), ids([users[0]!, users[4]!]));
+    assert.deepEqual(await store.findUsers(a, { by: 'mail', values: [] }), []);
+    // Each user found whole, as findUser returns it.
+    const [one] = await store.findUsers(a, { by: 'mail', values: ['user1@corp.test'] });
+    assert.deepEqual(one, await store.findUser(a, { mail: 'user1@corp.test' }));
+    // Many values: chunked by the adapter, none lost.
+    const many = Array.from({ length: 1500 }, (_, i) => `x${i}@corp.test`).concat(['user2@corp.test']);
+    assert.deepEqual(ids(await store.findUsers(a, { by: 'mail', values: many })), [users[2]!.id]);
+    // Tenant B's user with the same mail is not tenant A's.
+    assert.equal((await store.findUsers(b, { by: 'mail', values: ['user1@corp.test', 'user2@corp.test'] })).length, 1);
+    // Inside a transaction, its own writes are seen.
+    await store.transaction(async (tx) => {
+      await tx.updateUsers(a, [{ id: users[0]!.id, mail: 'renamed@corp.test', proxyAddresses: ['SMTP:renamed@corp.test'] }]);
+      assert.deepEqual(ids(await tx.findUsers(a, { by: 'mail', values: ['renamed@corp.test', 'user0@corp.test'] })), [users[0]!.id]);
+      assert.deepEqual(await tx.findUsers(a, { by: 'proxyAddress', values: ['smtp:user0@corp.test'] }), []);
+    });
+  }));
+
   test('tenant A never sees tenant B: get, find, list, count, members, memberOf', () => withTenants(makeStore, async (store, a, b) => {
     const [userA] = await store.transaction((tx) => tx.createUsers(a, [synced(1)]));
     // The same UPN and anchor may exist in another tenant.

@@ -2,7 +2,7 @@ import type { SqliteDatabase } from './open-database.ts';
 import type { DirectoryGroup, NewGroup } from '../types.ts';
 import type { GroupChange, GroupLookup } from '../store.ts';
 import { GROUP_PROPERTIES } from '../properties.ts';
-import { createObjects, findObjectBy, getObject, updateObject, type ObjectTable } from './objects.ts';
+import { createObjects, findObjectBy, updateObject, type ObjectTable } from './objects.ts';
 
 /** Groups synced by cloud sync are security groups: that is the default of a new group. */
 export const GROUPS: ObjectTable = Object.freeze({
@@ -18,7 +18,8 @@ export function createGroups(db: SqliteDatabase, tenantId: string, groups: reado
 export function updateGroups(db: SqliteDatabase, tenantId: string, changes: readonly GroupChange[]): DirectoryGroup[] {
   const updated: DirectoryGroup[] = [];
   for (const change of changes) {
-    if (updateObject(db, GROUPS, tenantId, change)) updated.push(getObject<DirectoryGroup>(db, GROUPS, tenantId, change.id, true)!);
+    const group = updateObject<DirectoryGroup>(db, GROUPS, tenantId, change);
+    if (group) updated.push(group);
   }
   return updated;
 }

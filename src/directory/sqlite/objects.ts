@@ -100,16 +100,20 @@ export function createObjects<T>(db: SqliteDatabase, table: ObjectTable, tenantI
   });
 }
 
-/** Updates the given properties of one object; returns false when it does not exist. */
-export function updateObject(db: SqliteDatabase, table: ObjectTable, tenantId: string, change: Record<string, unknown> & { id: string }): boolean {
+/**
+ * Updates the given properties of one object and returns it as stored (deleted or not), or
+ * undefined when it does not exist: one `UPDATE … RETURNING *`, not an update and a read.
+ */
+export function updateObject<T>(db: SqliteDatabase, table: ObjectTable, tenantId: string, change: Record<string, unknown> & { id: string }): T | undefined {
   const names = Object.keys(change).filter((name) => name !== 'id' && change[name] !== undefined);
   for (const name of names) {
     if (!(name in table.properties)) throw new TypeError(`${name} is not a property of ${table.table}`);
   }
-  if (names.length === 0) return get(db, `SELECT 1 AS found FROM ${table.table} WHERE tenant_id = ? AND id = ?`, [tenantId, change.id]) !== undefined;
+  if (names.length === 0) return getObject<T>(db, table, tenantId, change.id, true);
   const sets = names.map((name) => `${snakeCase(name)} = ?`).join(', ');
   const values = names.map((name) => toColumn(table.properties[name]!, change[name]));
-  return run(db, `UPDATE ${table.table} SET ${sets} WHERE tenant_id = ? AND id = ?`, [...values, tenantId, change.id]) > 0;
+  const row = get(db, `UPDATE ${table.table} SET ${sets} WHERE tenant_id = ? AND id = ? RETURNING *`, [...values, tenantId, change.id]);
+  return row ? toRecord<T>(table, row) : undefined;
 }
 
 /** Sets (soft delete) or clears (restore) deletedDateTime; returns how many changed state. */

@@ -13,7 +13,7 @@ import type { DirectoryGroup, DirectoryUser } from '../types.ts';
 import { openDatabase, runMigrations, type SqliteDatabase } from './open-database.ts';
 import { DIRECTORY_MIGRATIONS } from './migrations.ts';
 import { countObjects, getObject, listObjects, purgeObjects, setDeleted } from './objects.ts';
-import { USERS, createUsers, findUser, updateUsers } from './users.ts';
+import { USERS, createUsers, findUser, findUsers, updateUsers } from './users.ts';
 import { GROUPS, createGroups, findGroup, updateGroups } from './groups.ts';
 import * as members from './memberships.ts';
 import * as tenants from './tenants.ts';
@@ -39,6 +39,7 @@ function readerOn(db: SqliteDatabase): DirectoryReader {
     listServicePrincipals: async (tenantId) => tenants.listServicePrincipals(db, tenantId),
     getUser: async (tenantId, id, options) => getObject<DirectoryUser>(db, USERS, tenantId, id, options?.includeDeleted ?? false),
     findUser: async (tenantId, lookup) => findUser(db, tenantId, lookup),
+    findUsers: async (tenantId, lookup) => findUsers(db, tenantId, lookup),
     listUsers: async (tenantId, query) => listObjects<DirectoryUser>(db, USERS, tenantId, query),
     countUsers: async (tenantId, query = {}) => countObjects(db, USERS, tenantId, query),
     getGroup: async (tenantId, id, options) => getObject<DirectoryGroup>(db, GROUPS, tenantId, id, options?.includeDeleted ?? false),

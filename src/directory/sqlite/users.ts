@@ -4,10 +4,10 @@
  */
 import type { SqliteDatabase } from './open-database.ts';
 import type { DirectoryUser, NewUser } from '../types.ts';
-import type { UserChange, UserLookup } from '../store.ts';
+import type { UserBatchLookup, UserChange, UserLookup } from '../store.ts';
 import { USER_PROPERTIES } from '../properties.ts';
-import { createObjects, findObjectBy, getObject, updateObject, type ObjectTable } from './objects.ts';
-import { get, run } from './sql.ts';
+import { createObjects, findObjectBy, getObject, toRecord, updateObject, type ObjectTable } from './objects.ts';
+import { all, get, placeholders, run } from './sql.ts';
 
 export const USERS: ObjectTable = Object.freeze({
   table: 'directory_users',
@@ -33,9 +33,10 @@ export function createUsers(db: SqliteDatabase, tenantId: string, users: readonl
 export function updateUsers(db: SqliteDatabase, tenantId: string, changes: readonly UserChange[]): DirectoryUser[] {
   const updated: DirectoryUser[] = [];
   for (const change of changes) {
-    if (!updateObject(db, USERS, tenantId, change)) continue;
+    const user = updateObject<DirectoryUser>(db, USERS, tenantId, change);
+    if (!user) continue;
     if (change.proxyAddresses !== undefined) writeProxyAddresses(db, tenantId, change.id, change.proxyAddresses);
-    updated.push(getObject<DirectoryUser>(db, USERS, tenantId, change.id, true)!);
+    updated.push(user);
   }
   return updated;
 }
@@ -52,4 +53,24 @@ export function findUser(db: SqliteDatabase, tenantId: string, lookup: UserLooku
   }
   const [property, value] = Object.entries(lookup)[0] as [string, string];
   return findObjectBy<DirectoryUser>(db, USERS, tenantId, property, value);
+}
+
+const FIND_CHUNK = 500;
+
+/** findUser for many values of one key: `IN (…)` chunks through the same indexes. */
+export function findUsers(db: SqliteDatabase, tenantId: string, lookup: UserBatchLookup): DirectoryUser[] {
+  const values = [...new Set(lookup.by === 'proxyAddress' ? lookup.values.map((v) => v.toLowerCase()) : lookup.values)];
+  const found = new Map<string, DirectoryUser>();
+  for (let i = 0; i < values.length; i += FIND_CHUNK) {
+    const chunk = values.slice(i, i + FIND_CHUNK);
+    const sql = lookup.by === 'proxyAddress'
+      ? `SELECT DISTINCT u.* FROM directory_user_proxy_addresses p JOIN directory_users u ON u.tenant_id = p.tenant_id AND u.id = p.user_id
+         WHERE p.tenant_id = ? AND p.address IN (${placeholders(chunk.length)})`
+      : `SELECT * FROM directory_users WHERE tenant_id = ? AND ${lookup.by === 'mail' ? 'mail' : 'user_principal_name'} IN (${placeholders(chunk.length)})`;
+    for (const row of all(db, sql, [tenantId, ...chunk])) {
+      const user = toRecord<DirectoryUser>(USERS, row);
+      found.set(user.id, user);
+    }
+  }
+  return [...found.values()];
 }

@@ -83,8 +83,10 @@ export function createSqliteSourceState(db: SqliteDatabase): SourceStateStore {
       return counts;
     },
     async markSeen(tenantId, jobId, objectGuids, token) {
-      const mark = prepare('UPDATE engine_source_objects SET seen_token = ? WHERE tenant_id = ? AND job_id = ? AND object_guid = ?');
-      for (const guid of objectGuids) mark.run(token, tenantId, jobId, guid.toLowerCase());
+      // One statement per page: the GUIDs as a JSON array, each an index search on the key.
+      const mark = prepare(`UPDATE engine_source_objects SET seen_token = ? WHERE tenant_id = ? AND job_id = ?
+          AND object_guid IN (SELECT value FROM json_each(?))`);
+      if (objectGuids.length > 0) mark.run(token, tenantId, jobId, JSON.stringify(objectGuids.map((g) => g.toLowerCase())));
     },
     async unseen(tenantId, jobId, token, after, limit) {
       const rows = prepare(`SELECT * FROM engine_source_objects WHERE tenant_id = ? AND job_id = ? AND state = 'synced'
