@@ -53,7 +53,10 @@ export function createSqliteSourceState(db: SqliteDatabase): SourceStateStore {
     async byDns(tenantId, jobId, normalizedDns) {
       const unique = [...new Set(normalizedDns)];
       const rows = inChunks(
-        (n) => `SELECT * FROM engine_source_objects WHERE tenant_id = ? AND job_id = ? AND state = 'synced' AND dn_normalized IN (${marks(n)})`,
+        // INDEXED BY: without it SQLite planned this on the primary key's (tenant_id, job_id)
+        // prefix and scanned every object of the job for each page (EXPLAIN QUERY PLAN).
+        (n) => `SELECT * FROM engine_source_objects INDEXED BY engine_source_objects_dn
+          WHERE tenant_id = ? AND job_id = ? AND state = 'synced' AND dn_normalized IN (${marks(n)})`,
         [tenantId, jobId],
         unique,
       );
