@@ -75,8 +75,15 @@ export interface PageWork {
   readonly succeeded: string[];
   readonly escrows: EscrowInput[];
   readonly logs: ObjectLog[];
+  /**
+   * Reference key → synced object, a best guess for this page: the page's manager references
+   * read in one batch before it, plus what the page synced. A new user is created with the
+   * manager guessed here rather than updated once more after; resolvePageReferences resolves
+   * every reference again, so a stale guess is corrected before the page commits.
+   */
+  readonly knownTargets: Map<string, { readonly targetId: string; readonly objectType: 'user' | 'group' }>;
 }
 
-export function newPageWork(states: Map<string, SourceObjectState>, lookup?: MatchLookup): PageWork {
-  return { states, ...(lookup ? { lookup } : {}), references: [], arrivals: [], succeeded: [], escrows: [], logs: [] };
+export function newPageWork(states: Map<string, SourceObjectState>, lookup?: MatchLookup, knownTargets: PageWork['knownTargets'] = new Map()): PageWork {
+  return { states, ...(lookup ? { lookup } : {}), references: [], arrivals: [], succeeded: [], escrows: [], logs: [], knownTargets };
 }

@@ -86,6 +86,8 @@ export async function recordSynced(ctx: CycleContext, tx: SyncTransaction, work:
   };
   await tx.state.put(ctx.job.tenantId, ctx.job.jobId, [next]);
   work.states.set(guid, next);
+  work.knownTargets.set(normalizeDn(view.object.dn), { targetId, objectType });
+  work.knownTargets.set(guid, { targetId, objectType });
   work.succeeded.push(guid);
   const moved = state !== undefined && normalizeDn(state.dn) !== normalizeDn(view.object.dn);
   if (arrived || moved) {

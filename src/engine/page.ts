@@ -6,11 +6,12 @@
  */
 import { sourceAnchorGuid, type AdObject } from '../core/ad-object.ts';
 import { isCanopyError } from '../core/errors.ts';
-import { newPageWork, type CycleContext } from './cycle-context.ts';
+import { newPageWork, type CycleContext, type PageWork } from './cycle-context.ts';
+import { referenceKey } from '../core/dn.ts';
 import { syncDelete, syncUpsert } from './object-sync.ts';
 import { PageLookup } from './page-lookup.ts';
 import type { ChangeSource, SourceObjectState, SourcePage, SyncStore, SyncTransaction } from './ports.ts';
-import { resolvePageReferences } from './references.ts';
+import { resolveKeys, resolvePageReferences } from './references.ts';
 import { decideScope, objectTypeOf } from './scoping.ts';
 import { immutableIdOf, readAttribute } from './source-attributes.ts';
 import { primarySmtpAddress } from './matching.ts';
@@ -50,7 +51,7 @@ export async function applyPage(ctx: CycleContext, store: SyncStore, source: Cha
   await store.transaction(async (raw) => {
     const lookup = await prefetchTargets(raw, tenantId, page, states);
     const tx: SyncTransaction = { directory: observeUserWrites(raw.directory, lookup.softKeys), state: raw.state };
-    const work = newPageWork(new Map(states), lookup);
+    const work = newPageWork(new Map(states), lookup, await prefetchManagers(ctx, raw, page));
     for (const change of page.changes) {
       try {
         if (change.kind === 'upsert') await syncUpsert(ctx, tx, work, change, fetched.get(change.object.objectGuid.toLowerCase()));
@@ -76,6 +77,22 @@ export async function applyPage(ctx: CycleContext, store: SyncStore, source: Cha
     }
     if (options.commitWatermark) await tx.directory.setWatermark(tenantId, jobId, page.watermark);
   });
+}
+
+/** The synced objects the page's users name as manager, in one batched read (cycle-context knownTargets). */
+async function prefetchManagers(ctx: CycleContext, tx: SyncTransaction, page: SourcePage): Promise<PageWork['knownTargets']> {
+  const keys = new Set<string>();
+  for (const change of page.changes) {
+    if (change.kind !== 'upsert' || objectTypeOf(change.object) !== 'user') continue;
+    const manager = readAttribute({ object: change.object, complete: change.complete, anchor: '' }, 'manager')?.[0];
+    if (manager) keys.add(referenceKey(manager));
+  }
+  const known: PageWork['knownTargets'] = new Map();
+  if (keys.size === 0) return known;
+  for (const [key, state] of await resolveKeys(tx.state, ctx.job.tenantId, ctx.job.jobId, keys)) {
+    if (state.targetId) known.set(key, { targetId: state.targetId, objectType: state.objectType });
+  }
+  return known;
 }
 
 /** One batched read of the cloud objects this page will be matched against. */

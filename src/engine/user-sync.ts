@@ -2,6 +2,7 @@
 import type { CycleContext, PageWork } from './cycle-context.ts';
 import { evaluateMapping, type MappedObject } from './mapping.ts';
 import { matchUser } from './matching.ts';
+import { referenceKey } from '../core/dn.ts';
 import type { SyncTransaction } from './ports.ts';
 import { diffProperties, toStoreProperties } from './target-properties.ts';
 import { conflictError, failObject, first, incompleteForCreate, mapOrFail, recordSynced, type ObjectInput } from './object-steps.ts';
@@ -29,19 +30,23 @@ export async function syncUser(ctx: CycleContext, tx: SyncTransaction, work: Pag
     const mapped = mapOrFail(ctx, work, input, 'user', 'create');
     if (!mapped) return;
     const properties = toStoreProperties('user', mapped.values);
+    // The manager, when already synced, is written with the user (one write, not two).
+    const managerId = guessManager(work, mapped);
     const [created] = await tx.directory.createUsers(tenantId, [{
       ...(properties as object),
       userPrincipalName: String(properties.userPrincipalName),
       onPremisesSyncEnabled: true,
       onPremisesLastSyncDateTime: ctx.now().toISOString(),
+      ...(managerId !== null ? { managerId } : {}),
     }]);
     const user = created!;
     for (const [name, value] of Object.entries(properties)) if (value !== null && !(Array.isArray(value) && value.length === 0)) log.modified(name, null, value);
+    if (managerId !== null) log.modified('manager', null, managerId);
     log.action('create').target(user.id, user.displayName, 'User').step('export', 'success', 'user created');
     ctx.counters.created++;
     ctx.counters.exported++;
     await recordSynced(ctx, tx, work, input, 'user', user.id, true);
-    queueManager(work, input, mapped, user.id, null);
+    queueManager(work, input, mapped, user.id, managerId);
     return;
   }
   const target = outcome.target;
@@ -82,6 +87,13 @@ export async function syncUser(ctx: CycleContext, tx: SyncTransaction, work: Pag
   log.target(target.id, first(desired.displayName) ?? target.displayName, 'User');
   await recordSynced(ctx, tx, work, input, 'user', target.id, joining);
   queueManager(work, input, mapped, target.id, target.managerId);
+}
+
+function guessManager(work: PageWork, mapped: MappedObject): string | null {
+  const dn = mapped.references.get('manager')?.[0];
+  if (dn === undefined) return null;
+  const known = work.knownTargets.get(referenceKey(dn));
+  return known?.objectType === 'user' ? known.targetId : null;
 }
 
 function queueManager(work: PageWork, input: ObjectInput, mapped: MappedObject, targetId: string, currentManagerId: string | null): void {

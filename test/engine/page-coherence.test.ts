@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCycle } from '../../src/engine/cycle.ts';
 import { immutableIdOf } from '../../src/engine/source-attributes.ts';
-import { ReplaySource, guid, openHarness, upsert, user } from './support.ts';
+import { ReplaySource, guid, openHarness, tombstone, upsert, user } from './support.ts';
 
 test('within one page, a user created earlier holds its UPN and addresses against the users after it', async () => {
   const h = await openHarness();
@@ -50,6 +50,37 @@ test('within one page, a cloud-only user attached by soft match is not offered t
     assert.equal(attached?.onPremisesImmutableId, immutableIdOf(guid(41)));
     assert.equal(attached?.userPrincipalName, 'user41@corp.canopy.test');
     assert.equal(await h.store.directory.countUsers(h.tenantId), 1);
+  } finally {
+    await h.close();
+  }
+});
+
+test('a new user is created with its manager when that one is synced; a manager deleted earlier in the same page is not kept', async () => {
+  const h = await openHarness();
+  try {
+    const boss = user(51);
+    const source = new ReplaySource()
+      .push([upsert(boss)])
+      .push([upsert(user(52, { manager: boss.dn })), tombstone(guid(51)), upsert(user(53, { manager: boss.dn }))]);
+    await runCycle({ job: h.job, source, store: h.store });
+    const bossId = (await h.store.directory.findUser(h.tenantId, { onPremisesImmutableId: immutableIdOf(guid(51)) }))!.id;
+    const result = await runCycle({ job: h.job, source, store: h.store });
+    assert.equal(result.execution.countEscrowed, 0);
+    const managerOf = async (n: number) => (await h.store.directory.findUser(h.tenantId, { onPremisesImmutableId: immutableIdOf(guid(n)) }))?.managerId;
+    // 52 was created while its manager was live, 53 after it was deleted; neither may keep a
+    // deleted manager once the page resolves its references (the manager is pending again).
+    assert.equal(await managerOf(52), null);
+    assert.equal(await managerOf(53), null);
+    assert.equal((await h.store.directory.getUser(h.tenantId, bossId, { includeDeleted: true }))?.deletedDateTime !== null, true);
+
+    // A manager synced in an earlier cycle is set at creation, with the log saying so.
+    source.push([upsert(user(54)), upsert(user(55, { manager: user(54).dn }))]);
+    const third = await runCycle({ job: h.job, source, store: h.store });
+    const id54 = (await h.store.directory.findUser(h.tenantId, { onPremisesImmutableId: immutableIdOf(guid(54)) }))!.id;
+    assert.equal(await managerOf(55), id54);
+    const logs = await h.store.directory.listProvisioningLogs(h.tenantId, { limit: 10, cycleId: third.cycleId, sourceId: guid(55) });
+    const modified = logs.items[0]!.modifiedProperties.find((p) => p.displayName === 'manager');
+    assert.equal(modified?.newValue, id54);
   } finally {
     await h.close();
   }

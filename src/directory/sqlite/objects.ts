@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { SqliteDatabase } from './open-database.ts';
 import type { ObjectQuery, Page, Predicate } from '../store.ts';
 import { COMMON_PROPERTIES, snakeCase, type PropertyKind } from '../properties.ts';
-import { all, compilePredicate, get, placeholders, rowToRecord, run, statement, toColumn, type Row } from './sql.ts';
+import { all, compilePredicate, fromColumn, get, placeholders, run, statement, toColumn, type Row } from './sql.ts';
 
 export interface ObjectTable {
   readonly table: string;
@@ -19,12 +19,28 @@ export interface ObjectTable {
 
 const PAGE_MAX = 1000;
 
-function allProperties(table: ObjectTable): Record<string, PropertyKind> {
-  return { ...COMMON_PROPERTIES, ...table.properties };
+const merged = new WeakMap<ObjectTable, Readonly<Record<string, PropertyKind>>>();
+const columns = new WeakMap<ObjectTable, readonly (readonly [name: string, column: string, kind: PropertyKind])[]>();
+
+function allProperties(table: ObjectTable): Readonly<Record<string, PropertyKind>> {
+  let properties = merged.get(table);
+  if (!properties) {
+    properties = Object.freeze({ ...COMMON_PROPERTIES, ...table.properties });
+    merged.set(table, properties);
+  }
+  return properties;
 }
 
+/** A row as a record; the column list of a table is worked out once (every read goes through here). */
 export function toRecord<T>(table: ObjectTable, row: Row): T {
-  return rowToRecord<T>(row, allProperties(table));
+  let list = columns.get(table);
+  if (!list) {
+    list = Object.entries(allProperties(table)).map(([name, kind]) => [name, snakeCase(name), kind] as const);
+    columns.set(table, list);
+  }
+  const record: Record<string, unknown> = {};
+  for (const [name, column, kind] of list) record[name] = fromColumn(kind, row[column]);
+  return record as T;
 }
 
 export function getObject<T>(db: SqliteDatabase, table: ObjectTable, tenantId: string, id: string, includeDeleted: boolean): T | undefined {
