@@ -13,23 +13,25 @@ const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
  */
 export function guidFromBytes(bytes: Uint8Array): string {
   if (bytes.length !== 16) throw new TypeError(`a GUID has 16 bytes, got ${bytes.length}`);
-  const hex = (from: number, to: number, reverse: boolean): string => {
-    const part = Array.from(bytes.subarray(from, to));
-    if (reverse) part.reverse();
-    return part.map((b) => b.toString(16).padStart(2, '0')).join('');
-  };
-  return `${hex(0, 4, true)}-${hex(4, 6, true)}-${hex(6, 8, true)}-${hex(8, 10, false)}-${hex(10, 16, false)}`;
+  // Every object read decodes one or two GUIDs: a table of byte → hex pair, no arrays.
+  const h = (i: number): string => HEX_PAIRS[bytes[i] as number] as string;
+  return `${h(3)}${h(2)}${h(1)}${h(0)}-${h(5)}${h(4)}-${h(7)}${h(6)}-${h(8)}${h(9)}-${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`;
 }
+
+const HEX_PAIRS: readonly string[] = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
+/** Byte i of the AD form comes from hex digits at GUID_BYTE_AT[i] of the string (dashes counted). */
+const GUID_BYTE_AT = [6, 4, 2, 0, 11, 9, 16, 14, 19, 21, 24, 26, 28, 30, 32, 34];
 
 /** The inverse of guidFromBytes: the 16 bytes AD stores for a GUID string. */
 export function guidToBytes(guid: string): Buffer {
   if (!GUID_PATTERN.test(guid)) throw new TypeError(`not a GUID: ${JSON.stringify(guid)}`);
-  const hex = guid.replace(/-/g, '');
-  const field = (from: number, to: number, reverse: boolean): Buffer => {
-    const part = Buffer.from(hex.slice(from, to), 'hex');
-    return reverse ? part.reverse() : part;
-  };
-  return Buffer.concat([field(0, 8, true), field(8, 12, true), field(12, 16, true), field(16, 32, false)]);
+  const out = Buffer.allocUnsafe(16);
+  for (let i = 0; i < 16; i += 1) {
+    const at = GUID_BYTE_AT[i] as number;
+    out[i] = Number.parseInt(guid.slice(at, at + 2), 16);
+  }
+  return out;
 }
 
 export function isGuid(value: string): boolean {

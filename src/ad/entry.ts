@@ -71,28 +71,73 @@ export function mostSpecificClass(objectClasses: readonly string[]): AdObjectCla
   return undefined;
 }
 
-/** Decodes one attribute's values to text; FILETIME "never" values are dropped. */
-export function decodeValues(name: string, values: readonly (string | Buffer)[]): string[] {
-  const lower = name.toLowerCase();
-  const out: string[] = [];
-  for (const value of values) {
-    if (lower === 'sidhistory' && Buffer.isBuffer(value)) {
-      out.push(sidFromBytes(value));
-    } else if (BINARY_LOWER.has(lower) || Buffer.isBuffer(value)) {
-      out.push(Buffer.isBuffer(value) ? value.toString('base64') : Buffer.from(value, 'utf8').toString('base64'));
-    } else if (FILETIME_LOWER.has(lower)) {
-      const iso = fileTimeToIso(value);
-      if (iso !== undefined) out.push(iso);
-    } else if (GENERALIZED_LOWER.has(lower)) {
-      out.push(generalizedTimeToIso(value));
-    } else {
-      out.push(value);
-    }
-  }
-  return out;
-}
+/** How an attribute's values are decoded: looked up once per attribute name, not per value. */
+const Kind = {
+  /** Identity attributes (decoded into AdObject's own fields) and `dn`. */
+  Skip: 0,
+  Text: 1,
+  /** Binary syntax: base64. */
+  Binary: 2,
+  /** sIDHistory: SIDs when they arrive as bytes. */
+  SidHistory: 3,
+  FileTime: 4,
+  GeneralizedTime: 5,
+} as const;
+type Kind = (typeof Kind)[keyof typeof Kind];
 
 const IDENTITY_LOWER = new Set(IDENTITY_ATTRIBUTES.map((n) => n.toLowerCase()).concat(['msds-consistencyguid', 'dn']));
+
+/**
+ * Kinds by attribute name as the DC spells it. The names of a read repeat for every entry,
+ * so a read lowercases and classifies each name once; bounded, since names come from the DC.
+ */
+const KINDS = new Map<string, Kind>();
+const KINDS_LIMIT = 4096;
+
+function kindOf(name: string): Kind {
+  let kind = KINDS.get(name);
+  if (kind !== undefined) return kind;
+  const lower = name.toLowerCase();
+  if (IDENTITY_LOWER.has(lower)) kind = Kind.Skip;
+  else if (lower === 'sidhistory') kind = Kind.SidHistory;
+  else if (BINARY_LOWER.has(lower)) kind = Kind.Binary;
+  else if (FILETIME_LOWER.has(lower)) kind = Kind.FileTime;
+  else if (GENERALIZED_LOWER.has(lower)) kind = Kind.GeneralizedTime;
+  else kind = Kind.Text;
+  if (KINDS.size < KINDS_LIMIT) KINDS.set(name, kind);
+  return kind;
+}
+
+function decodeValue(kind: Kind, value: string | Buffer, out: string[]): void {
+  if (Buffer.isBuffer(value)) {
+    out.push(kind === Kind.SidHistory ? sidFromBytes(value) : value.toString('base64'));
+    return;
+  }
+  switch (kind) {
+    case Kind.Binary:
+    case Kind.SidHistory:
+      out.push(Buffer.from(value, 'utf8').toString('base64'));
+      return;
+    case Kind.FileTime: {
+      const iso = fileTimeToIso(value);
+      if (iso !== undefined) out.push(iso);
+      return;
+    }
+    case Kind.GeneralizedTime:
+      out.push(generalizedTimeToIso(value));
+      return;
+    default:
+      out.push(value);
+  }
+}
+
+/** Decodes one attribute's values to text; FILETIME "never" values are dropped. */
+export function decodeValues(name: string, values: readonly (string | Buffer)[]): string[] {
+  const kind = kindOf(name);
+  const out: string[] = [];
+  for (const value of values) decodeValue(kind === Kind.Skip ? Kind.Text : kind, value, out);
+  return out;
+}
 
 /**
  * Builds an AdObject from a complete entry (ranged values already merged). Returns
@@ -107,11 +152,25 @@ export function toAdObject(entry: Entry, classOverride?: readonly string[]): AdO
   const sid = firstBuffer(entryGet(entry, 'objectSid'));
   const consistency = firstBuffer(entryGet(entry, 'mS-DS-ConsistencyGuid'));
   const attributes: Record<string, string[]> = {};
-  for (const [name, value] of Object.entries(entry)) {
-    if (IDENTITY_LOWER.has(name.toLowerCase())) continue;
-    const values = entryValues(value);
+  // ldapts gives a single value bare and lists the requested attributes the entry lacks
+  // as []: most keys of an entry are empty, and most values are one plain string.
+  for (const name of Object.keys(entry)) {
+    const value = entry[name] as EntryValue;
+    const kind = kindOf(name);
+    if (kind === Kind.Skip) continue;
+    if (typeof value === 'string') {
+      if (kind === Kind.Text) attributes[name] = [value];
+      else {
+        const decoded: string[] = [];
+        decodeValue(kind, value, decoded);
+        if (decoded.length > 0) attributes[name] = decoded;
+      }
+      continue;
+    }
+    const values = Array.isArray(value) ? value : [value];
     if (values.length === 0) continue;
-    const decoded = decodeValues(name, values);
+    const decoded: string[] = [];
+    for (const item of values) decodeValue(kind, item, decoded);
     if (decoded.length > 0) attributes[name] = decoded;
   }
   const object: { -readonly [K in keyof AdObject]: AdObject[K] } = { dn: entry.dn, objectGuid, objectClass, objectClasses, attributes };

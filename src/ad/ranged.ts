@@ -32,6 +32,12 @@ function findRanged(entry: Entry, name: string): { key: string; end: string } | 
   return undefined;
 }
 
+/** true when an attribute of the entry came as `attr;range=a-b` (cheap: a key scan, no regex). */
+export function hasRanged(entry: Entry): boolean {
+  for (const key in entry) if (key.includes(';')) return true;
+  return false;
+}
+
 /**
  * Replaces each `attr;range=a-b` of the entry by `attr` holding every value, fetching the
  * remaining ranges from the DC. Values are appended in the order the DC sends them.

@@ -107,6 +107,20 @@ export class ReadContext {
   }
 
   /**
+   * The pages of a full read: every in-scope object of the classes read, groups last (a
+   * second search), so that the objects a group's member DNs name have mostly been read
+   * already when the group comes: a consumer resolving members to objectGUIDs (the
+   * agent's /Delta) then finds them among what it read instead of looking each one up.
+   */
+  async *fullReadPages(): AsyncGenerator<AdObject[]> {
+    const classes = this.options.classes;
+    const others = classes.filter((c) => c !== 'group');
+    if (others.length === 0 || others.length === classes.length) return yield* this.scopedObjectPages(this.objectFilter(classes));
+    yield* this.scopedObjectPages(this.objectFilter(others));
+    yield* this.scopedObjectPages(this.objectFilter(['group']));
+  }
+
+  /**
    * Reads objects by DN in batches (one `(|(distinguishedName=…)…)` search per batch),
    * keyed by normalizeDn of the DN asked for. DNs not found are absent.
    */

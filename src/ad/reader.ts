@@ -236,7 +236,7 @@ export class AdReader {
       const usn = await this.usnNow();
       end = () => this.sameDc(usn);
     }
-    const objects = upserts(this.ctx.scopedObjectPages(this.ctx.objectFilter()));
+    const objects = upserts(this.ctx.fullReadPages());
     yield* toPages(objects, this.resolved.pageSize, { interim: from, final: end, moreAfter: false, reset: reason });
   }
 

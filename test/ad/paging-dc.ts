@@ -5,7 +5,7 @@
  * It exists because the Samba DC never pages DirSync (samba-ad-dc-facts.md).
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { Ber, BerReader, BerWriter } from 'ldapts';
+import { AndFilter, Ber, BerReader, BerWriter, EqualityFilter, type Filter, FilterParser, NotFilter, OrFilter, PresenceFilter } from 'ldapts';
 
 export interface FakeEntry {
   readonly dn: string;
@@ -74,7 +74,29 @@ function entryMessage(id: number, entry: FakeEntry): Buffer {
 interface ParsedSearch {
   readonly base: string;
   readonly raw: Buffer;
+  readonly filter?: Filter;
   readonly dirSync?: DirSyncRequestSeen;
+}
+
+/**
+ * Whether an entry matches a filter, as far as this server understands filters: and, or,
+ * not, presence, and equality compared case-insensitively as text (objectClass, flags).
+ * Anything else (substrings, ranges) matches, so an unknown filter narrows nothing.
+ */
+function matches(filter: Filter, entry: FakeEntry): boolean {
+  if (filter instanceof AndFilter) return filter.filters.every((f) => matches(f, entry));
+  if (filter instanceof OrFilter) return filter.filters.some((f) => matches(f, entry));
+  if (filter instanceof NotFilter) return !matches(filter.filter, entry);
+  const valuesOf = (attribute: string) =>
+    Object.entries(entry.attributes).find(([name]) => name.toLowerCase() === attribute.toLowerCase())?.[1];
+  if (filter instanceof PresenceFilter) return (valuesOf(filter.attribute)?.length ?? 0) > 0;
+  if (filter instanceof EqualityFilter) {
+    const values = valuesOf(filter.attribute);
+    if (!values || Buffer.isBuffer(filter.value)) return values !== undefined;
+    const wanted = String(filter.value).toLowerCase();
+    return values.some((value) => !Buffer.isBuffer(value) && value.toLowerCase() === wanted);
+  }
+  return true;
 }
 
 /** Reads base DN and, when present, the DirSync control of a SearchRequest. */
@@ -82,6 +104,17 @@ function parseSearch(raw: Buffer, reader: BerReader, end: number): ParsedSearch 
   reader.readSequence(0x63);
   const opEnd = reader.offset + reader.length;
   const base = reader.readString() ?? '';
+  let filter: Filter | undefined;
+  try {
+    reader.readEnumeration(); // scope
+    reader.readEnumeration(); // derefAliases
+    reader.readInt(); // sizeLimit
+    reader.readInt(); // timeLimit
+    reader.readBoolean(); // typesOnly
+    filter = FilterParser.parse(reader);
+  } catch {
+    filter = undefined; // not understood: every entry matches
+  }
   reader.offset = opEnd;
   let dirSync: DirSyncRequestSeen | undefined;
   if (reader.offset < end && reader.peek() === 0xa0) {
@@ -106,13 +139,14 @@ function parseSearch(raw: Buffer, reader: BerReader, end: number): ParsedSearch 
       reader.offset = controlEnd;
     }
   }
-  return { base, raw, dirSync };
+  return { base, raw, ...(filter ? { filter } : {}), dirSync };
 }
 
 /**
  * Starts the server. `dirSync` maps a request cookie to the page answered; `objects` are
  * what other searches return: those whose objectGUID bytes appear in the request (the
- * reader's re-reads by GUID), else all under the search base. Filters are not evaluated.
+ * reader's re-reads by GUID), else those under the search base that match the filter
+ * (evaluated only as far as `matches` understands it).
  */
 export async function startPagingDc(options: {
   baseDn: string;
@@ -159,7 +193,9 @@ export async function startPagingDc(options: {
       return Buffer.isBuffer(guid) && search.raw.includes(guid);
     });
     const base = search.base.toLowerCase();
-    send(byGuid.length > 0 ? byGuid : options.objects.filter((o) => o.dn.toLowerCase().endsWith(base)));
+    if (byGuid.length > 0) return send(byGuid);
+    const filter = search.filter;
+    send(options.objects.filter((o) => o.dn.toLowerCase().endsWith(base) && (!filter || matches(filter, o))));
   }
 
   function onData(socket: Socket, state: { buffer: Buffer }, data: Buffer): void {

@@ -19,6 +19,7 @@ import { dnFromExtendedDn, guidFromExtendedDn } from '../../ad/decode.ts';
 import { normalizeDn } from '../../ad/dn.ts';
 import type { AdObject } from '../../core/ad-object.ts';
 import type { AdSource } from './ad-source.ts';
+import { lowerName } from './ad-values.ts';
 
 export interface MemberRef {
   readonly value: string;
@@ -46,9 +47,17 @@ export function resourceTypeOf(object: Pick<AdObject, 'objectClass'>): 'User' | 
   return undefined;
 }
 
+/** The first value of an attribute, its name matched case-insensitively (AD's rule). */
+function firstValue(object: AdObject, name: string, lower: string): string | undefined {
+  const attributes = object.attributes;
+  // The DC's own spelling first: one property read for nearly every object.
+  if (Object.hasOwn(attributes, name)) return attributes[name]?.[0];
+  for (const key in attributes) if (lowerName(key) === lower) return attributes[key]?.[0];
+  return undefined;
+}
+
 export function displayOf(object: AdObject): string | undefined {
-  const first = (name: string) => Object.entries(object.attributes).find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1][0];
-  return first('displayName') ?? first('cn') ?? first('name') ?? first('sAMAccountName');
+  return firstValue(object, 'displayName', 'displayname') ?? firstValue(object, 'cn', 'cn') ?? firstValue(object, 'name', 'name') ?? firstValue(object, 'sAMAccountName', 'samaccountname');
 }
 
 export function memberRefOf(object: AdObject): MemberRef | undefined {
@@ -111,9 +120,10 @@ export class MemberResolver {
   async prefetch(objects: Iterable<{ readonly object: AdObject; readonly memberChanges?: { readonly added: readonly string[]; readonly removed: readonly string[] } }>): Promise<void> {
     const dns: string[] = [];
     for (const { object, memberChanges } of objects) {
-      for (const [name, values] of Object.entries(object.attributes)) {
-        const lower = name.toLowerCase();
-        if (lower === 'manager' || lower === 'member' || lower.startsWith('member;range=')) dns.push(...values);
+      const attributes = object.attributes;
+      for (const name in attributes) {
+        const lower = lowerName(name);
+        if (lower === 'manager' || lower === 'member' || lower.startsWith('member;range=')) for (const dn of attributes[name] as readonly string[]) dns.push(dn);
       }
       if (memberChanges) dns.push(...memberChanges.added, ...memberChanges.removed);
     }
@@ -122,16 +132,24 @@ export class MemberResolver {
 
   /** References for the DNs, in their order; unresolvable ones are left out. */
   async resolve(dns: readonly string[]): Promise<MemberRef[]> {
-    const keyed = dns.map((raw) => {
-      const dn = dnFromExtendedDn(raw);
-      return { raw, dn, key: safeNormalize(dn) };
-    });
-    const missing = [...new Map(keyed.filter((k) => !this.cache.has(k.key)).map((k) => [k.key, k.dn])).entries()];
+    const keys: string[] = new Array(dns.length);
+    let missingByKey: Map<string, string> | undefined;
+    for (let i = 0; i < dns.length; i += 1) {
+      const raw = dns[i] as string;
+      // Extended DNs (`<GUID=…>;…`) are rare: skip the regex for plain ones.
+      const dn = raw.startsWith('<') ? dnFromExtendedDn(raw) : raw;
+      const key = safeNormalize(dn);
+      keys[i] = key;
+      if (!this.cache.has(key) && !missingByKey?.has(key)) (missingByKey ??= new Map()).set(key, dn);
+    }
+    const missing = missingByKey ? [...missingByKey.entries()] : [];
     if (this.cache.size + missing.length > CACHE_LIMIT) this.cache.clear();
     const found = missing.length === 0 ? new Map<string, MemberRef | null>() : await this.lookUp(missing);
     for (const [key, ref] of found) this.cache.set(key, ref);
     const out: MemberRef[] = [];
-    for (const { raw, key } of keyed) {
+    for (let i = 0; i < dns.length; i += 1) {
+      const raw = dns[i] as string;
+      const key = keys[i] as string;
       const ref = this.cache.get(key) ?? found.get(key);
       if (ref) {
         out.push(ref);
@@ -147,7 +165,7 @@ export class MemberResolver {
 /** A reference for the object, or null when it is not one the engine syncs. */
 function refOrNull(object: AdObject | undefined): MemberRef | null {
   if (!object) return null;
-  const critical = Object.entries(object.attributes).find(([name]) => name.toLowerCase() === 'iscriticalsystemobject')?.[1][0];
+  const critical = firstValue(object, 'isCriticalSystemObject', 'iscriticalsystemobject');
   if (critical?.toUpperCase() === 'TRUE') return null;
   return memberRefOf(object) ?? null;
 }

@@ -69,7 +69,7 @@ export async function userResource(object: AdObject, options: BuildOptions): Pro
     userAccountControl,
     co: v.text('co'),
   });
-  return assemble(object, 'User', CORE_USER, resource, { [ENTERPRISE_USER]: enterprise, [CANOPY_AD_OBJECT]: ad });
+  return assemble(object, v, 'User', CORE_USER, resource, { [ENTERPRISE_USER]: enterprise, [CANOPY_AD_OBJECT]: ad });
 }
 
 export async function groupResource(object: AdObject, options: BuildOptions): Promise<ScimResource> {
@@ -94,24 +94,37 @@ export async function groupResource(object: AdObject, options: BuildOptions): Pr
     // MS-ADTS 2.2.12 GROUP_TYPE_SECURITY_ENABLED.
     securityEnabled: groupType == null ? groupType : (groupType & 0x80000000) !== 0,
   });
-  return assemble(object, 'Group', CORE_GROUP, resource, { [CANOPY_AD_OBJECT]: ad });
+  return assemble(object, v, 'Group', CORE_GROUP, resource, { [CANOPY_AD_OBJECT]: ad });
 }
 
-function assemble(object: AdObject, type: 'User' | 'Group', core: string, resource: Record<string, unknown>, extensions: Record<string, Record<string, unknown>>): ScimResource {
-  const present = Object.entries(extensions).filter(([, value]) => Object.keys(value).length > 0);
-  const v = new AdValues(object);
-  const meta = compact({
+/**
+ * The resource with its schemas, the extensions that hold something, and meta. `v` is the
+ * builder's own AdValues (its times converted once); a time cleared in a partial change
+ * reads as null there and is left out of meta, as an absent one is.
+ */
+function assemble(object: AdObject, v: AdValues, type: 'User' | 'Group', core: string, resource: Record<string, unknown>, extensions: Record<string, Record<string, unknown>>): ScimResource {
+  const schemas = [core];
+  const out: Record<string, unknown> = { schemas };
+  for (const key in resource) out[key] = resource[key];
+  for (const urn in extensions) {
+    const extension = extensions[urn] as Record<string, unknown>;
+    if (!isEmpty(extension)) {
+      schemas.push(urn);
+      out[urn] = extension;
+    }
+  }
+  out.meta = compact({
     resourceType: type,
     created: v.time('whenCreated') ?? undefined,
     lastModified: v.time('whenChanged') ?? undefined,
     location: `/${type}s/${object.objectGuid}`,
   });
-  return {
-    schemas: [core, ...present.map(([urn]) => urn)],
-    ...resource,
-    ...Object.fromEntries(present),
-    meta,
-  } as unknown as ScimResource;
+  return out as ScimResource;
+}
+
+function isEmpty(object: Record<string, unknown>): boolean {
+  for (const key in object) if (Object.hasOwn(object, key)) return false;
+  return true;
 }
 
 function adExtension(object: AdObject, v: AdValues, partial: boolean, specific: Record<string, Read<string | number | boolean>>): Record<string, unknown> {
@@ -164,12 +177,23 @@ async function manager(v: AdValues, resolver: MemberResolver): Promise<Read<Reco
 
 /** A complex value from sub-attributes: undefined if none was read, null if all were cleared. */
 function group(partial: boolean, parts: Record<string, Read<string>>): Read<Record<string, string>> {
-  const read = Object.entries(parts).filter(([, value]) => value !== undefined);
-  if (read.length === 0) return undefined;
-  const set = read.filter(([, value]) => value !== null);
-  if (set.length === 0) return partial ? null : undefined;
+  let read = 0;
+  let set = 0;
+  for (const key in parts) {
+    const value = parts[key];
+    if (value === undefined) continue;
+    read += 1;
+    if (value !== null) set += 1;
+  }
+  if (read === 0) return undefined;
+  if (set === 0) return partial ? null : undefined;
   // In a partial change, keep nulls for cleared parts so that they clear too.
-  return Object.fromEntries(partial ? read : set) as Record<string, string>;
+  const out: Record<string, string | null> = {};
+  for (const key in parts) {
+    const value = parts[key];
+    if (value !== undefined && (partial || value !== null)) out[key] = value;
+  }
+  return out as Record<string, string>;
 }
 
 function typedValues(values: readonly [Read<string>, string][]): { value: string; type: string }[] | undefined {
