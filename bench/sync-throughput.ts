@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: throughput of the engine's initial sync over a synthetic directory
  * (default 10,000 users, 200 groups, 30,000 memberships, a manager for most users), fed
- * page by page to runCycle against a real SQLite store in a temporary folder.
+ * page by page to runCycle against a real SQLite store in a temporary folder; then of a
+ * delta in which every user changed (partial upserts, as DirSync reports a modify).
  *
  * Machines are noisy, so the figure that matters is the ratio to a baseline measured in the
  * same run: the bare store writes of the same users (createUsers in 500-row transactions).
@@ -121,22 +122,39 @@ function* objects(): Generator<AdObject> {
   while (g < GROUPS) yield group(++g, members[g - 1]!);
 }
 
+/**
+ * The first read is the full initial read; the second a delta in which every user's title
+ * changed (partial upserts, as DirSync reports a modify); later ones are quiet.
+ */
 class SyntheticSource implements ChangeSource {
+  #reads = 0;
+
   async *readDelta(_job: CycleJob, watermark: string | undefined): AsyncIterable<SourcePage> {
-    if (watermark !== undefined) {
-      yield { changes: [], watermark, more: false };
-      return;
-    }
-    let changes: AdChange[] = [];
+    const read = this.#reads++;
+    if (read === 0) yield* this.#pages((function* () {
+      for (const object of objects()) yield { kind: 'upsert', object, complete: true } as AdChange;
+    })(), 'initial');
+    else if (read === 1) yield* this.#pages((function* () {
+      for (let n = 1; n <= USERS; n++) {
+        const { dn, objectGuid, objectClass, objectClasses, objectSid } = user(n);
+        const object: AdObject = { dn, objectGuid, objectClass, objectClasses, ...(objectSid ? { objectSid } : {}), attributes: { title: [`Engineer ${read}`] } };
+        yield { kind: 'upsert', object, complete: false, changedAttributes: ['title'] } as AdChange;
+      }
+    })());
+    else yield { changes: [], watermark: watermark ?? 'w', more: false };
+  }
+
+  async *#pages(changes: Iterable<AdChange>, reset?: 'initial'): AsyncGenerator<SourcePage> {
+    let page: AdChange[] = [];
     let n = 0;
-    const all = [...objects()];
-    for (let i = 0; i < all.length; i++) {
-      changes.push({ kind: 'upsert', object: all[i]!, complete: true });
-      if (changes.length === PAGE || i === all.length - 1) {
-        yield { changes, watermark: `w${n++}`, more: i < all.length - 1, reset: 'initial' };
-        changes = [];
+    for (const change of changes) {
+      page.push(change);
+      if (page.length === PAGE) {
+        yield { changes: page, watermark: `w${n++}`, more: true, ...(reset ? { reset } : {}) };
+        page = [];
       }
     }
+    yield { changes: page, watermark: `w${n}`, more: false, ...(reset ? { reset } : {}) };
   }
 }
 
@@ -188,7 +206,7 @@ async function baseline(): Promise<number> {
   }
 }
 
-async function engine(): Promise<{ seconds: number; quietSeconds: number; users: number; groups: number; members: number; escrowed: number }> {
+async function engine(): Promise<{ seconds: number; deltaSeconds: number; quietSeconds: number; users: number; groups: number; members: number; escrowed: number; updated: number }> {
   const o = await open();
   const store = createSqliteSyncStore(o.directory);
   try {
@@ -204,6 +222,9 @@ async function engine(): Promise<{ seconds: number; quietSeconds: number; users:
     const started = performance.now();
     const result = await runCycle({ job, source, store });
     const seconds = (performance.now() - started) / 1000;
+    const deltaStarted = performance.now();
+    const delta = await runCycle({ job, source, store });
+    const deltaSeconds = (performance.now() - deltaStarted) / 1000;
     const quietStarted = performance.now();
     await runCycle({ job, source, store });
     const quietSeconds = (performance.now() - quietStarted) / 1000;
@@ -211,7 +232,7 @@ async function engine(): Promise<{ seconds: number; quietSeconds: number; users:
     const groups = await o.directory.listGroups(o.tenantId, { limit: 1000 });
     for (const g of groups.items) members += await o.directory.countGroupMembers(o.tenantId, g.id);
     const counts = Object.fromEntries(result.synchronizedEntryCountByType.map((c) => [c.key, c.value]));
-    return { seconds, quietSeconds, users: counts['user to User'] ?? 0, groups: counts['group to Group'] ?? 0, members, escrowed: result.execution.countEscrowed };
+    return { seconds, deltaSeconds, quietSeconds, updated: delta.execution.countExported, users: counts['user to User'] ?? 0, groups: counts['group to Group'] ?? 0, members, escrowed: result.execution.countEscrowed };
   } finally {
     await store.close();
     await o.close();
@@ -223,15 +244,17 @@ const expectedMembers = groupMembers().reduce((n, members) => n + members.length
 console.log(`bench: ${USERS} users, ${GROUPS} groups, ~${MEMBERS} memberships, pages of ${PAGE}`);
 let bestBase = Infinity;
 let bestEngine = Infinity;
+let bestDelta = Infinity;
 for (let run = 1; run <= RUNS; run++) {
   const base = await baseline();
   const e = await engine();
   bestBase = Math.min(bestBase, base);
   bestEngine = Math.min(bestEngine, e.seconds);
+  bestDelta = Math.min(bestDelta, e.deltaSeconds);
   const rate = objectsTotal / e.seconds;
   const baseRate = USERS / base;
-  if (e.users !== USERS || e.groups !== GROUPS || e.escrowed !== 0 || e.members !== expectedMembers) {
-    console.error(`FAIL: synced ${e.users} users, ${e.groups} groups, ${e.members}/${expectedMembers} memberships, ${e.escrowed} escrowed`);
+  if (e.users !== USERS || e.groups !== GROUPS || e.escrowed !== 0 || e.members !== expectedMembers || e.updated !== USERS) {
+    console.error(`FAIL: synced ${e.users} users, ${e.groups} groups, ${e.members}/${expectedMembers} memberships, ${e.escrowed} escrowed, ${e.updated} updated by the delta`);
     process.exitCode = 1;
   }
   console.log([
@@ -239,6 +262,7 @@ for (let run = 1; run <= RUNS; run++) {
     `baseline createUsers ${Math.round(baseRate)} users/s (${base.toFixed(2)} s);`,
     `engine initial sync ${Math.round(rate)} objects/s (${e.seconds.toFixed(2)} s, ${e.members} memberships);`,
     `ratio engine/baseline ${(rate / baseRate).toFixed(3)};`,
+    `delta of ${e.updated} modified users ${Math.round(USERS / e.deltaSeconds)} objects/s (${e.deltaSeconds.toFixed(2)} s);`,
     `quiet delta ${e.quietSeconds.toFixed(2)} s`,
   ].join(' '));
 }
@@ -246,5 +270,5 @@ if (RUNS > 1) {
   // Best of the runs for each: the least disturbed by other work on the machine.
   const rate = objectsTotal / bestEngine;
   const baseRate = USERS / bestBase;
-  console.log(`best of ${RUNS}: baseline ${Math.round(baseRate)} users/s; engine ${Math.round(rate)} objects/s; ratio engine/baseline ${(rate / baseRate).toFixed(3)}`);
+  console.log(`best of ${RUNS}: baseline ${Math.round(baseRate)} users/s; engine initial ${Math.round(rate)} objects/s, ratio ${(rate / baseRate).toFixed(3)}; delta ${Math.round(USERS / bestDelta)} objects/s, ratio ${(USERS / bestDelta / baseRate).toFixed(3)}`);
 }
