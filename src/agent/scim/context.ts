@@ -115,6 +115,11 @@ export interface DeltaSession {
   step: number;
   /** DN lookups cached across the read's responses. */
   readonly resolver: MemberResolver;
+  /**
+   * The next reader page, read (and its references looked up) while the client applies
+   * the response just served; its failure surfaces on the request that needs it.
+   */
+  ahead?: Promise<IteratorResult<AdChangePage>> | undefined;
 }
 
 /**

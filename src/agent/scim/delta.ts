@@ -11,7 +11,7 @@
  * watermark: at-least-once, never a gap.
  */
 import { randomUUID } from 'node:crypto';
-import type { AdChange, AdResetReason } from '../../core/ad-object.ts';
+import type { AdChange, AdChangePage, AdResetReason } from '../../core/ad-object.ts';
 import { scimErrors } from '../../scim/scim-error.ts';
 import { CANOPY_DELTA_RESPONSE } from '../../scim/urns.ts';
 import { closeSession, type DeltaSession, type ScimServiceContext } from './context.ts';
@@ -91,17 +91,41 @@ function openSession(ctx: ScimServiceContext, from: string | undefined): DeltaSe
   return { id: randomUUID(), iterator: iterable[Symbol.asyncIterator](), resumeFrom: from, page: undefined, offset: 0, step: 0, resolver: new MemberResolver(ctx.source) };
 }
 
+/**
+ * The session's next reader page: the one read ahead, else read now. Whole objects of the
+ * page resolve the member DNs that point at them for free, so they are remembered first.
+ */
+async function readPage(session: DeltaSession): Promise<IteratorResult<AdChangePage>> {
+  const next = await session.iterator.next();
+  if (!next.done) for (const change of next.value.changes) if (change.kind === 'upsert' && change.complete) session.resolver.remember(change.object);
+  return next;
+}
+
+/**
+ * Starts reading the page after the one just finished, with its references, so that the
+ * DC and this agent work while the client applies the response (the next request then
+ * finds the page ready). One page ahead at most.
+ */
+function readAhead(session: DeltaSession): void {
+  const ahead = readPage(session).then(async (next) => {
+    if (!next.done) await session.resolver.prefetch(next.value.changes.filter((change) => change.kind === 'upsert'));
+    return next;
+  });
+  ahead.catch(() => undefined); // surfaces when awaited; a session dropped unread ignores it
+  session.ahead = ahead;
+}
+
 async function nextResponse(session: DeltaSession, count: number): Promise<DeltaResponse> {
   if (!session.page || session.offset >= session.page.changes.length) {
-    const next = await session.iterator.next();
+    const ahead = session.ahead;
+    session.ahead = undefined;
+    const next = await (ahead ?? readPage(session));
     if (next.done) {
       if (session.resumeFrom === undefined) throw scimErrors.internal('the AD reader returned no page for a full read');
       return respond(encodePosition({ w: session.resumeFrom }), false, undefined, []);
     }
     session.page = next.value;
     session.offset = 0;
-    // Whole objects of the page resolve the member DNs that point at them for free.
-    for (const change of session.page.changes) if (change.kind === 'upsert' && change.complete) session.resolver.remember(change.object);
   }
   const page = session.page;
   const slice = page.changes.slice(session.offset, session.offset + count);
@@ -115,6 +139,7 @@ async function nextResponse(session: DeltaSession, count: number): Promise<Delta
   const pageDone = session.offset >= page.changes.length;
   if (pageDone) session.resumeFrom = page.watermark;
   const more = !pageDone || page.more;
+  if (pageDone && page.more) readAhead(session);
   session.step += 1;
   const watermark = more
     ? encodePosition({ ...(session.resumeFrom === undefined ? {} : { w: session.resumeFrom }), s: session.id, k: session.step })
