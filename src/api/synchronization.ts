@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DirectoryStore } from '../directory/store.ts';
 import type { JsonValue, KeyValue, ServicePrincipal, SynchronizationJob } from '../directory/types.ts';
 import { defaultSchema } from '../engine/schema/default-schema.ts';
+import { parseSchedulePatch } from './synchronization-patch.ts';
 import { READ_DIRECTORY, WRITE_DIRECTORY, requireRole } from './authentication.ts';
 import { notFound, requestBadRequest } from './errors.ts';
 import { contextUrl } from './paging.ts';
@@ -16,7 +17,7 @@ import {
 } from './synchronization-model.ts';
 
 export type SynchronizationEvent =
-  | { readonly type: 'jobCreated' | 'jobStarted' | 'jobPaused' | 'jobDeleted' | 'schemaChanged'; readonly tenantId: string; readonly jobId: string }
+  | { readonly type: 'jobCreated' | 'jobUpdated' | 'jobStarted' | 'jobPaused' | 'jobDeleted' | 'schemaChanged'; readonly tenantId: string; readonly jobId: string }
   | { readonly type: 'jobRestarted'; readonly tenantId: string; readonly jobId: string; readonly resetScope: readonly ResetScope[] }
   | { readonly type: 'secretsChanged'; readonly tenantId: string; readonly servicePrincipalId: string };
 
@@ -83,6 +84,19 @@ export async function synchronizationRoutes(app: FastifyInstance, options: Synch
   app.get<JobParams>(`${BASE}/jobs/:jobId`, async (request) => {
     const job = await jobOf(request, READ);
     return { '@odata.context': contextUrl(request, `servicePrincipals('${job.servicePrincipalId}')/synchronization/jobs/$entity`), ...jobBody(job) };
+  });
+
+  // PATCH a job (Update-MgServicePrincipalSynchronizationJob): only schedule.interval is the
+  // caller's; state and status move through start/pause/restart.
+  app.patch<JobParams>(`${BASE}/jobs/:jobId`, async (request, reply) => {
+    const job = await jobOf(request, WRITE);
+    const patch = parseSchedulePatch(request.body);
+    await store.transaction(async (tx) => {
+      const current = await tx.getSynchronizationJob(job.tenantId, job.id);
+      if (current) await tx.putSynchronizationJob({ ...current, schedule: { ...current.schedule, ...patch } });
+    });
+    await emit({ type: 'jobUpdated', tenantId: job.tenantId, jobId: job.id });
+    return reply.code(204).send();
   });
 
   app.delete<JobParams>(`${BASE}/jobs/:jobId`, async (request, reply) => {

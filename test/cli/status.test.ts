@@ -72,4 +72,29 @@ describe('canopy status: jobs, the current cycle and the last one', () => {
     assert.match(text.stdout, /corp\.example\.com\s+Active\s+PT2M\s+next at \S+\s+Failed \S+ \(imported 0, exported 0, escrowed 0\): no healthy agent/);
     await serve.waitForLine(/cycle of job \S+ failed: ERR_RELAY_NO_AGENT/);
   });
+
+  test('PATCH schedule.interval: the scheduler runs the job at the new interval without another start', async () => {
+    for (const [body, mention] of [
+      [{ schedule: { interval: 'P1M' } }, /months/],
+      [{ schedule: { interval: 'PT0S' } }, /minimum of PT1S/],
+      [{ schedule: { interval: 'soon' } }, /not an ISO 8601 duration/],
+      [{ schedule: { state: 'Paused' } }, /start and pause actions/],
+      [{ templateId: 'AD2AADPasswordHash' }, /templateId/],
+    ] as const) {
+      const error = await graph.expect(400, 'PATCH', jobPath(job), body);
+      assert.equal((error.error as { code: string }).code, 'Request_BadRequest');
+      assert.match((error.error as { message: string }).message, mention);
+    }
+    assert.equal((await status()).jobs[0]!.interval, 'PT2M', 'a refused PATCH changes nothing');
+
+    await graph.expect(204, 'PATCH', jobPath(job), { schedule: { interval: 'PT2S' } });
+    const after = await graph.get(jobPath(job));
+    assert.deepEqual({ interval: (after.schedule as { interval: string }).interval, state: (after.schedule as { state: string }).state }, { interval: 'PT2S', state: 'Active' });
+    // Two cycles begin on their own, each after the previous one: the timer, not /start.
+    const first = await waitForCycle(graph, job, new Date(), 15_000);
+    const second = await waitForCycle(graph, job, new Date(Date.parse(first.timeBegan) + 1000), 15_000);
+    const gap = Date.parse(second.timeBegan) - Date.parse(first.timeBegan);
+    assert.ok(gap >= 1500 && gap < 12_000, `cycles ${gap} ms apart for an interval of PT2S`);
+    assert.equal((await status()).jobs[0]!.interval, 'PT2S');
+  });
 });
