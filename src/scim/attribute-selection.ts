@@ -62,10 +62,31 @@ function toSelector(path: string, schemas: ResourceSchemas): Selector | undefine
   };
 }
 
+/**
+ * `returned` by lower-cased attribute name, per list of definitions: built once per schema
+ * (the first definition of a name wins, as a search of the list would find it), since
+ * every resource of a listing asks it for each of its attributes.
+ */
+const RETURNED_BY_NAME = new WeakMap<readonly SchemaAttribute[], ReadonlyMap<string, Returned>>();
+
+function returnedByName(definitions: readonly SchemaAttribute[]): ReadonlyMap<string, Returned> {
+  let map = RETURNED_BY_NAME.get(definitions);
+  if (!map) {
+    const built = new Map<string, Returned>();
+    for (const definition of definitions) {
+      const lower = definition.name.toLowerCase();
+      if (!built.has(lower)) built.set(lower, definition.returned);
+    }
+    RETURNED_BY_NAME.set(definitions, built);
+    map = built;
+  }
+  return map;
+}
+
 function returnedOf(name: string, definitions: readonly SchemaAttribute[] | undefined): Returned {
   const lower = name.toLowerCase();
   if (definitions === undefined) return COMMON_RETURNED[lower] ?? 'default';
-  return definitions.find((definition) => definition.name.toLowerCase() === lower)?.returned ?? COMMON_RETURNED[lower] ?? 'default';
+  return returnedByName(definitions).get(lower) ?? COMMON_RETURNED[lower] ?? 'default';
 }
 
 type Json = Record<string, unknown>;

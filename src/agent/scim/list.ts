@@ -48,10 +48,11 @@ export async function listResources(ctx: ScimServiceContext, type: ServedType, q
     page = { totalResults: total, startIndex: paging.startIndex };
   }
   const resolver = new MemberResolver(ctx.source);
-  if (wantsMembers(selection, type) || type.name === 'User') await resolver.prefetch(window.map((object) => ({ object })));
+  const members = wantsMembers(selection, type);
+  if (members || type.name === 'User') await resolver.prefetch(window.map((object) => ({ object })));
   const resources: Record<string, unknown>[] = [];
   for (const object of window) {
-    resources.push(selectAttributes(await type.build(object, { partial: false, resolver, members: wantsMembers(selection, type) }), type.schemas, selection));
+    resources.push(selectAttributes(await type.build(object, { partial: false, resolver, members }), type.schemas, selection));
   }
   return listResponse(resources, page);
 }
