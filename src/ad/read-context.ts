@@ -112,8 +112,7 @@ export class ReadContext {
    * already when the group comes: a consumer resolving members to objectGUIDs (the
    * agent's /Delta) then finds them among what it read instead of looking each one up.
    */
-  async *fullReadPages(): AsyncGenerator<AdObject[]> {
-    const classes = this.options.classes;
+  async *fullReadPages(classes: readonly AdObjectClass[] = this.options.classes): AsyncGenerator<AdObject[]> {
     const others = classes.filter((c) => c !== 'group');
     if (others.length === 0 || others.length === classes.length) return yield* this.scopedObjectPages(this.objectFilter(classes));
     yield* this.scopedObjectPages(this.objectFilter(others));

@@ -88,10 +88,9 @@ export class AdReader {
     return this.reconnecting;
   }
 
-  /** Every in-scope object of the classes (default: users, groups, OUs), page by page. */
+  /** Every in-scope object of the classes (default: users, groups, OUs), page by page, groups last. */
   async *readAll(options: { classes?: AdObjectClass[] } = {}): AsyncGenerator<AdObject> {
-    const filter = this.ctx.objectFilter(options.classes ?? this.resolved.classes);
-    for await (const objects of this.ctx.scopedObjectPages(filter)) yield* objects;
+    for await (const objects of this.ctx.fullReadPages(options.classes ?? this.resolved.classes)) yield* objects;
   }
 
   /**
