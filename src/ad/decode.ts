@@ -23,13 +23,18 @@ const HEX_PAIRS: readonly string[] = Array.from({ length: 256 }, (_, byte) => by
 /** Byte i of the AD form comes from hex digits at GUID_BYTE_AT[i] of the string (dashes counted). */
 const GUID_BYTE_AT = [6, 4, 2, 0, 11, 9, 16, 14, 19, 21, 24, 26, 28, 30, 32, 34];
 
+/** The value of a hex digit's character code (the caller has checked it is one). */
+function hexDigit(code: number): number {
+  return code <= 0x39 ? code - 0x30 : (code | 0x20) - 0x57;
+}
+
 /** The inverse of guidFromBytes: the 16 bytes AD stores for a GUID string. */
 export function guidToBytes(guid: string): Buffer {
   if (!GUID_PATTERN.test(guid)) throw new TypeError(`not a GUID: ${JSON.stringify(guid)}`);
   const out = Buffer.allocUnsafe(16);
   for (let i = 0; i < 16; i += 1) {
     const at = GUID_BYTE_AT[i] as number;
-    out[i] = Number.parseInt(guid.slice(at, at + 2), 16);
+    out[i] = (hexDigit(guid.charCodeAt(at)) << 4) | hexDigit(guid.charCodeAt(at + 1));
   }
   return out;
 }

@@ -83,7 +83,8 @@ function toIso(value: string): string | undefined {
       return undefined;
     }
   }
-  return Number.isNaN(Date.parse(value)) ? undefined : new Date(value).toISOString();
+  const ms = Date.parse(value); // the reader's ISO-8601 mostly: parsed once, not twice
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }
 
 /** Copies the defined entries only: SCIM omits unassigned attributes (RFC 7643 §2.5). */
