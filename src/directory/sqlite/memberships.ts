@@ -121,8 +121,10 @@ export function listPendingReferences(db: SqliteDatabase, tenantId: string, page
   }
   if (page.cursor !== undefined) {
     const [groupId, reference] = JSON.parse(page.cursor) as [string, string];
-    sql += ' AND (group_id > ? OR (group_id = ? AND reference > ?))';
-    params.push(groupId, groupId, reference);
+    // A row value, so the keyset is a range on the primary key: the `a > ? OR (a = ? AND b > ?)`
+    // form was planned as a scan from the tenant's first row for every page.
+    sql += ' AND (group_id, reference) > (?, ?)';
+    params.push(groupId, reference);
   }
   const rows = all<{ group_id: string; reference: string; created_date_time: string }>(db, `${sql} ORDER BY group_id, reference LIMIT ?`, [...params, limit + 1]);
   const items = rows.slice(0, limit).map((row) => ({ groupId: row.group_id, reference: row.reference, createdDateTime: row.created_date_time }));
