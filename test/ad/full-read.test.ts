@@ -68,6 +68,10 @@ describe('full read of the fixture', { skip: skipReason() }, () => {
       if (object.objectClass !== 'organizationalUnit' && object.objectClass !== 'contact') assert.match(object.objectSid ?? '', /^S-1-5-21-\d+-\d+-\d+-\d+$/);
     }
     assert.equal(read.length, expected.size);
+    // Groups come last, so that their member DNs name objects already read.
+    const firstGroup = read.findIndex((o) => o.objectClass === 'group');
+    assert.ok(firstGroup > 0, 'the fixture has groups and other objects');
+    assert.deepEqual(read.slice(firstGroup).filter((o) => o.objectClass !== 'group').map((o) => o.dn), [], 'nothing but groups after the first group');
   });
 
   test('defaults to users, groups and OUs; classes choose', async () => {
