@@ -14,7 +14,7 @@
  * Profile with `node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/agent-read.ts --only delta`.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'ldapts';
@@ -36,14 +36,20 @@ const { values: args } = parseArgs({
 const RUNS = Number(args.runs);
 const ONLY = args.only?.split(',');
 
-function adVariables(): Record<string, string | undefined> {
+function adVariables(): Record<string, string | undefined> | undefined {
   if (process.env.CANOPY_TEST_AD_URL) return process.env;
-  const file = spawnSync('bash', [join(root, 'scripts/samba-dc.sh'), 'env-file'], { encoding: 'utf8' }).stdout.trim();
-  if (!file) throw new Error('no DC: set CANOPY_TEST_AD_* or start one with `npm run dc -- ensure`');
+  const file = spawnSync('bash', [join(root, 'scripts/samba-dc.sh'), 'env-file'], { encoding: 'utf8' }).stdout?.trim();
+  if (!file || !existsSync(file)) return undefined;
   return { ...process.env, ...(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) };
 }
 
-const env = adVariables();
+const found = adVariables();
+if (!found) {
+  // Skipped, not failed, so that `npm run bench` still runs the benches that need no DC.
+  console.log('agent-read: skipped, no Samba DC: set CANOPY_TEST_AD_* or start the DC with `npm run dc -- ensure`');
+  process.exit(0);
+}
+const env = found;
 const need = (name: string): string => {
   const value = env[name];
   if (!value) throw new Error(`${name} is not set`);
