@@ -1,8 +1,10 @@
 /**
  * One page of changes, applied in ONE transaction together with its watermark: source
  * state read in one batch, partial changes of unknown objects read whole first (outside the
- * transaction), the cloud objects prefetched, each change synced, references resolved,
- * escrows, logs and the full re-read marks written, then the watermark.
+ * transaction), the cloud objects prefetched (by id, anchor and soft-match key) with the
+ * page's managers, each change synced, references resolved, escrows, logs and the full
+ * re-read marks written, then the watermark. Reads are a few batched queries per page, not
+ * one per object: bench/sync-throughput.ts measures the whole (npm run bench).
  */
 import { sourceAnchorGuid, type AdObject } from '../core/ad-object.ts';
 import { isCanopyError } from '../core/errors.ts';
