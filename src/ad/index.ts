@@ -12,8 +12,11 @@
  *   MaxResultSetsPerConn; Samba drops the oldest, whose next page fails with LDAP 53), so
  *   a caller holding a paged read open (readChanges, search) must not start many more
  *   paged searches on the same reader meanwhile; readObject and readObjectsByDn are not
- *   paged (base reads, batches of 100) and are safe then. Deletions carry the object's
- *   class when the reader can tell it (AdChange 'delete'.objectClass).
+ *   paged (base reads, batches of 100, two at a time) and are safe then. A paged search
+ *   reads one page ahead (the DC finds the next page while this one is decoded). Whole
+ *   reads (readAll, the full read of readChanges) give groups after the other classes, so
+ *   that member DNs name objects already read. Deletions carry the object's class when
+ *   the reader can tell it (AdChange 'delete'.objectClass).
  * - readChanges(watermark) yields AdChangePages: DirSync when the account may, else
  *   uSNChanged plus tombstones. No watermark, a watermark for another scope, a uSNChanged
  *   watermark from another DC (invocationId) or a change of mode lead to a full read whose
