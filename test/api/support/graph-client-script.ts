@@ -3,41 +3,11 @@
  * cannot be given a CA in process): drives the API with @microsoft/microsoft-graph-client
  * the way an admin script does and prints what it saw as JSON.
  */
-import { Client, PageIterator, type PageCollection } from '@microsoft/microsoft-graph-client';
+import { PageIterator, type PageCollection } from '@microsoft/microsoft-graph-client';
+import { graphSdkClient, requiredEnv } from '../../support/graph-sdk-client.ts';
 
-const env = (name: string): string => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
-const apiUrl = env('CANOPY_API_URL');
-const tenantId = env('CANOPY_TENANT_ID');
-let tokenRequests = 0;
-// Count the requests that follow a nextLink, to prove paging happened over the wire.
-const skipTokenRequests: string[] = [];
-const realFetch = globalThis.fetch;
-globalThis.fetch = (input, init) => {
-  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-  if (url.includes('$skiptoken=')) skipTokenRequests.push(url);
-  return realFetch(input, init);
-};
-
-const client = Client.init({
-  baseUrl: apiUrl,
-  defaultVersion: 'v1.0',
-  // The SDK only sends its auth header to hosts it knows; ours is added here.
-  customHosts: new Set([new URL(apiUrl).hostname]),
-  authProvider: (done) => {
-    tokenRequests += 1;
-    fetch(`${apiUrl}/${tenantId}/oauth2/v2.0/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: env('CANOPY_CLIENT_ID'), client_secret: env('CANOPY_CLIENT_SECRET'), scope: 'https://graph.microsoft.com/.default' }),
-    })
-      .then(async (response) => done(null, ((await response.json()) as { access_token: string }).access_token))
-      .catch((error: Error) => done(error, null));
-  },
-});
+const { client, nextLinkRequests: skipTokenRequests, tokenRequests } = graphSdkClient();
+const env = requiredEnv;
 
 const firstPage = (await client.api('/users').top(5).get()) as PageCollection;
 const ids: string[] = [];
@@ -77,5 +47,5 @@ console.log(JSON.stringify({
   memberTypes: members.value.map((m) => m['@odata.type']),
   byUpn: byUpn.id,
   patchError,
-  tokenRequests,
+  tokenRequests: tokenRequests(),
 }));

@@ -7,37 +7,11 @@
  *           CANOPY_GROUP_ID, and counts them with $count.
  * Prints one JSON line with what it saw.
  */
-import { Client, PageIterator, type PageCollection } from '@microsoft/microsoft-graph-client';
+import { PageIterator, type PageCollection } from '@microsoft/microsoft-graph-client';
+import { graphSdkClient, requiredEnv } from '../../support/graph-sdk-client.ts';
 
-const env = (name: string): string => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
-const apiUrl = env('CANOPY_API_URL');
-const tenantId = env('CANOPY_TENANT_ID');
-const nextLinkRequests: string[] = [];
-const realFetch = globalThis.fetch;
-globalThis.fetch = (input, init) => {
-  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-  if (url.includes('$skiptoken=')) nextLinkRequests.push(url);
-  return realFetch(input, init);
-};
-
-const client = Client.init({
-  baseUrl: apiUrl,
-  defaultVersion: 'v1.0',
-  customHosts: new Set([new URL(apiUrl).hostname]),
-  authProvider: (done) => {
-    fetch(`${apiUrl}/${tenantId}/oauth2/v2.0/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: env('CANOPY_CLIENT_ID'), client_secret: env('CANOPY_CLIENT_SECRET'), scope: 'https://graph.microsoft.com/.default' }),
-    })
-      .then(async (response) => done(null, ((await response.json()) as { access_token: string }).access_token))
-      .catch((error: Error) => done(error, null));
-  },
-});
+const { client, nextLinkRequests } = graphSdkClient();
+const env = requiredEnv;
 
 async function enable(): Promise<Record<string, unknown>> {
   const principals = (await client.api('/servicePrincipals').filter("startswith(displayName,'Active Directory to Azure Active Directory Provisioning')").get()) as { value: { id: string }[] };
