@@ -37,7 +37,9 @@ describe('e2e: kill -9 of the service and of the agent mid-sync', { skip: skipRe
     port = await freePort();
     serve = await startServe(join(dir, 'service'), { port });
     graph = new GraphClient(serve.url, readBootstrap(serve.dataDir));
-    agentSetup = await enrollAgent(dir, serve, 'agent1');
+    // Pages of 100 make the initial sync dozens of commits, so the kill below lands between
+    // the first committed page and the last however fast the pipeline is.
+    agentSetup = await enrollAgent(dir, serve, 'agent1', undefined, 100);
     agent = await runAgent(agentSetup);
     ldap = await adminClient();
     expected = await readExpected(ldap, [fixture.rootDn]);
@@ -117,7 +119,9 @@ describe('e2e: kill -9 of the service and of the agent mid-sync', { skip: skipRe
     const since = new Date();
     await graph.expect(204, 'POST', `${jobPath(job)}/restart`, { criteria: { resetScope: 'Full' } });
     await until('the full re-read to run', running, 30_000);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Killed as soon as the cycle runs: a full re-read takes seconds, so this lands mid-read
+    // however fast the pipeline gets (a fixed pause here once outlived the whole read).
+    await new Promise((resolve) => setTimeout(resolve, 200));
     assert.ok(await running(), 'the re-read is still running');
     agent.kill('SIGKILL');
     await agent.exited;
@@ -134,7 +138,7 @@ describe('e2e: kill -9 of the service and of the agent mid-sync', { skip: skipRe
   test('SIGTERM during a cycle: the service stops cleanly at a page boundary (exit 0); after a restart the cloud equals AD', async () => {
     await graph.expect(204, 'POST', `${jobPath(job)}/restart`, { criteria: { resetScope: 'Full' } });
     await until('the full re-read to run', running, 30_000);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await new Promise((resolve) => setTimeout(resolve, 200));
     assert.ok(await running(), 'the re-read is still running');
     const asked = Date.now();
     serve.process.kill('SIGTERM');

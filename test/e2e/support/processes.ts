@@ -62,14 +62,15 @@ export interface AgentSetup {
  * Writes an agent configuration for the test DC's domain (the whole domain, unscoped: the
  * job's containerFilter scopes, as in cloud sync) and enrolls it with a fresh token.
  */
-export async function enrollAgent(dir: string, serve: ServeProcess, name: string, caFile?: string): Promise<AgentSetup> {
+/** `pageSize`: the agent's LDAP page size (the default 500 when absent); small pages stretch a read into many commits. */
+export async function enrollAgent(dir: string, serve: ServeProcess, name: string, caFile?: string, pageSize?: number): Promise<AgentSetup> {
   const env = adEnv();
   const config = join(dir, `${name}.json`);
   writeFileSync(config, JSON.stringify({
     service: caFile ? { caFile } : {},
     dataDir: `./${name}-data`,
     name,
-    domains: [{ name: env.domain, ad: { urls: [env.url], bindDn: env.bindDn, passwordEnv: PASSWORD_ENV, caFile: env.caFile, baseDn: env.baseDn } }],
+    domains: [{ name: env.domain, ad: { urls: [env.url], bindDn: env.bindDn, passwordEnv: PASSWORD_ENV, caFile: env.caFile, baseDn: env.baseDn, ...(pageSize ? { pageSize } : {}) } }],
   }, null, 2));
   const adminArgs = ['--data', serve.dataDir, ...(caFile ? ['--ca-file', caFile] : [])];
   const token = await runCanopy(['token', 'create', ...adminArgs]);
