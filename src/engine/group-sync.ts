@@ -4,8 +4,8 @@ import type { CycleContext, PageWork } from './cycle-context.ts';
 import type { MappedObject } from './mapping.ts';
 import { matchGroup } from './matching.ts';
 import type { SyncTransaction } from './ports.ts';
-import { diffProperties, toStoreProperties } from './target-properties.ts';
-import { first, incompleteForCreate, mapOrFail, recordSynced, type ObjectInput, type Upsert } from './object-steps.ts';
+import { toStoreProperties } from './target-properties.ts';
+import { first, incompleteForCreate, logCreated, mapOrFail, recordSynced, writeDifferences, type ObjectInput, type Upsert } from './object-steps.ts';
 
 export async function syncGroup(
   ctx: CycleContext,
@@ -29,10 +29,7 @@ export async function syncGroup(
       onPremisesLastSyncDateTime: ctx.now().toISOString(),
     }]);
     const group = created!;
-    for (const [name, value] of Object.entries(properties)) if (value !== null && !(Array.isArray(value) && value.length === 0)) log.modified(name, null, value);
-    log.action('create').target(group.id, group.displayName, 'Group').step('export', 'success', 'group created');
-    ctx.counters.created++;
-    ctx.counters.exported++;
+    logCreated(ctx, log, properties, { id: group.id, displayName: group.displayName, identityType: 'Group' }, 'group created');
     await recordSynced(ctx, tx, work, input, 'group', group.id, true);
     queueMembers(ctx, work, input, mapped, group.id, true);
     return;
@@ -45,20 +42,8 @@ export async function syncGroup(
   if (!mapped) return;
   const desired = toStoreProperties('group', mapped.values);
   const restored = target.deletedDateTime !== null && (await tx.directory.restoreGroups(tenantId, [target.id])) > 0;
-  const changes = diffProperties(target, desired);
-  if (changes.length > 0 || joining) {
-    const change: Record<string, unknown> = { id: target.id, onPremisesSyncEnabled: true, onPremisesLastSyncDateTime: ctx.now().toISOString() };
-    for (const c of changes) {
-      change[c.name] = c.newValue;
-      log.modified(c.name, c.oldValue, c.newValue);
-    }
-    await tx.directory.updateGroups(tenantId, [change as { id: string }]);
-    log.action('update').step('export', 'success', restored ? 'group restored and updated' : 'group updated');
-    ctx.counters.updated++;
-    ctx.counters.exported++;
-  } else {
-    log.action('other').step('export', 'skipped', 'no change needed');
-  }
+  const written = await writeDifferences(ctx, log, target, desired, joining, (change) => tx.directory.updateGroups(tenantId, [change]));
+  if (written) log.action('update').step('export', 'success', restored ? 'group restored and updated' : 'group updated');
   log.target(target.id, first(desired.displayName) ?? target.displayName, 'Group');
   await recordSynced(ctx, tx, work, input, 'group', target.id, joining);
   queueMembers(ctx, work, input, mapped, target.id, false);

@@ -3,15 +3,15 @@
  * record of a synced object, and the error shapes of the provisioning logs.
  */
 import type { AdChange } from '../core/ad-object.ts';
-import type { DirectoryUser } from '../directory/types.ts';
+import type { DirectoryGroup, DirectoryUser } from '../directory/types.ts';
 import type { CycleContext, PageWork } from './cycle-context.ts';
 import { normalizeDn } from '../core/dn.ts';
-import { evaluateMapping, type MappedObject } from './mapping.ts';
+import { evaluateMapping, type MappedObject, type TargetValue } from './mapping.ts';
 import type { MatchOutcome } from './matching.ts';
 import type { SourceObjectState, SyncTransaction } from './ports.ts';
 import type { ErrorInformation, ObjectLog } from './provisioning-log.ts';
 import type { SourceView } from './source-attributes.ts';
-import type { ObjectType } from './target-properties.ts';
+import { diffProperties, type ObjectType, type PropertyChange } from './target-properties.ts';
 
 export type Upsert = Extract<AdChange, { kind: 'upsert' }>;
 
@@ -95,4 +95,47 @@ export async function recordSynced(ctx: CycleContext, tx: SyncTransaction, work:
     work.arrivals.push({ reference: normalizeDn(view.object.dn), memberId: targetId, memberType: objectType });
     if (arrived) work.arrivals.push({ reference: guid, memberId: targetId, memberType: objectType });
   }
+}
+
+/** The log and counters of a created object: every value it was created with, then the export. */
+export function logCreated(
+  ctx: CycleContext,
+  log: ObjectLog,
+  values: Readonly<Record<string, unknown>>,
+  created: { readonly id: string; readonly displayName: string | null; readonly identityType: 'User' | 'Group' },
+  detail: string,
+): void {
+  for (const [name, value] of Object.entries(values)) if (value !== null && !(Array.isArray(value) && value.length === 0)) log.modified(name, null, value);
+  log.action('create').target(created.id, created.displayName, created.identityType).step('export', 'success', detail);
+  ctx.counters.created++;
+  ctx.counters.exported++;
+}
+
+/**
+ * Writes what differs between a cloud object and its desired properties (the sync flags
+ * alone when the object is joining), logging each change. Returns the changes written, or
+ * undefined after logging that no change was needed; the caller logs the action.
+ */
+export async function writeDifferences(
+  ctx: CycleContext,
+  log: ObjectLog,
+  target: DirectoryUser | DirectoryGroup,
+  desired: Readonly<Record<string, TargetValue>>,
+  joining: boolean,
+  write: (change: { readonly id: string }) => Promise<unknown>,
+): Promise<PropertyChange[] | undefined> {
+  const changes = diffProperties(target, desired);
+  if (changes.length === 0 && !joining) {
+    log.action('other').step('export', 'skipped', 'no change needed');
+    return undefined;
+  }
+  const change: Record<string, unknown> = { id: target.id, onPremisesSyncEnabled: true, onPremisesLastSyncDateTime: ctx.now().toISOString() };
+  for (const c of changes) {
+    change[c.name] = c.newValue;
+    log.modified(c.name, c.oldValue, c.newValue);
+  }
+  await write(change as { id: string });
+  ctx.counters.updated++;
+  ctx.counters.exported++;
+  return changes;
 }

@@ -4,8 +4,8 @@ import { evaluateMapping, type MappedObject } from './mapping.ts';
 import { matchUser } from './matching.ts';
 import { referenceKey } from '../core/dn.ts';
 import type { SyncTransaction } from './ports.ts';
-import { diffProperties, toStoreProperties } from './target-properties.ts';
-import { conflictError, failObject, first, incompleteForCreate, mapOrFail, recordSynced, type ObjectInput } from './object-steps.ts';
+import { toStoreProperties } from './target-properties.ts';
+import { conflictError, failObject, first, incompleteForCreate, logCreated, mapOrFail, recordSynced, writeDifferences, type ObjectInput } from './object-steps.ts';
 
 export async function syncUser(ctx: CycleContext, tx: SyncTransaction, work: PageWork, input: ObjectInput): Promise<void> {
   const { tenantId } = ctx.job;
@@ -40,11 +40,8 @@ export async function syncUser(ctx: CycleContext, tx: SyncTransaction, work: Pag
       ...(managerId !== null ? { managerId } : {}),
     }]);
     const user = created!;
-    for (const [name, value] of Object.entries(properties)) if (value !== null && !(Array.isArray(value) && value.length === 0)) log.modified(name, null, value);
-    if (managerId !== null) log.modified('manager', null, managerId);
-    log.action('create').target(user.id, user.displayName, 'User').step('export', 'success', 'user created');
-    ctx.counters.created++;
-    ctx.counters.exported++;
+    const logged = managerId !== null ? { ...properties, manager: managerId } : properties;
+    logCreated(ctx, log, logged, { id: user.id, displayName: user.displayName, identityType: 'User' }, 'user created');
     await recordSynced(ctx, tx, work, input, 'user', user.id, true);
     queueManager(work, input, mapped, user.id, managerId);
     return;
@@ -69,20 +66,10 @@ export async function syncUser(ctx: CycleContext, tx: SyncTransaction, work: Pag
     }
   }
   const restored = target.deletedDateTime !== null && (await tx.directory.restoreUsers(tenantId, [target.id])) > 0;
-  const changes = diffProperties(target, desired);
-  if (changes.length > 0 || joining) {
-    const change: Record<string, unknown> = { id: target.id, onPremisesSyncEnabled: true, onPremisesLastSyncDateTime: ctx.now().toISOString() };
-    for (const c of changes) {
-      change[c.name] = c.newValue;
-      log.modified(c.name, c.oldValue, c.newValue);
-    }
-    await tx.directory.updateUsers(tenantId, [change as { id: string }]);
-    const disabled = changes.some((c) => c.name === 'accountEnabled' && c.newValue === false);
+  const written = await writeDifferences(ctx, log, target, desired, joining, (change) => tx.directory.updateUsers(tenantId, [change]));
+  if (written) {
+    const disabled = written.some((c) => c.name === 'accountEnabled' && c.newValue === false);
     log.action(disabled ? 'disable' : 'update').step('export', 'success', restored ? 'user restored from deleted items and updated' : outcome.kind === 'soft' ? 'cloud user attached and updated' : 'user updated');
-    ctx.counters.updated++;
-    ctx.counters.exported++;
-  } else {
-    log.action('other').step('export', 'skipped', 'no change needed');
   }
   log.target(target.id, first(desired.displayName) ?? target.displayName, 'User');
   await recordSynced(ctx, tx, work, input, 'user', target.id, joining);
