@@ -141,7 +141,11 @@ start() {
   [ -f "$DIR/.provisioned" ] || die "not provisioned (run: $0 ensure)"
   if pid_of_samba >/dev/null; then ldap_answers && return 0; fi
   # Samba binds only addresses an interface carries; 127.0.0.1 is on lo, 127.0.0.2+ is not.
-  if ! ip -o addr show 2>/dev/null | grep -q "inet $IP/"; then
+  # Read the list whole before matching it: `ip … | grep -q` under pipefail fails whenever grep
+  # exits at its first match and ip dies of SIGPIPE (the address is there, yet we would add it).
+  local addresses
+  addresses=$(ip -o addr show 2>/dev/null || true)
+  if [[ $addresses != *"inet $IP/"* ]]; then
     ip addr add "$IP/8" dev lo 2>/dev/null || die "cannot add $IP to lo (needs root); set CANOPY_DC_IP to an address on an interface"
   fi
   samba -s "$CONF" -D 9>&- || die "samba failed to start; see $DIR/log/samba.log"
