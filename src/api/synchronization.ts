@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DirectoryStore } from '../directory/store.ts';
 import type { JsonValue, KeyValue, ServicePrincipal, SynchronizationJob } from '../directory/types.ts';
-import { defaultSchema } from '../engine/schema/default-schema.ts';
+import { templateSchema } from '../engine/schema/password-hash-schema.ts';
 import { parseSchedulePatch } from './synchronization-patch.ts';
 import { READ_DIRECTORY, WRITE_DIRECTORY, requireRole } from './authentication.ts';
 import { notFound, requestBadRequest } from './errors.ts';
@@ -132,7 +132,7 @@ export async function synchronizationRoutes(app: FastifyInstance, options: Synch
 
   app.get<JobParams>(`${BASE}/jobs/:jobId/schema`, async (request) => {
     const job = await jobOf(request, READ);
-    const schema = (job.schema ?? defaultSchema()) as unknown as Record<string, unknown>;
+    const schema = (job.schema ?? templateSchema(job.templateId)) as unknown as Record<string, unknown>;
     return { '@odata.context': contextUrl(request, `servicePrincipals('${job.servicePrincipalId}')/synchronization/jobs('${job.id}')/schema/$entity`), ...schema };
   });
 

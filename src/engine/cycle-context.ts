@@ -29,7 +29,8 @@ export interface CycleContext {
   readonly job: CycleJob;
   readonly cycleId: string;
   readonly mode: 'full' | 'delta';
-  readonly mappings: { readonly user?: CompiledObjectMapping; readonly group?: CompiledObjectMapping };
+  /** By source object: `inetOrgPerson` applies to users whose objectClass chain names it. */
+  readonly mappings: { readonly user?: CompiledObjectMapping; readonly inetOrgPerson?: CompiledObjectMapping; readonly group?: CompiledObjectMapping };
   readonly scope: ScopeRules;
   readonly now: () => Date;
   readonly evaluateFunction?: FunctionEvaluator;

@@ -46,18 +46,28 @@ export interface CycleResult {
 function compileMappings(job: CycleJob): CycleContext['mappings'] {
   const rule = job.schema.synchronizationRules[0];
   if (!rule) throw new CanopyError('ERR_ENGINE_SCHEMA_INVALID', 'the schema has no synchronizationRules');
-  const mappings: { user?: CompiledObjectMapping; group?: CompiledObjectMapping } = {};
+  const mappings: { user?: CompiledObjectMapping; inetOrgPerson?: CompiledObjectMapping; group?: CompiledObjectMapping } = {};
   for (const objectMapping of rule.objectMappings) {
     if (!objectMapping.enabled) continue;
-    const type = objectMapping.sourceObjectName.toLowerCase();
-    if (type !== 'user' && type !== 'group') {
-      throw new CanopyError('ERR_ENGINE_SCHEMA_INVALID', `source object ${objectMapping.sourceObjectName} is not supported (user, group)`);
+    const source = objectMapping.sourceObjectName.toLowerCase();
+    const key = source === 'inetorgperson' ? 'inetOrgPerson' : source;
+    if (key !== 'user' && key !== 'group' && key !== 'inetOrgPerson') {
+      throw new CanopyError('ERR_ENGINE_SCHEMA_INVALID', `source object ${objectMapping.sourceObjectName} is not supported (user, inetOrgPerson, group)`);
     }
-    const compiled = compileObjectMapping(job.schema, objectMapping, rule.targetDirectoryName);
-    checkMappingTargets(type, compiled);
-    mappings[type] = compiled;
+    const compiled = withoutPasswordHash(compileObjectMapping(job.schema, objectMapping, rule.targetDirectoryName));
+    checkMappingTargets(key === 'group' ? 'group' : 'user', compiled);
+    mappings[key] = compiled;
   }
   return mappings;
+}
+
+/**
+ * CredentialData (← [PasswordHash]) sits in the provisioning job's user mappings, as the
+ * walkthrough adds it there; the password hash job writes it, so provisioning leaves it out.
+ */
+function withoutPasswordHash(compiled: CompiledObjectMapping): CompiledObjectMapping {
+  const attributes = compiled.attributes.filter((a) => a.definition.name.toLowerCase() !== 'credentialdata');
+  return attributes.length === compiled.attributes.length ? compiled : { ...compiled, attributes, matching: compiled.matching.filter((a) => attributes.includes(a)) };
 }
 
 /**

@@ -14,7 +14,7 @@ import { runCycle, type CycleResult } from './cycle.ts';
 import type { DeletePolicy } from './deletes.ts';
 import type { FunctionEvaluator } from './mapping.ts';
 import type { ChangeSource, CycleJob, SyncStore } from './ports.ts';
-import { defaultSchema } from './schema/default-schema.ts';
+import { templateSchema } from './schema/password-hash-schema.ts';
 import type { SynchronizationSchema } from './schema/synchronization-schema.ts';
 import { Scheduler, type JobRuntime, type Timers, type Trigger } from './scheduler.ts';
 
@@ -60,7 +60,7 @@ export function cycleJobOf(job: SynchronizationJob): CycleJob {
     tenantId: job.tenantId,
     jobId: job.id,
     domain,
-    schema: (job.schema as SynchronizationSchema | null) ?? defaultSchema(),
+    schema: (job.schema as SynchronizationSchema | null) ?? templateSchema(job.templateId),
   };
 }
 

@@ -32,6 +32,10 @@ function newLog(ctx: CycleContext, guid: string, objectType: string, displayName
   });
 }
 
+function isInetOrgPerson(object: AdObject): boolean {
+  return object.objectClasses.some((c) => c.toLowerCase() === 'inetorgperson');
+}
+
 export async function syncUpsert(ctx: CycleContext, tx: SyncTransaction, work: PageWork, change: Upsert, fetched?: AdObject): Promise<void> {
   const object = fetched ?? change.object;
   const complete = fetched !== undefined || change.complete;
@@ -70,7 +74,7 @@ export async function syncUpsert(ctx: CycleContext, tx: SyncTransaction, work: P
   log.step('scoping', 'success', 'the object is in scope');
   ctx.counters.entitled++;
 
-  const compiled = ctx.mappings[objectType];
+  const compiled = objectType === 'user' && isInetOrgPerson(object) ? ctx.mappings.inetOrgPerson : ctx.mappings[objectType];
   if (!compiled) {
     log.step('processing', 'skipped', `the ${objectType} objectMapping is disabled`).skip();
     ctx.counters.skipped++;

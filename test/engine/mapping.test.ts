@@ -14,7 +14,7 @@ const groups = compileObjectMapping(DEFAULT_SCHEMA, rule.objectMappings[1]!, TAR
 test('the default schema is data in Graph synchronizationSchema shape, round-tripping through JSON', () => {
   const json = JSON.parse(JSON.stringify(DEFAULT_SCHEMA));
   assert.deepEqual(json, DEFAULT_SCHEMA);
-  assert.deepEqual(rule.objectMappings.map((m: ObjectMapping) => `${m.sourceObjectName} to ${m.targetObjectName}`), ['user to User', 'group to Group']);
+  assert.deepEqual(rule.objectMappings.map((m: ObjectMapping) => `${m.sourceObjectName} to ${m.targetObjectName}`), ['user to User', 'group to Group', 'inetOrgPerson to User']);
   for (const m of rule.objectMappings) for (const a of m.attributeMappings) assert.ok(['Attribute', 'Constant', 'Function'].includes(a.source!.type));
 });
 

@@ -121,6 +121,13 @@ const AD_GROUP_ONLY: readonly AttributeDefinition[] = [
   def('member', 'Reference', { multivalued: true, referencedObjects: [{ referencedObjectName: 'user' }, { referencedObjectName: 'group' }] }),
 ];
 
+/**
+ * The password hash as password hash sync reads it (entra-docs, Graph walkthrough: the
+ * CredentialData ← [PasswordHash] mapping). Provisioning jobs carry the mapping but do not
+ * write it: the AD2AADPasswordHash job does (see password-hash-schema.ts).
+ */
+const AD_CREDENTIALS: readonly AttributeDefinition[] = [def('PasswordHash', 'String', { mutability: 'ReadOnly' })];
+
 /** Computed attributes appear in the source directory too, flagged, so the schema API lists them. */
 function computed(kind: 'user' | 'group'): AttributeDefinition[] {
   return Object.entries(COMPUTED_SOURCE_ATTRIBUTES)
@@ -139,7 +146,9 @@ const SOURCE_DIRECTORY: DirectoryDefinition = {
   readOnly: true,
   version: DEFAULT_SCHEMA_VERSION,
   objects: [
-    { name: 'user', attributes: [...AD_COMMON, ...AD_USER_ONLY, ...computed('user')] },
+    { name: 'user', attributes: [...AD_COMMON, ...AD_USER_ONLY, ...AD_CREDENTIALS, ...computed('user')] },
+    // AD's inetOrgPerson is a subclass of user (MS-ADSC): the same attributes, its own mapping.
+    { name: 'inetOrgPerson', attributes: [...AD_COMMON, ...AD_USER_ONLY, ...AD_CREDENTIALS, ...computed('user')] },
     { name: 'group', attributes: [...AD_COMMON, ...AD_GROUP_ONLY, ...computed('group')] },
   ],
 };
@@ -153,6 +162,7 @@ const GRAPH_USER: readonly AttributeDefinition[] = [
   def('proxyAddresses', 'String', multi),
   def('businessPhones', 'String', multi),
   def('manager', 'Reference', { referencedObjects: [{ referencedObjectName: 'User' }] }),
+  def('CredentialData', 'String', { mutability: 'WriteOnly' }),
   ...['mail', 'givenName', 'surname', 'jobTitle', 'department', 'companyName', 'streetAddress', 'city', 'state',
     'postalCode', 'country', 'mobilePhone', 'employeeId', 'onPremisesDistinguishedName', 'onPremisesSamAccountName',
     'onPremisesSecurityIdentifier', 'onPremisesDomainName', 'onPremisesUserPrincipalName'].map((name) => def(name)),
@@ -216,6 +226,18 @@ export const DEFAULT_SCHEMA: SynchronizationSchema = {
           scope: null,
           metadata: [],
           attributeMappings: GROUP_MAPPINGS,
+        },
+        {
+          // Entra's template maps inetOrgPersons apart from users, with the same flows; the
+          // walkthrough's CredentialData step edits both ("Remember to do this action for both").
+          name: 'Provision Active Directory inetOrgPersons',
+          enabled: true,
+          flowTypes: 'Add, Update, Delete',
+          sourceObjectName: 'inetOrgPerson',
+          targetObjectName: 'User',
+          scope: null,
+          metadata: [],
+          attributeMappings: USER_MAPPINGS,
         },
       ],
     },
