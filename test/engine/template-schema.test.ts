@@ -40,9 +40,11 @@ test('AD2AADProvisioning names its object mappings as Entra does', () => {
 test('the walkthrough step "add CredentialData to both user object mappings" leaves a schema the engine runs', async () => {
   const h = await openHarness();
   try {
-    const schema = structuredClone(h.job.schema) as SynchronizationSchema & { synchronizationRules: { objectMappings: { name: string; attributeMappings: AttributeMapping[] }[] }[] };
+    type Editable = { name: string; attributeMappings: AttributeMapping[] };
+    const schema = structuredClone(h.job.schema) as SynchronizationSchema;
+    const mappings = schema.synchronizationRules[0]!.objectMappings as unknown as Editable[];
     const wanted = ['provision active directory users', 'provision active directory inetorgpersons'];
-    const edited = schema.synchronizationRules[0]!.objectMappings.filter((m) => wanted.includes(m.name.toLowerCase()));
+    const edited = mappings.filter((m) => wanted.includes(m.name.toLowerCase()));
     assert.equal(edited.length, 2, 'both mappings the walkthrough names exist');
     for (const mapping of edited) mapping.attributeMappings.push(CREDENTIAL_DATA);
     // inetOrgPersons get their own job title flow, to show which mapping an object followed.
