@@ -1,101 +1,18 @@
-/** `canopy agent register|run|revoke|list`. */
-import { readFileSync } from 'node:fs';
+/**
+ * `canopy agent register|run|revoke|list`: the commands and their options. What they do is
+ * in agent-actions.ts, imported only when one runs, so that `canopy --version` or
+ * `canopy status` do not load the agent's LDAP and WebSocket code.
+ */
 import { Command } from 'commander';
-import { AgentConnection } from '../agent/connection.ts';
-import { createAdDomains } from '../agent/ad-domains.ts';
-import { loadAgentConfig } from '../agent/config.ts';
-import { createDispatch } from '../agent/dispatch.ts';
-import { loadIdentity, loadPrivateKey } from '../agent/keys.ts';
-import { registerAgent } from '../agent/register.ts';
-import { startScimHttp } from '../agent/scim-http.ts';
-import type { ScimHandler, ScimRequest, ScimResponse } from '../agent/scim-service.ts';
-import { scimErrorBody } from '../scim/scim-error.ts';
-import { RELAY_PATHS } from '../relay/defaults.ts';
-import type { AgentStatus } from '../relay/status.ts';
-import { adminClient, expectStatus, type AdminOptions } from './admin-client.ts';
-import { parseListen } from './serve.ts';
-import { printAgents } from './status.ts';
-import { CANOPY_VERSION } from './version.ts';
+import type { AdminOptions } from './admin-client.ts';
 
-const log = (line: string): void => void process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+const actions = () => import('./agent-actions.ts');
 
 function withAdminOptions(command: Command): Command {
   return command
     .option('--data <dir>', "the service's data folder (reads DIR/bootstrap.json)")
     .option('--bootstrap <file>', 'the bootstrap.json with the admin credentials')
     .option('--ca-file <file>', "PEM of the CA that issued the service's certificate");
-}
-
-async function register(options: { service?: string; token: string; config: string }): Promise<void> {
-  const env = options.service ? { ...process.env, CANOPY_SERVICE_URL: options.service } : process.env;
-  const config = loadAgentConfig(options.config, env);
-  const identity = await registerAgent(config, options.token);
-  log(`canopy: agent ${identity.agentId} enrolled in tenant ${identity.tenantId} for ${identity.domains.join(', ')}; key kept in ${config.dataDir}`);
-}
-
-async function run(options: { config: string; scimListen?: string }): Promise<void> {
-  const config = loadAgentConfig(options.config);
-  const identity = loadIdentity(config.dataDir);
-  const privateKey = loadPrivateKey(config.dataDir);
-  const serviceUrl = config.service.url ?? identity.serviceUrl;
-  const unenrolled = config.domains.map((domain) => domain.name).filter((name) => !identity.domains.includes(name));
-  if (unenrolled.length > 0) log(`canopy: warning: ${unenrolled.join(', ')} not enrolled; the service will not route them to this agent (enroll again to add domains)`);
-  const domains = createAdDomains(config);
-  const scimHttp = options.scimListen
-    ? await startScimHttp({ ...parseListen(options.scimListen), handler: (request) => scimForPath(domains.scim, request) })
-    : undefined;
-  if (scimHttp) log(`canopy: local SCIM service (read-only) at ${scimHttp.url}`);
-  const connection = new AgentConnection({
-    serviceUrl,
-    ca: config.service.caFile ? readFileSync(config.service.caFile) : undefined,
-    identity,
-    privateKey,
-    version: CANOPY_VERSION,
-    handler: createDispatch(domains.handlers),
-  });
-  const stop = async (code: number): Promise<void> => {
-    await connection.stop();
-    await scimHttp?.close();
-    await domains.close();
-    process.exit(code);
-  };
-  connection.on('connected', () => log(`canopy: agent ${identity.agentId} connected to ${serviceUrl}`));
-  connection.on('disconnected', ({ code, reason }: { code: number; reason: string }) => log(`canopy: disconnected (${code}${reason ? ` ${reason}` : ''})`));
-  connection.on('refused', ({ code, message }: { code: string; message: string }) => log(`canopy: the service refused: ${code}: ${message}`));
-  connection.on('error', (error: Error) => log(`canopy: ${error.message}`));
-  connection.on('revoked', ({ message }: { message: string }) => {
-    process.stderr.write(`canopy: ERR_RELAY_AGENT_REVOKED: ${message}\n`);
-    void stop(3);
-  });
-  process.once('SIGTERM', () => void stop(0));
-  process.once('SIGINT', () => void stop(0));
-  connection.start();
-}
-
-/**
- * The local listener serves each domain under its name (/{domain}/Users…); with a single
- * domain, also at the root (/Users…), as docs/protocol.md shows it.
- */
-function scimForPath(handlers: ReadonlyMap<string, ScimHandler>, request: ScimRequest): Promise<ScimResponse> {
-  const [, first = '', ...rest] = request.path.split('/');
-  const named = handlers.get(first.toLowerCase());
-  if (named) return named({ ...request, path: `/${rest.join('/')}` });
-  if (handlers.size === 1) return [...handlers.values()][0]!(request);
-  const detail = `name the domain first: /{domain}${request.path}, one of ${[...handlers.keys()].join(', ')}`;
-  return Promise.resolve({ status: 404, body: scimErrorBody(404, undefined, detail) });
-}
-
-async function revoke(id: string, options: AdminOptions): Promise<void> {
-  const client = await adminClient(options);
-  const status = expectStatus(await client.call('POST', `${RELAY_PATHS.agents}/${encodeURIComponent(id)}/revoke`, {}), 200, `revoking agent ${id}`) as AgentStatus;
-  log(`canopy: agent ${status.id} revoked at ${status.revokedAt}`);
-}
-
-async function list(options: AdminOptions & { json?: boolean }): Promise<void> {
-  const client = await adminClient(options);
-  const { value } = expectStatus(await client.call('GET', RELAY_PATHS.agents), 200, 'listing agents') as { value: AgentStatus[] };
-  if (options.json) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-  else printAgents(value);
 }
 
 export function agentCommand(): Command {
@@ -106,14 +23,16 @@ export function agentCommand(): Command {
     .option('--service <url>', 'the service URL (https://…; http:// only on loopback)')
     .requiredOption('--token <token>', 'a registration token from `canopy token create`')
     .requiredOption('--config <file>', 'the agent configuration (JSON)')
-    .action(register);
+    .action(async (options: { service?: string; token: string; config: string }) => (await actions()).register(options));
   agent
     .command('run')
     .description('connect to the service and answer its requests')
     .requiredOption('--config <file>', 'the agent configuration (JSON)')
     .option('--scim-listen <host:port>', 'also serve the SCIM service read-only over local HTTP (loopback only)')
-    .action(run);
-  withAdminOptions(agent.command('revoke').description('revoke an agent; it is disconnected within seconds').argument('<id>', 'the agent id')).action(revoke);
-  withAdminOptions(agent.command('list').description('list enrolled agents and their state').option('--json', 'print JSON')).action(list);
+    .action(async (options: { config: string; scimListen?: string }) => (await actions()).run(options));
+  withAdminOptions(agent.command('revoke').description('revoke an agent; it is disconnected within seconds').argument('<id>', 'the agent id'))
+    .action(async (id: string, options: AdminOptions) => (await actions()).revoke(id, options));
+  withAdminOptions(agent.command('list').description('list enrolled agents and their state').option('--json', 'print JSON'))
+    .action(async (options: AdminOptions & { json?: boolean }) => (await actions()).list(options));
   return agent;
 }

@@ -7,7 +7,6 @@
  * page boundary (its committed pages and watermark stand), before the sockets and files close.
  */
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { canopyApiPlugin } from '../api/app.ts';
 import { bootstrapDataFolder } from '../api/auth/bootstrap.ts';
@@ -23,7 +22,10 @@ import { SqliteAgentRegistry } from '../relay/sqlite-registry.ts';
 import { SyncEngine } from '../engine/engine.ts';
 import { createScimChangeSource } from '../engine/scim-change-source.ts';
 import { createSqliteSyncStore } from '../engine/sqlite/sync-store.ts';
+import { isLoopback, parseListen } from './listen.ts';
 import { adminStatusRoutes } from './status-route.ts';
+
+export { isLoopback, parseListen };
 
 export interface ServeOptions {
   readonly dataDir: string;
@@ -48,19 +50,6 @@ export interface Service {
 
 /** Roles of the admin application that may manage agents (Graph permission names). */
 const AGENT_ADMIN_ROLES = ['Directory.ReadWrite.All', 'Synchronization.ReadWrite.All'];
-
-export function parseListen(listen: string): { host: string; port: number } {
-  const match = /^\[?([^\]]*?)\]?:(\d{1,5})$/.exec(listen);
-  const port = match ? Number(match[2]) : NaN;
-  if (!match || !match[1] || port > 65535) throw new CanopyError('ERR_CONFIG_INVALID', `--listen: expected HOST:PORT (e.g. 127.0.0.1:8443), got ${JSON.stringify(listen)}`);
-  return { host: match[1], port };
-}
-
-export function isLoopback(host: string): boolean {
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1';
-}
 
 /** Admin verbs accept the service's own access tokens with an admin role (src/api/auth). */
 function adminAuthenticator(signer: TokenSigner) {

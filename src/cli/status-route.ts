@@ -7,38 +7,13 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { DirectoryStore } from '../directory/store.ts';
-import type { JsonValue, SynchronizationJob } from '../directory/types.ts';
+import type { SynchronizationJob } from '../directory/types.ts';
 import { cycleJobOf, type SyncEngine } from '../engine/engine.ts';
 import type { Relay } from '../relay/relay.ts';
 import type { AdminAuthenticator } from '../relay/routes.ts';
-import type { AgentStatus } from '../relay/status.ts';
+import { STATUS_PATH, type CurrentCycle, type JobStatusView, type ServiceStatus } from './status-view.ts';
 
-export const STATUS_PATH = '/canopy/v1/status';
-
-export interface CurrentCycle {
-  readonly running: boolean;
-  readonly startedAt: string | null;
-  readonly nextRunAt: string | null;
-  readonly lastFinishedAt: string | null;
-  readonly lastError: string | null;
-}
-
-export interface JobStatusView {
-  readonly id: string;
-  readonly templateId: string;
-  readonly domain: string | null;
-  readonly state: string;
-  readonly interval: string;
-  readonly current: CurrentCycle | null;
-  readonly lastExecution: JsonValue | null;
-  readonly synchronizedEntryCountByType: JsonValue | null;
-}
-
-export interface ServiceStatus {
-  readonly tenantId: string;
-  readonly agents: readonly AgentStatus[];
-  readonly jobs: readonly JobStatusView[];
-}
+export { STATUS_PATH, type CurrentCycle, type JobStatusView, type ServiceStatus };
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 

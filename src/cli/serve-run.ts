@@ -1,0 +1,53 @@
+/** What `canopy serve` does; loaded only when it runs (serve-command.ts). */
+import type { CycleResult } from '../engine/cycle.ts';
+import { readyLine, startService, type Service } from './serve.ts';
+
+const log = (line: string): void => void process.stdout.write(`${new Date().toISOString()} canopy: ${line}\n`);
+
+/** One line per cycle start and end: operators (and the end-to-end tests) follow cycles here. */
+function logCycles(service: Service): void {
+  service.engine.on('cycleStarted', ({ key, trigger }: { key: string; trigger: string }) => log(`cycle of job ${key} started (${trigger})`));
+  service.engine.on('cycleResult', ({ tenantId, jobId, result }: { tenantId: string; jobId: string; result: CycleResult }) => {
+    const e = result.execution;
+    log(`cycle ${result.cycleId} of job ${tenantId}/${jobId} ${e.state}: ${result.mode}, ${result.pages} pages, imported ${e.countImported}, exported ${e.countExported}, escrowed ${e.countEscrowed}`);
+  });
+  service.engine.on('cycleFailed', ({ key, error }: { key: string; error: unknown }) => {
+    const code = (error as { code?: string } | undefined)?.code;
+    log(`cycle of job ${key} failed: ${code ? `${code}: ` : ''}${error instanceof Error ? error.message : String(error)}`);
+  });
+}
+
+/** Relay timings from the environment, for tests and tuning (milliseconds). */
+function relayTimings(): Record<string, number> {
+  const timings: Record<string, number> = {};
+  const names = { CANOPY_RELAY_HEARTBEAT_MS: 'heartbeatIntervalMs', CANOPY_RELAY_DOWN_AFTER_MS: 'downAfterMs', CANOPY_RELAY_REQUEST_TIMEOUT_MS: 'requestTimeoutMs' } as const;
+  for (const [env, option] of Object.entries(names)) {
+    const value = process.env[env];
+    if (value !== undefined && /^\d+$/.test(value)) timings[option] = Number(value);
+  }
+  return timings;
+}
+
+export async function runServe(options: { data?: string; listen: string; tlsCert?: string; tlsKey?: string }): Promise<void> {
+  if (!options.data) throw new TypeError('--data <dir> is required (or CANOPY_DATA_DIR)');
+  const service = await startService({ dataDir: options.data, listen: options.listen, tlsCert: options.tlsCert, tlsKey: options.tlsKey, relay: relayTimings() });
+  service.relay.events.on('agent.connected', ({ agentId, domains }: { agentId: string; domains: string[] }) => console.log(`canopy: agent ${agentId} connected (${domains.join(', ')})`));
+  service.relay.events.on('agent.disconnected', ({ agentId, code }: { agentId: string; code: number }) => console.log(`canopy: agent ${agentId} disconnected (${code})`));
+  service.relay.events.on('agent.down', ({ agentId, silentMs }: { agentId: string; silentMs: number }) => console.log(`canopy: agent ${agentId} down (silent ${silentMs} ms)`));
+  service.relay.events.on('connection.refused', ({ code, message }: { code: string; message: string }) => console.log(`canopy: refused an agent connection: ${code}: ${message}`));
+  logCycles(service);
+  // A running cycle stops at its next page boundary; committed pages and the watermark stand.
+  const stop = (signal: string): void => {
+    log(`${signal}: stopping (waiting for the running cycle to reach a page boundary)`);
+    void service.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`canopy: shutdown failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  console.log(readyLine(service));
+}
