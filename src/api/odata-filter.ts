@@ -5,11 +5,12 @@
  * `eq null` are "advanced queries" that need ConsistencyLevel: eventual and $count=true
  * (Graph "Advanced query capabilities on Microsoft Entra ID objects").
  */
-import { parseFilter } from 'odata-filter-to-ast';
 import type { Predicate } from '../directory/store.ts';
 import type { PropertyKind } from '../directory/properties.ts';
 import { badRequest, unsupportedQuery } from './errors.ts';
 import { canonicalProperty, type GraphResource } from './resources.ts';
+import { checkFilterBounds } from './odata-limits.ts';
+import { parseFilterStructure } from './odata-filter-structure.ts';
 
 export interface ParsedFilter {
   readonly predicate: Predicate;
@@ -95,9 +96,11 @@ class Translator {
 }
 
 export function parseGraphFilter(resource: GraphResource, text: string): ParsedFilter {
+  // Bounded first, then parsed in linear time (odata-limits.ts, odata-filter-structure.ts).
+  checkFilterBounds(text);
   let ast: Node;
   try {
-    ast = parseFilter(text.trim()) as Node;
+    ast = parseFilterStructure(text.trim()) as Node;
   } catch (error) {
     throw badRequest(`Invalid filter clause: ${(error as Error).message}`);
   }

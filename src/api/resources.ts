@@ -6,6 +6,7 @@
 import { COMMON_PROPERTIES, GROUP_PROPERTIES, USER_PROPERTIES, type PropertyKind } from '../directory/properties.ts';
 import type { DirectoryGroup, DirectoryUser, ServicePrincipal } from '../directory/types.ts';
 import { badRequest } from './errors.ts';
+import { checkSelectBounds } from './odata-limits.ts';
 
 export interface GraphResource {
   /** `user`, as in microsoft.graph.user. */
@@ -65,6 +66,7 @@ export function canonicalProperty(resource: GraphResource, name: string): string
 
 export function parseSelect(resource: GraphResource, text: string | undefined): readonly string[] | undefined {
   if (text === undefined) return undefined;
+  checkSelectBounds(text);
   const names = text.split(',').map((s) => s.trim()).filter(Boolean);
   if (names.length === 0) return undefined;
   return names.map((name) => {

@@ -9,6 +9,14 @@ export const RELAY_DEFAULTS = Object.freeze({
   maxAssertionLifetimeSec: 120,
   /** Clock skew tolerated between agent and service when checking iat/exp. */
   clockToleranceSec: 30,
+  /**
+   * The largest first frame (hello) read from a connection that has not authenticated, and
+   * the most bytes it may send before it has: an assertion is well under 1 KiB.
+   */
+  maxHelloFrameBytes: 8 * 1024,
+  /** Connections not yet authenticated, for the whole service and from one address. */
+  maxPendingConnections: 256,
+  maxPendingConnectionsPerAddress: 16,
   /** A new connection must authenticate (hello frame) within this time or is closed. */
   authTimeoutMs: 10_000,
   /** Both sides ping this often (RFC 6455 §5.5.2 ping / §5.5.3 pong). */

@@ -31,6 +31,13 @@ export type Filter =
 
 /** Longest filter accepted; far beyond any filter a provisioning engine sends. */
 export const MAX_FILTER_LENGTH = 10_000;
+/**
+ * Deepest nesting of `( )` and `[ ]` accepted. The package recurses once per level (5,000
+ * levels overflowed the stack); real filters nest two or three.
+ */
+export const MAX_FILTER_DEPTH = 32;
+/** Most comparisons (and `pr` tests) in one filter: the package's tokenizer is quadratic. */
+export const MAX_FILTER_TERMS = 200;
 
 /** Parses a filter; any syntax fault is a 400 invalidFilter (RFC 7644 §3.4.2.2). */
 export function parseFilter(text: string): Filter {
@@ -39,6 +46,7 @@ export function parseFilter(text: string): Filter {
   }
   if (text.trim() === '') throw scimErrors.invalidFilter('filter is empty');
   const { masked, strings } = maskStrings(text);
+  checkShape(masked);
   let parsed: PackageFilter;
   try {
     parsed = parseWithPackage(masked);
@@ -47,6 +55,21 @@ export function parseFilter(text: string): Filter {
     throw scimErrors.invalidFilter(`filter is not valid: ${unmask(why, strings)}`, error);
   }
   return restore(parsed, strings);
+}
+
+/** Refuses a filter nested or joined beyond the bounds above, in one pass, before parsing. */
+function checkShape(masked: string): void {
+  let depth = 0;
+  for (const c of masked) {
+    if (c === '(' || c === '[') {
+      if (++depth > MAX_FILTER_DEPTH) throw scimErrors.invalidFilter(`filter nests parentheses or brackets deeper than ${MAX_FILTER_DEPTH} levels`);
+    } else if (c === ')' || c === ']') {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  // Each comparison or presence test has exactly one operator word between spaces.
+  const terms = masked.match(/\s(?:eq|ne|co|sw|ew|gt|lt|ge|le|pr)(?=[\s)\]]|$)/gi)?.length ?? 0;
+  if (terms > MAX_FILTER_TERMS) throw scimErrors.invalidFilter(`filter has more than ${MAX_FILTER_TERMS} comparisons`);
 }
 
 /**
