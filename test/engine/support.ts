@@ -6,6 +6,10 @@ import { randomUUID } from 'node:crypto';
 import type { AdChange, AdObject } from '../../src/core/ad-object.ts';
 import { openSqliteDirectoryStore, directoryDatabasePath } from '../../src/directory/sqlite/store.ts';
 import { createSqliteSyncStore } from '../../src/engine/sqlite/sync-store.ts';
+import { openPostgresDirectoryStore } from '../../src/directory/postgres/store.ts';
+import { createPostgresSyncStore } from '../../src/engine/postgres/sync-store.ts';
+import type { DirectoryStore } from '../../src/directory/store.ts';
+import pg from 'pg';
 import type { ChangeSource, CycleJob, SourcePage, SyncStore } from '../../src/engine/ports.ts';
 import { defaultSchema } from '../../src/engine/schema/default-schema.ts';
 
@@ -113,11 +117,28 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function openHarness(options: { containers?: string[] } = {}): Promise<Harness> {
+/**
+ * The stores of a harness: SQLite files by default; with CANOPY_TEST_STORE=postgres://… a
+ * fresh schema of that database (dropped at close), so that the engine's own tests can run
+ * against Postgres too: `CANOPY_TEST_STORE=postgres://postgres@127.0.0.1/canopy_x npm test -- test/engine/cycle.test.ts`.
+ */
+async function openStores(): Promise<{ directory: DirectoryStore; store: SyncStore; drop(): Promise<void> }> {
+  const url = process.env.CANOPY_TEST_STORE;
+  if (url?.startsWith('postgres')) {
+    const schema = `engine_${randomUUID().replace(/-/g, '')}`;
+    const at = new URL(url);
+    at.searchParams.set('schema', schema);
+    const directory = await openPostgresDirectoryStore(at.toString());
+    const store = await createPostgresSyncStore(directory);
+    return { directory, store, drop: async () => { const admin = new pg.Client({ connectionString: url }); await admin.connect(); await admin.query(`DROP SCHEMA ${schema} CASCADE`); await admin.end(); } };
+  }
   const dir = mkdtempSync(join(tmpdir(), 'canopy-engine-'));
-  const path = directoryDatabasePath(dir);
-  const directory = openSqliteDirectoryStore(path);
-  const store = createSqliteSyncStore(directory);
+  const directory = openSqliteDirectoryStore(directoryDatabasePath(dir));
+  return { directory, store: createSqliteSyncStore(directory), drop: async () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export async function openHarness(options: { containers?: string[] } = {}): Promise<Harness> {
+  const { directory, store, drop } = await openStores();
   const tenantId = randomUUID();
   await directory.transaction(async (tx) => {
     await tx.createTenant({ id: tenantId, displayName: 'Engine tests', createdDateTime: new Date().toISOString() });
@@ -136,7 +157,7 @@ export async function openHarness(options: { containers?: string[] } = {}): Prom
     async close() {
       await store.close();
       await directory.close();
-      rmSync(dir, { recursive: true, force: true });
+      await drop();
     },
   };
 }

@@ -1,0 +1,115 @@
+/**
+ * Memberships by reference and the references still waiting for their member, as in
+ * sqlite/memberships.ts. Batches go in as arrays (unnest), one statement per call.
+ */
+import type { DirectoryGroup, MemberObject, Membership, MemberType, PendingReference } from '../types.ts';
+import type { Page, PageRequest } from '../store.ts';
+import type { Queryable } from './connect.ts';
+import { toRecord } from './objects.ts';
+import { USERS } from './users.ts';
+import { GROUPS } from './groups.ts';
+import { bind, countOf } from './sql.ts';
+
+const PAGE_MAX = 1000;
+const limitOf = (page: PageRequest): number => Math.max(1, Math.min(PAGE_MAX, page.limit));
+
+export async function addMembers(db: Queryable, tenantId: string, members: readonly Membership[]): Promise<void> {
+  if (members.length === 0) return;
+  await db.query(`INSERT INTO directory_memberships (tenant_id, group_id, member_id, member_type)
+    SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING`,
+  [tenantId, members.map((m) => m.groupId), members.map((m) => m.memberId), members.map((m) => m.memberType)]);
+}
+
+export async function removeMembers(db: Queryable, tenantId: string, members: readonly Omit<Membership, 'memberType'>[]): Promise<void> {
+  if (members.length === 0) return;
+  await db.query(`DELETE FROM directory_memberships m USING unnest($2::text[], $3::text[]) AS r(group_id, member_id)
+    WHERE m.tenant_id = $1 AND m.group_id = r.group_id AND m.member_id = r.member_id`,
+  [tenantId, members.map((m) => m.groupId), members.map((m) => m.memberId)]);
+}
+
+export async function clearMembers(db: Queryable, tenantId: string, groupId: string): Promise<void> {
+  await db.query('DELETE FROM directory_memberships WHERE tenant_id = $1 AND group_id = $2', [tenantId, groupId]);
+}
+
+/** Members whose object is live; the object's columns come prefixed (u_ or g_) in one query. */
+const LIVE_MEMBERS = `FROM directory_memberships m
+  LEFT JOIN directory_users u ON m.member_type = 'user' AND u.tenant_id = m.tenant_id AND u.id = m.member_id
+  LEFT JOIN directory_groups g ON m.member_type = 'group' AND g.tenant_id = m.tenant_id AND g.id = m.member_id
+  WHERE m.tenant_id = $1 AND m.group_id = $2
+    AND ((u.id IS NOT NULL AND u.deleted_date_time IS NULL) OR (g.id IS NOT NULL AND g.deleted_date_time IS NULL))`;
+
+export async function listGroupMembers(db: Queryable, tenantId: string, groupId: string, page: PageRequest): Promise<Page<MemberObject>> {
+  const limit = limitOf(page);
+  const params: unknown[] = [tenantId, groupId];
+  let sql = `SELECT m.member_id, m.member_type, to_jsonb(u.*) AS u, to_jsonb(g.*) AS g ${LIVE_MEMBERS}`;
+  if (page.cursor !== undefined) sql += ` AND m.member_id > ${bind(params, page.cursor)}`;
+  const { rows } = await db.query<{ member_id: string; member_type: MemberType; u: Record<string, unknown> | null; g: Record<string, unknown> | null }>(
+    `${sql} ORDER BY m.member_id LIMIT ${bind(params, limit + 1)}`, params);
+  const items = rows.slice(0, limit).map((row): MemberObject => row.member_type === 'user'
+    ? { memberType: 'user', object: toRecord(USERS, row.u!) }
+    : { memberType: 'group', object: toRecord(GROUPS, row.g!) });
+  return rows.length > limit ? { items, cursor: rows[limit - 1]!.member_id } : { items };
+}
+
+export async function countGroupMembers(db: Queryable, tenantId: string, groupId: string): Promise<number> {
+  return countOf((await db.query(`SELECT count(*) AS n ${LIVE_MEMBERS}`, [tenantId, groupId])).rows[0]);
+}
+
+export async function listMemberOf(db: Queryable, tenantId: string, memberId: string, page: PageRequest): Promise<Page<DirectoryGroup>> {
+  const limit = limitOf(page);
+  const params: unknown[] = [tenantId, memberId];
+  let sql = `SELECT g.* FROM directory_memberships m JOIN directory_groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
+    WHERE m.tenant_id = $1 AND m.member_id = $2 AND g.deleted_date_time IS NULL`;
+  if (page.cursor !== undefined) sql += ` AND m.group_id > ${bind(params, page.cursor)}`;
+  const { rows } = await db.query(`${sql} ORDER BY m.group_id LIMIT ${bind(params, limit + 1)}`, params);
+  const items = rows.slice(0, limit).map((row) => toRecord<DirectoryGroup>(GROUPS, row));
+  return rows.length > limit ? { items, cursor: items[limit - 1]!.id } : { items };
+}
+
+export async function addPendingReferences(db: Queryable, tenantId: string, references: readonly Omit<PendingReference, 'createdDateTime'>[], now: string): Promise<void> {
+  if (references.length === 0) return;
+  await db.query(`INSERT INTO directory_pending_references (tenant_id, group_id, reference, created_date_time)
+    SELECT $1, r.group_id, r.reference, $4 FROM unnest($2::text[], $3::text[]) AS r(group_id, reference) ON CONFLICT DO NOTHING`,
+  [tenantId, references.map((r) => r.groupId), references.map((r) => r.reference), now]);
+}
+
+export async function removePendingReferences(db: Queryable, tenantId: string, references: readonly Omit<PendingReference, 'createdDateTime'>[]): Promise<void> {
+  if (references.length === 0) return;
+  await db.query(`DELETE FROM directory_pending_references p USING unnest($2::text[], $3::citext[]) AS r(group_id, reference)
+    WHERE p.tenant_id = $1 AND p.group_id = r.group_id AND p.reference = r.reference`,
+  [tenantId, references.map((r) => r.groupId), references.map((r) => r.reference)]);
+}
+
+/**
+ * Set-based, as in SQLite: the arrivals join the pending rows through the (tenant_id,
+ * reference) index in one INSERT … SELECT, then one DELETE. citext makes the reference
+ * match without case, as SQLite's NOCASE column does.
+ */
+export async function resolvePendingReferences(db: Queryable, tenantId: string, resolved: readonly { reference: string; memberId: string; memberType: MemberType }[]): Promise<number> {
+  if (resolved.length === 0) return 0;
+  const params = [tenantId, resolved.map((r) => r.reference), resolved.map((r) => r.memberId), resolved.map((r) => r.memberType)];
+  const added = await db.query(`INSERT INTO directory_memberships (tenant_id, group_id, member_id, member_type)
+    SELECT p.tenant_id, p.group_id, r.member_id, r.member_type
+    FROM unnest($2::citext[], $3::text[], $4::text[]) AS r(reference, member_id, member_type)
+    JOIN directory_pending_references p ON p.tenant_id = $1 AND p.reference = r.reference
+    ON CONFLICT DO NOTHING`, params);
+  await db.query('DELETE FROM directory_pending_references WHERE tenant_id = $1 AND reference = ANY($2::citext[])', [tenantId, params[1]]);
+  return added.rowCount ?? 0;
+}
+
+/** Keyset on (group_id, reference); the cursor is the JSON of the last pair. */
+export async function listPendingReferences(db: Queryable, tenantId: string, page: PageRequest & { groupId?: string }): Promise<Page<PendingReference>> {
+  const limit = limitOf(page);
+  const params: unknown[] = [tenantId];
+  let sql = 'SELECT group_id, reference, created_date_time FROM directory_pending_references WHERE tenant_id = $1';
+  if (page.groupId !== undefined) sql += ` AND group_id = ${bind(params, page.groupId)}`;
+  if (page.cursor !== undefined) {
+    const [groupId, reference] = JSON.parse(page.cursor) as [string, string];
+    sql += ` AND (group_id, reference) > (${bind(params, groupId)}, ${bind(params, reference)}::citext)`;
+  }
+  const { rows } = await db.query<{ group_id: string; reference: string; created_date_time: string }>(
+    `${sql} ORDER BY group_id, reference LIMIT ${bind(params, limit + 1)}`, params);
+  const items = rows.slice(0, limit).map((row) => ({ groupId: row.group_id, reference: row.reference, createdDateTime: row.created_date_time }));
+  const last = items[items.length - 1];
+  return rows.length > limit && last ? { items, cursor: JSON.stringify([last.groupId, last.reference]) } : { items };
+}
