@@ -48,9 +48,9 @@ export async function verifyAssertion(
   }
   const agent = agentId === undefined ? undefined : await registry.getAgent(agentId);
   if (!agent) throw invalid(`the assertion's issuer ${JSON.stringify(agentId ?? null)} is not an enrolled agent`);
-  if (agent.revokedAt) throw new CanopyError('ERR_RELAY_AGENT_REVOKED', `agent ${agent.id} was revoked at ${agent.revokedAt.toISOString()}; enroll it again with a new token`);
 
   const tolerance = options.clockToleranceSec ?? RELAY_DEFAULTS.clockToleranceSec;
+  const maxLifetime = options.maxLifetimeSec ?? RELAY_DEFAULTS.maxAssertionLifetimeSec;
   let payload;
   try {
     const key = await importJWK(agent.publicKeyJwk, ASSERTION_ALG);
@@ -63,12 +63,16 @@ export async function verifyAssertion(
       currentDate: options.now,
       clockTolerance: tolerance,
       requiredClaims: ['iat', 'exp', 'jti'],
+      // Also refuses an iat later than now + tolerance: an assertion dated in the future would
+      // otherwise stay usable for as long as its signer chose.
+      maxTokenAge: maxLifetime,
     }));
   } catch (error) {
     throw invalid(describeJoseError(error), error);
   }
+  // Only after the signature: whether an agent was revoked is told to its key holder alone.
+  if (agent.revokedAt) throw new CanopyError('ERR_RELAY_AGENT_REVOKED', `agent ${agent.id} was revoked at ${agent.revokedAt.toISOString()}; enroll it again with a new token`);
   const lifetime = payload.exp! - payload.iat!;
-  const maxLifetime = options.maxLifetimeSec ?? RELAY_DEFAULTS.maxAssertionLifetimeSec;
   if (lifetime > maxLifetime) throw invalid(`the assertion lives ${lifetime} s; at most ${maxLifetime} s are accepted`);
   // Kept past exp by the tolerance, so a replay inside the tolerance window is still seen.
   const keepUntil = new Date((payload.exp! + tolerance) * 1000);

@@ -14,6 +14,7 @@ import { agentFrameSchema, encodeFrame, errorFrameOf, messageBytes, parseFrame }
 import type { AgentRegistry } from './registry.ts';
 import type { Router } from './router.ts';
 import { AgentSession } from './session.ts';
+import { PendingConnections, refusalResponse } from './pending.ts';
 
 export interface SocketOptions {
   readonly registry: AgentRegistry;
@@ -22,6 +23,9 @@ export interface SocketOptions {
   readonly audience: string;
   readonly now: () => Date;
   readonly maxFrameBytes: number;
+  readonly maxHelloFrameBytes: number;
+  readonly maxPendingConnections: number;
+  readonly maxPendingConnectionsPerAddress: number;
   readonly highWaterMarkBytes: number;
   readonly authTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
@@ -35,13 +39,35 @@ export function attachRelaySocket(server: Server, options: SocketOptions): () =>
   // Frames up to maxFrameBytes are read and, when too large for the protocol, answered with
   // an error frame; twice that is the hard cap where ws itself closes with 1009 (RFC 6455 §7.4.1).
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes * 2, perMessageDeflate: false });
+  const pending = new PendingConnections(options);
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const path = new URL(request.url ?? '/', 'http://relay').pathname;
     if (path !== RELAY_PATHS.connect) {
       if (server.listenerCount('upgrade') === 1) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(request, socket, head, (ws) => acceptConnection(ws, options));
+    const admission = pending.admit(request.socket.remoteAddress ?? 'unknown');
+    if (!admission.admitted) {
+      options.events.emit('connection.refused', { code: 'ERR_RELAY_TOO_MANY_PENDING', message: admission.reason });
+      socket.end(refusalResponse(admission.status));
+      return;
+    }
+    socket.once('close', admission.release);
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      const limit = pending.limitBytes(socket, (bytes) => {
+        const message = `${bytes} bytes sent before hello; at most ${options.maxHelloFrameBytes} are read before authentication`;
+        options.events.emit('connection.refused', { code: 'ERR_RELAY_FRAME_TOO_LARGE', message });
+        // Read nothing more (TCP pushes back on the sender), say why, and drop the socket soon.
+        socket.pause();
+        ws.send(encodeFrame(errorFrameOf('ERR_RELAY_FRAME_TOO_LARGE', message), options.maxFrameBytes));
+        ws.close(CLOSE_CODES.tooBig, 'ERR_RELAY_FRAME_TOO_LARGE');
+        setTimeout(() => socket.destroy(), 1000).unref();
+      });
+      acceptConnection(ws, options, () => {
+        limit.stop();
+        admission.release();
+      });
+    });
   };
   server.on('upgrade', onUpgrade);
   return () => {
@@ -54,13 +80,14 @@ export function attachRelaySocket(server: Server, options: SocketOptions): () =>
   };
 }
 
-function acceptConnection(ws: WebSocket, options: SocketOptions): void {
+/** `authenticated` is called once the connection has said hello and been welcomed. */
+function acceptConnection(ws: WebSocket, options: SocketOptions, authenticated: () => void): void {
   let session: AgentSession | undefined;
   let authenticating = false;
   const refuse = (error: CanopyError, closeCode: number): void => {
     options.events.emit('connection.refused', { code: error.code, message: error.message });
     if (ws.readyState !== ws.OPEN) return;
-    ws.send(encodeFrame(errorFrameOf(error.code, error.message), options.maxFrameBytes));
+    ws.send(encodeFrame(errorFrameOf(error.code, refusalMessage(error)), options.maxFrameBytes));
     ws.close(closeCode, error.code);
   };
   const authTimer = setTimeout(() => {
@@ -78,6 +105,7 @@ function acceptConnection(ws: WebSocket, options: SocketOptions): void {
     void authenticate(ws, data, isBinary, options)
       .then((created) => {
         clearTimeout(authTimer);
+        authenticated();
         session = created;
       })
       .catch((error: unknown) => {
@@ -103,8 +131,22 @@ function acceptConnection(ws: WebSocket, options: SocketOptions): void {
   });
 }
 
+/**
+ * What an unauthenticated peer is told. One message for every failed assertion, so that the
+ * refusal does not say whether an agent id is enrolled or which check failed; the reason goes
+ * to the service's log (the connection.refused event). A revocation is told only after the
+ * assertion's signature verified (relay/assertion.ts), so only to the agent's key holder.
+ */
+function refusalMessage(error: CanopyError): string {
+  if (error.code !== 'ERR_RELAY_ASSERTION_INVALID') return error.message;
+  return 'authentication failed: authenticate first with a hello frame carrying a fresh assertion signed by an enrolled agent (the service log says why)';
+}
+
 async function authenticate(ws: WebSocket, data: RawData, isBinary: boolean, options: SocketOptions): Promise<AgentSession> {
-  if (messageBytes(data) > options.maxFrameBytes) throw new CanopyError('ERR_RELAY_FRAME_TOO_LARGE', 'the first frame is larger than the frame limit');
+  const bytes = messageBytes(data);
+  if (bytes > options.maxHelloFrameBytes) {
+    throw new CanopyError('ERR_RELAY_FRAME_TOO_LARGE', `the first frame (${bytes} bytes) is larger than a hello frame may be (${options.maxHelloFrameBytes} bytes)`);
+  }
   let frame;
   try {
     frame = parseFrame(agentFrameSchema, data, isBinary);

@@ -15,12 +15,20 @@ describe('connection assertions', () => {
   });
   after(() => harness.close());
 
+  /** The peer is told one generic refusal; the reason goes to the service's connection.refused event. */
+  const GENERIC = /^authentication failed: authenticate first with a hello frame/;
+  function nextRefusal(relayEvents = harness.relay.events): Promise<string> {
+    return new Promise((resolve) => relayEvents.once('connection.refused', ({ message }: { message: string }) => resolve(message)));
+  }
+
   async function hello(assertion: string) {
+    const refused = nextRefusal();
     const client = await rawClient(harness.url);
     client.ws.send(JSON.stringify({ type: 'hello', assertion, version: 'test' }));
     const frame = await client.next();
     const closed = await client.closed;
-    return { frame, closed };
+    if (frame.code === 'ERR_RELAY_ASSERTION_INVALID') assert.match(String(frame.message), GENERIC);
+    return { frame, closed, reason: await refused };
   }
 
   const sign = (overrides: { audience?: string; now?: Date; lifetimeSec?: number } = {}) =>
@@ -39,30 +47,30 @@ describe('connection assertions', () => {
 
     const replay = await hello(assertion);
     assert.equal(replay.frame.code, 'ERR_RELAY_ASSERTION_INVALID');
-    assert.match(String(replay.frame.message), /already used/);
+    assert.match(replay.reason, /already used/);
     assert.equal(replay.closed.code, 4401);
   });
 
   test('an expired assertion is refused', async () => {
-    const { frame, closed } = await hello(await sign({ now: new Date(Date.now() - 10 * 60_000) }));
+    const { frame, closed, reason } = await hello(await sign({ now: new Date(Date.now() - 10 * 60_000) }));
     assert.equal(frame.code, 'ERR_RELAY_ASSERTION_INVALID');
-    assert.match(String(frame.message), /expired/);
+    assert.match(reason, /expired|too far in the past/);
     assert.equal(closed.code, 4401);
   });
 
   test('an assertion signed with another key is refused', async () => {
     const { privateKey } = await generateAgentKey();
     const forged = await signAssertion({ agentId: agent.identity.agentId, audience: agent.identity.audience, privateKey });
-    const { frame } = await hello(forged);
+    const { frame, reason } = await hello(forged);
     assert.equal(frame.code, 'ERR_RELAY_ASSERTION_INVALID');
-    assert.match(String(frame.message), /signature/);
+    assert.match(reason, /signature/);
   });
 
   test('an assertion for another audience, or living too long, is refused', async () => {
     const wrongAudience = await hello(await sign({ audience: 'urn:canopy:relay:someone-else' }));
-    assert.match(String(wrongAudience.frame.message), /aud/);
+    assert.match(wrongAudience.reason, /aud/);
     const tooLong = await hello(await sign({ lifetimeSec: 600 }));
-    assert.match(String(tooLong.frame.message), /at most 120 s/);
+    assert.match(tooLong.reason, /at most 120 s/);
   });
 
   test('an assertion with alg none or from an unknown agent is refused', async () => {
@@ -71,8 +79,21 @@ describe('connection assertions', () => {
     const stranger = await generateAgentKey();
     const unknown = await new SignJWT({}).setProtectedHeader({ alg: 'EdDSA', typ: 'canopy-agent+jwt' }).setIssuer('nobody').setSubject('nobody')
       .setAudience(agent.identity.audience).setIssuedAt().setExpirationTime('1m').setJti('x').sign(stranger.privateKey);
-    const { frame } = await hello(unknown);
-    assert.match(String(frame.message), /not an enrolled agent/);
+    const { frame, reason } = await hello(unknown);
+    assert.match(reason, /not an enrolled agent/);
+    // The same words as for an enrolled agent's bad assertion: nothing tells the two apart.
+    assert.equal(frame.message, (await hello(await sign({ audience: 'urn:other' }))).frame.message);
+  });
+
+  test('an assertion dated in the future (beyond the clock tolerance) is refused', async () => {
+    const { frame, reason } = await hello(await sign({ now: new Date(Date.now() + 10 * 60_000), lifetimeSec: 60 }));
+    assert.equal(frame.code, 'ERR_RELAY_ASSERTION_INVALID');
+    assert.match(reason, /iat/);
+    const slightlyAhead = await rawClient(harness.url);
+    slightlyAhead.ws.send(JSON.stringify({ type: 'hello', version: 'test', assertion: await sign({ now: new Date(Date.now() + 10_000) }) }));
+    assert.equal((await slightlyAhead.next()).type, 'welcome', 'within the 30 s tolerance');
+    slightlyAhead.ws.close();
+    await slightlyAhead.closed;
   });
 
   test('frames before authentication get a clear error and the connection is closed', async () => {
@@ -80,16 +101,18 @@ describe('connection assertions', () => {
     client.ws.send(JSON.stringify({ type: 'response', id: 'x', response: { status: 200 } }));
     const frame = await client.next();
     assert.equal(frame.code, 'ERR_RELAY_ASSERTION_INVALID');
-    assert.match(String(frame.message), /authenticate first/);
+    assert.match(String(frame.message), GENERIC);
     assert.equal((await client.closed).code, 4401);
   });
 
   test('a connection that never says hello is closed after the auth timeout', async () => {
     const quick = await startHarness({ authTimeoutMs: 200 });
     try {
+      const refused = nextRefusal(quick.relay.events);
       const client = await rawClient(quick.url);
       const frame = await client.next();
-      assert.match(String(frame.message), /no hello frame within 200 ms/);
+      assert.equal(frame.code, 'ERR_RELAY_ASSERTION_INVALID');
+      assert.match(await refused, /no hello frame within 200 ms/);
       assert.equal((await client.closed).code, 4401);
     } finally {
       await quick.close();
