@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import type { NtlmCredentials } from './ntlm/ntlm-client.ts';
 import { lookupTcpPort } from './rpc/endpoint-mapper.ts';
 import { RpcConnection } from './rpc/rpc-connection.ts';
-import { RpcFault } from './rpc/rpc-errors.ts';
-import { DRSUAPI, DrsOption, ExtendedOp, Opnum, Werror } from './drsuapi/drs-constants.ts';
+import { LOGON_FAILURE_STATUSES, RpcFault } from './rpc/rpc-errors.ts';
+import { AttributeOid, DRSUAPI, DrsOption, ExtendedOp, Opnum, Werror } from './drsuapi/drs-constants.ts';
 import { DrsError, werrorText } from './drsuapi/drs-errors.ts';
 import { decodeDrsBind, encodeDrsBind } from './drsuapi/drs-bind.ts';
 import { encodeGetNcChanges, USN_ZERO, type UsnVector } from './drsuapi/get-nc-changes-request.ts';
@@ -110,7 +110,7 @@ export class ReplicationClient {
     let invocationId = options.from?.invocationId;
     let from = options.from?.usn ?? USN_ZERO;
     for (;;) {
-      const reply = await this.#getNcChanges({
+      const reply = await this.#explainDenied(options.nc, this.#getNcChanges({
         handle: this.handle,
         destinationDsa: this.#dsa,
         invocationId,
@@ -120,7 +120,7 @@ export class ReplicationClient {
         maxObjects: options.pageSize ?? DEFAULT_PAGE_SIZE,
         partialAttributeSet,
         prefixTable: NO_PREFIX_TABLE,
-      });
+      }));
       if (invocationId !== undefined && reply.invocationId !== invocationId && options.from) {
         // The DC was restored or is another DC: its USNs mean nothing against ours. Start over.
         invocationId = undefined;
@@ -131,6 +131,30 @@ export class ReplicationClient {
       from = reply.usnvecTo;
       yield { reply, watermark: { invocationId, usn: reply.usnvecTo } };
       if (!reply.moreData) return;
+    }
+  }
+
+  /**
+   * Samba and Windows answer the same WERR_DS_DRA_ACCESS_DENIED whichever right is
+   * missing. To name it, a denied request is followed by a probe that needs only
+   * "Replicating Directory Changes" (no DRS_WRIT_REP, so no secrets, MS-DRSR 4.1.10.5.1):
+   * if the probe succeeds, "Replicating Directory Changes All" is what is missing.
+   */
+  async #explainDenied<T>(nc: string, call: Promise<T>): Promise<T> {
+    try {
+      return await call;
+    } catch (error) {
+      if (!(error instanceof DrsError) || error.code !== 'ERR_DRS_MISSING_RIGHT') throw error;
+      const hasGetChanges = await this.#getNcChanges({
+        handle: this.handle,
+        destinationDsa: this.#dsa,
+        dn: nc,
+        flags: DrsOption.INIT_SYNC,
+        maxObjects: 1,
+        partialAttributeSet: attids([AttributeOid.objectClass]),
+        prefixTable: NO_PREFIX_TABLE,
+      }).then(() => true, () => false);
+      throw missingRight(error.werror, error, hasGetChanges ? 'Replicating Directory Changes All' : 'Replicating Directory Changes');
     }
   }
 
@@ -154,20 +178,23 @@ export class ReplicationClient {
   }
 }
 
-function missingRight(werror: number | undefined, cause?: unknown): DrsError {
-  return new DrsError(
-    'ERR_DRS_MISSING_RIGHT',
-    'the DC refused directory replication' + (werror !== undefined ? ` (${werrorText(werror)})` : '') +
-      ': the account needs the "Replicating Directory Changes" and "Replicating Directory Changes All" ' +
-      'extended rights (DS-Replication-Get-Changes and DS-Replication-Get-Changes-All) on the domain head',
-    werror,
-    { cause },
-  );
+const RIGHT_NAMES = {
+  'Replicating Directory Changes': 'DS-Replication-Get-Changes',
+  'Replicating Directory Changes All': 'DS-Replication-Get-Changes-All',
+} as const;
+
+function missingRight(werror: number | undefined, cause?: unknown, right?: keyof typeof RIGHT_NAMES): DrsError {
+  const what = right
+    ? `the account lacks the "${right}" extended right (${RIGHT_NAMES[right]}) on the domain head`
+    : 'the account needs the "Replicating Directory Changes" and "Replicating Directory Changes All" extended rights ' +
+      '(DS-Replication-Get-Changes and DS-Replication-Get-Changes-All) on the domain head';
+  return new DrsError('ERR_DRS_MISSING_RIGHT', `the DC refused directory replication${werror !== undefined ? ` (${werrorText(werror)})` : ''}: ${what}`, werror, { cause });
 }
 
 function mapAccessError(error: unknown, credentials: NtlmCredentials): unknown {
-  if (error instanceof RpcFault && error.status === Werror.ACCESS_DENIED) {
-    return new DrsError('ERR_DRS_CALL_FAILED', `the DC refused ${credentials.domain}\\${credentials.user}: wrong user name or password, or the account may not log on`, error.status, { cause: error });
+  // NTLM's auth3 has no answer: a failed logon shows as a fault on the first sealed call.
+  if (error instanceof RpcFault && LOGON_FAILURE_STATUSES.has(error.status)) {
+    return new DrsError('ERR_DRS_LOGON_FAILED', `the DC refused the NTLM logon of ${credentials.domain}\\${credentials.user} (${error.message}): check the user name and password`, error.status, { cause: error });
   }
   return error;
 }

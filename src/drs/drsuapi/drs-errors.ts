@@ -4,7 +4,7 @@
  */
 import { Werror } from './drs-constants.ts';
 
-export type DrsErrorCode = 'ERR_DRS_MISSING_RIGHT' | 'ERR_DRS_CALL_FAILED' | 'ERR_DRS_SECRET_CHECKSUM' | 'ERR_DRS_BAD_REPLY';
+export type DrsErrorCode = 'ERR_DRS_LOGON_FAILED' | 'ERR_DRS_MISSING_RIGHT' | 'ERR_DRS_CALL_FAILED' | 'ERR_DRS_SECRET_CHECKSUM' | 'ERR_DRS_BAD_REPLY';
 
 export class DrsError extends Error {
   override readonly name = 'DrsError';

@@ -8,9 +8,12 @@ const KNOWN_STATUS: Record<number, string> = {
   0x1c010002: 'operation number out of range (nca_s_op_rng_error)',
   0x1c010003: 'unknown interface (nca_s_unk_if)',
   0x1c00001a: 'the stub could not unmarshal the request (nca_s_fault_ndr)',
-  0x1c000006: 'protocol error (nca_s_proto_error)',
+  0x1c01000b: 'protocol error (nca_s_proto_error)',
   0x00000721: 'security package error (RPC_S_SEC_PKG_ERROR)',
 };
+
+/** Statuses a server answers the first sealed call with when the NTLM logon in auth3 failed. */
+export const LOGON_FAILURE_STATUSES: ReadonlySet<number> = new Set([0x00000005, 0x1c01000b]);
 
 export class RpcError extends Error {
   override readonly name = 'RpcError';
