@@ -239,6 +239,25 @@ export class AdReader {
     yield* toPages(objects, this.resolved.pageSize, { interim: from, final: end, moreAfter: false, reset: reason });
   }
 
+  /**
+   * A cheap test for changes, to wake a sync where change notifications are slow: an
+   * incremental DirSync from `cookie` (the first call, without one, takes the cookie for
+   * "now" and reports nothing). It keeps nothing but the next cookie; `changed` is whether
+   * any object of the read's classes changed since. No attribute list, as for the delta
+   * read: with one (objectGUID) Samba reports only objects whose listed attributes changed.
+   * On an idle 10k-user Samba domain one poll costs the DC 3–5 ms (change-notification-facts.md).
+   */
+  async pollChanges(cookie?: Buffer): Promise<{ changed: boolean; cookie: Buffer }> {
+    if (!cookie) return { changed: false, cookie: await currentDirSyncCookie(this.ctx) };
+    let next = cookie;
+    for (;;) {
+      const answer = await dirSyncSearch(this.ctx, next, []);
+      next = answer.cookie;
+      if (answer.entries.length > 0) return { changed: true, cookie: next };
+      if (!answer.more) return { changed: false, cookie: next };
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

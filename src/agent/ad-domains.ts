@@ -14,6 +14,8 @@ export interface AdDomains {
   readonly handlers: ReadonlyMap<string, DomainHandler>;
   /** The SCIM handler of each domain, for the local listener (--scim-listen). */
   readonly scim: ReadonlyMap<string, ScimHandler>;
+  /** Each domain's reader, connected on first use (the change poll shares it with the SCIM service). */
+  readonly readers: ReadonlyMap<string, () => Promise<AdReader>>;
   close(): Promise<void>;
 }
 
@@ -74,10 +76,12 @@ function lazySource(lazy: LazyReader): AdSource {
 export function createAdDomains(config: AgentConfig, env: NodeJS.ProcessEnv = process.env): AdDomains {
   const handlers = new Map<string, DomainHandler>();
   const scim = new Map<string, ScimHandler>();
+  const readerOf = new Map<string, () => Promise<AdReader>>();
   const readers: LazyReader[] = [];
   for (const domain of config.domains) {
     const lazy = new LazyReader(domain, env);
     readers.push(lazy);
+    readerOf.set(domain.name, () => lazy.get());
     const handler = createScimHandler({ source: lazySource(lazy) });
     scim.set(domain.name, handler);
     handlers.set(domain.name, async (request) => {
@@ -88,6 +92,7 @@ export function createAdDomains(config: AgentConfig, env: NodeJS.ProcessEnv = pr
   return {
     handlers,
     scim,
+    readers: readerOf,
     async close() {
       await Promise.all(readers.map((reader) => reader.close().catch(() => undefined)));
     },

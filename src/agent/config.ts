@@ -23,6 +23,10 @@ const adConnection = z
     baseDn: z.string().min(1),
     scopeDns: z.array(z.string().min(1)).optional(),
     pageSize: z.number().int().min(1).max(5000).default(500),
+    /** Watch AD's change notifications to wake a sync at once (change-signals.ts). */
+    changeNotifications: z.boolean().default(true),
+    /** Poll DirSync for changes this often (ms); 0 = never. Slower when a poll is expensive. */
+    changePollMs: z.number().int().refine((ms) => ms === 0 || ms >= 100, 'must be 0 (off) or at least 100 ms').default(300),
   })
   .strict()
   .refine((ad) => (ad.passwordEnv === undefined) !== (ad.passwordFile === undefined), {

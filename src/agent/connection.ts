@@ -14,7 +14,7 @@ import { CanopyError, isCanopyError } from '../core/errors.ts';
 import { scimErrorBody } from '../scim/scim-error.ts';
 import { signAssertion } from '../relay/assertion.ts';
 import { CLOSE_CODES, RELAY_DEFAULTS, RELAY_PATHS } from '../relay/defaults.ts';
-import { encodeFrame, errorFrameOf, parseFrame, relayFrameSchema, type AgentFrame, type RelayFrame, type RelayRequest, type RelayResponse } from '../relay/frames.ts';
+import { encodeFrame, errorFrameOf, parseFrame, relayFrameSchema, type AgentFrame, type ChangeReason, type RelayFrame, type RelayRequest, type RelayResponse } from '../relay/frames.ts';
 import { sendWhenWritable } from '../relay/send-queue.ts';
 import type { AgentIdentity } from './keys.ts';
 
@@ -68,6 +68,18 @@ export class AgentConnection extends EventEmitter {
 
   get connected(): boolean {
     return this.#heartbeatTimer !== undefined;
+  }
+
+  /**
+   * Tells the service that AD changed in `domain` (a `changed` frame), so that it starts a
+   * delta cycle without waiting for the schedule. Dropped while not connected: the service
+   * wakes the domain's jobs itself when an agent connects. Returns whether it was sent.
+   */
+  signalChange(domain: string, reason: ChangeReason): boolean {
+    const ws = this.#ws;
+    if (!ws || !this.connected || ws.readyState !== WebSocket.OPEN) return false;
+    this.#send(ws, { type: 'changed', domain, reason }).catch((error: unknown) => this.emit('error', error));
+    return true;
   }
 
   start(): void {

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { AgentConnection } from '../agent/connection.ts';
 import { createAdDomains } from '../agent/ad-domains.ts';
+import { startChangeSignals } from '../agent/change-signals.ts';
 import { loadAgentConfig } from '../agent/config.ts';
 import { createDispatch } from '../agent/dispatch.ts';
 import { loadIdentity, loadPrivateKey } from '../agent/keys.ts';
@@ -45,7 +46,18 @@ export async function run(options: { config: string; scimListen?: string }): Pro
     version: CANOPY_VERSION,
     handler: createDispatch(domains.handlers),
   });
+  // AD changes wake the service's jobs of the domain (a `changed` frame) instead of waiting for the schedule.
+  const signals = startChangeSignals(config, domains.readers, (domain, reason) => connection.signalChange(domain, reason), {
+    onWatchState: (domain, state, error) => {
+      if (state === 'watching') log(`canopy: watching ${domain} for change notifications`);
+      else if (state === 'closed' && error) log(`canopy: change notifications for ${domain} off: ${error.message}`);
+      else if (state === 'waiting') log(`canopy: change notifications for ${domain} unavailable, retrying: ${error?.message ?? 'unknown error'}`);
+    },
+    onPollError: (domain, error, stopped) =>
+      log(`canopy: DirSync change poll of ${domain} ${stopped ? 'stopped' : 'failed, retrying'}: ${error instanceof Error ? error.message : String(error)}`),
+  });
   const stop = async (code: number): Promise<void> => {
+    await signals.close();
     await connection.stop();
     await scimHttp?.close();
     await domains.close();

@@ -87,6 +87,11 @@ export async function startService(options: ServeOptions): Promise<Service> {
   const relay = await registerRelay(app, { ...options.relay, registry: new SqliteAgentRegistry(db), authenticateAdmin });
   const syncEngine = new SyncEngine({ store: syncStore, source: createScimChangeSource((tenantId, request) => relay.request(tenantId, request)) });
   late.engine = syncEngine;
+  // Near-real-time: an agent's change signal, or an agent connecting, wakes the domain's jobs.
+  relay.events.on('agent.changed', ({ tenantId, domain }: { tenantId: string; domain: string }) => syncEngine.wake(tenantId, domain, 'notification'));
+  relay.events.on('agent.connected', ({ tenantId, domains }: { tenantId: string; domains: readonly string[] }) => {
+    for (const domain of domains) syncEngine.wake(tenantId, domain, 'agentConnected');
+  });
   await app.register(adminStatusRoutes({ store, relay, engine: syncEngine, authenticate: authenticateAdmin }));
   await syncEngine.load();
   await app.listen({ host, port });

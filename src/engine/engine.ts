@@ -16,7 +16,8 @@ import type { FunctionEvaluator } from './mapping.ts';
 import type { ChangeSource, CycleJob, SyncStore } from './ports.ts';
 import { templateSchema } from './schema/password-hash-schema.ts';
 import type { SynchronizationSchema } from './schema/synchronization-schema.ts';
-import { Scheduler, type JobRuntime, type Timers, type Trigger } from './scheduler.ts';
+import { REAL_TIMERS, Scheduler, type JobRuntime, type Timers, type Trigger } from './scheduler.ts';
+import { WakeUps, type WakeTrigger } from './wake-ups.ts';
 
 export interface SyncEngineOptions {
   readonly store: SyncStore;
@@ -64,14 +65,25 @@ export function cycleJobOf(job: SynchronizationJob): CycleJob {
   };
 }
 
+/** The job's domain in lower case, or undefined while it has none (no Domain secret yet). */
+function domainOf(job: SynchronizationJob): string | undefined {
+  try {
+    return cycleJobOf(job).domain.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
 export class SyncEngine extends EventEmitter {
   readonly scheduler: Scheduler;
   readonly #options: SyncEngineOptions;
   readonly #abort = new AbortController();
+  readonly #wakeUps: WakeUps;
 
   constructor(options: SyncEngineOptions) {
     super();
     this.#options = options;
+    this.#wakeUps = new WakeUps({ timers: options.timers ?? REAL_TIMERS, wakeDomain: (tenantId, domain, trigger) => this.#wakeDomain(tenantId, domain, trigger) });
     this.scheduler = new Scheduler({
       runCycle: (job, trigger) => this.#cycle(job.tenantId, job.jobId, trigger).then(() => undefined),
       ...(options.timers ? { timers: options.timers } : {}),
@@ -133,6 +145,24 @@ export class SyncEngine extends EventEmitter {
     return this.scheduler.triggerNow(tenantId, jobId, trigger);
   }
 
+  /**
+   * An agent reported an AD change in `domain` ('notification'), or an agent of it connected
+   * ('agentConnected'): the tenant's Active provisioning jobs of that domain run a cycle
+   * soon (debounced, never beside a running one; wake-ups.ts).
+   */
+  wake(tenantId: string, domain: string, trigger: WakeTrigger): void {
+    this.#wakeUps.wake(tenantId, domain, trigger);
+  }
+
+  async #wakeDomain(tenantId: string, domain: string, trigger: WakeTrigger): Promise<void> {
+    for (const job of await this.#options.store.directory.listSynchronizationJobs(tenantId)) {
+      if (job.templateId !== PROVISIONING_TEMPLATE || job.schedule.state !== 'Active' || domainOf(job) !== domain) continue;
+      if (!this.scheduler.runtime(tenantId, job.id)) continue; // not loaded (yet): its start runs it
+      // Outcome reported through the cycleFinished / cycleFailed events.
+      this.scheduler.triggerNow(tenantId, job.id, trigger).catch(() => undefined);
+    }
+  }
+
   /** The running state for `canopy status`; the last cycle's outcome is in the job's status. */
   runtime(tenantId: string, jobId: string): JobRuntime | undefined {
     return this.scheduler.runtime(tenantId, jobId);
@@ -144,6 +174,7 @@ export class SyncEngine extends EventEmitter {
    * store and source stay open: their owners close them.
    */
   async stop(options: { finishCycles?: boolean } = {}): Promise<void> {
+    this.#wakeUps.stop();
     if (!options.finishCycles) this.#abort.abort(new CanopyError('ERR_ENGINE_SCHEDULER_STOPPED', 'the engine is stopping'));
     await this.scheduler.stop();
   }

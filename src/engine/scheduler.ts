@@ -13,7 +13,8 @@ import { EventEmitter } from 'node:events';
 import { CanopyError } from '../core/errors.ts';
 import { DEFAULT_SYNC_INTERVAL, parseIsoDuration } from './iso-duration.ts';
 
-export type Trigger = 'schedule' | 'onDemand' | 'notification';
+/** 'notification': an agent reported an AD change; 'agentConnected': an agent of the job's domain connected. */
+export type Trigger = 'schedule' | 'onDemand' | 'notification' | 'agentConnected';
 
 export interface ScheduledJob {
   readonly tenantId: string;

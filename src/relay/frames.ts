@@ -30,10 +30,22 @@ const errorFrame = z.object({
   message: z.string(),
 });
 
+/**
+ * Why an agent says a domain changed: 'notification' (an LDAP change notification),
+ * 'poll' (its DirSync poll found changes), 'resumed' (its watch on the DC was registered
+ * again after a loss: changes may have been missed meanwhile). docs/protocol.md "Change signals".
+ */
+export const CHANGE_REASONS = ['notification', 'poll', 'resumed'] as const;
+export type ChangeReason = (typeof CHANGE_REASONS)[number];
+
+const changedFrame = z.object({ type: z.literal('changed'), domain: z.string().min(1).max(253), reason: z.enum(CHANGE_REASONS) });
+export type ChangedFrame = z.infer<typeof changedFrame>;
+
 /** Frames an agent sends. */
 export const agentFrameSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('hello'), assertion: z.string().min(1), version: z.string().max(64) }),
   z.object({ type: z.literal('response'), id: z.string().min(1), response: relayResponseSchema }),
+  changedFrame,
   errorFrame,
 ]);
 export type AgentFrame = z.infer<typeof agentFrameSchema>;

@@ -34,8 +34,9 @@ export interface Relay {
   /**
    * Sends one read to a healthy agent of (tenant, domain) and returns its response; retried
    * on another agent when the first is lost. Events: agent.connected, agent.disconnected,
-   * agent.down, agent.revoked, connection.refused, connection.error, frame.rejected,
-   * request.retried.
+   * agent.down, agent.revoked, agent.changed {agentId, tenantId, domain, reason} (the agent
+   * saw AD change: wake the domain's jobs), connection.refused, connection.error,
+   * frame.rejected, request.retried.
    */
   request(tenantId: string, request: RelayRequest, options?: RequestOptions): Promise<RelayResponse>;
   /** A paged read, one page per relay request, each resumable on another agent. */

@@ -10,7 +10,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { CanopyError, isCanopyError } from '../core/errors.ts';
 import { verifyAssertion } from './assertion.ts';
 import { CLOSE_CODES, RELAY_PATHS } from './defaults.ts';
-import { agentFrameSchema, encodeFrame, errorFrameOf, messageBytes, parseFrame } from './frames.ts';
+import { agentFrameSchema, encodeFrame, errorFrameOf, messageBytes, parseFrame, type ChangedFrame } from './frames.ts';
 import type { AgentRegistry } from './registry.ts';
 import type { Router } from './router.ts';
 import { AgentSession } from './session.ts';
@@ -196,10 +196,27 @@ function handleSessionMessage(session: AgentSession, data: RawData, isBinary: bo
   try {
     const frame = parseFrame(agentFrameSchema, data, isBinary);
     if (frame.type === 'hello') throw new CanopyError('ERR_RELAY_FRAME_MALFORMED', 'this connection is already authenticated; hello is only the first frame');
+    if (frame.type === 'changed') {
+      changed(session, frame, options);
+      return;
+    }
     session.receive(frame);
   } catch (error) {
     reject(isCanopyError(error) ? error : new CanopyError('ERR_RELAY_FRAME_MALFORMED', (error as Error).message, { cause: error }));
   }
+}
+
+/**
+ * An agent's change signal becomes the relay's `agent.changed` event (the service wakes the
+ * jobs of that domain). Only a domain the agent is enrolled for: a signal is a wake-up that
+ * costs a cycle, and one agent must not wake another domain's jobs.
+ */
+function changed(session: AgentSession, frame: ChangedFrame, options: SocketOptions): void {
+  const domain = frame.domain.toLowerCase();
+  if (!session.domains.has(domain)) {
+    throw new CanopyError('ERR_RELAY_FRAME_MALFORMED', `agent ${session.agentId} is not enrolled for domain ${frame.domain}; a changed frame names one of ${[...session.domains].join(', ')}`);
+  }
+  options.events.emit('agent.changed', { agentId: session.agentId, tenantId: session.tenantId, domain, reason: frame.reason });
 }
 
 /** The correlation id of an oversized response, so that its request fails at once instead of timing out. */
