@@ -13,6 +13,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DIR=${CANOPY_DC_DIR:-/tmp/canopy-dc}
+# Users in the fixture forest (the generator's default when unset); npm run bench sets it.
+USERS=${CANOPY_DC_USERS:-}
 IP=${CANOPY_DC_IP:-127.0.0.1}
 REALM=${CANOPY_DC_REALM:-CORP.CANOPY.TEST}
 NETBIOS=${CANOPY_DC_NETBIOS:-CORP}
@@ -165,7 +167,7 @@ fixture_ready() {
   # The loaded fixture matches the generator in this checkout (same LDIF hash).
   local out=$DIR/fixture
   mkdir -p "$out"
-  (cd "$ROOT" && node --import tsx scripts/fixture/generate.ts --base-dn "$BASE_DN" --domain "$DOMAIN" --out "$out")
+  (cd "$ROOT" && node --import tsx scripts/fixture/generate.ts --base-dn "$BASE_DN" --domain "$DOMAIN" --out "$out" ${USERS:+--users "$USERS"})
   [ -f "$DIR/fixture-loaded.sha256" ] && cmp -s "$out/fixture.sha256" "$DIR/fixture-loaded.sha256"
 }
 
