@@ -1,8 +1,9 @@
 /**
  * The Graph-compatible HTTP API as fastify plugins:
  * - `canopyApiPlugin`: the token endpoint (/{tenant}/oauth2/v2.0/token, keys, OpenID
- *   metadata) and the Graph routes under /v1.0. `canopy serve` registers it on its app.
- * - `graphApiPlugin`: the /v1.0 routes alone (register with `{ prefix: '/v1.0' }`), for a
+ *   metadata) and the Graph routes under /v1.0 and, the same routes, under /beta (Microsoft's
+ *   cloud sync walkthrough addresses /beta). `canopy serve` registers it on its app.
+ * - `graphApiPlugin`: the Graph routes alone (register with `{ prefix: '/v1.0' }`), for a
  *   server that adds its own routes (synchronization jobs, audit logs) to the same prefix.
  * - `buildApiApp`: a fastify instance with `canopyApiPlugin`, for tests and simple hosts.
  */
@@ -12,7 +13,9 @@ import type { DirectoryStore } from '../directory/store.ts';
 import type { TokenSigner } from './auth/verify.ts';
 import { tokenEndpointPlugin } from './auth/token-endpoint.ts';
 import { createAuthenticationHook } from './authentication.ts';
-import { badRequest, clientRequestId, sendGraphError, toGraphError } from './errors.ts';
+import { GraphError, badRequest, clientRequestId, sendGraphError, toGraphError } from './errors.ts';
+import { RouteTable, type RegisteredRoute } from './route-table.ts';
+import { applicationTemplatesRoutes } from './application-templates.ts';
 import { usersRoutes } from './users.ts';
 import { groupsRoutes } from './groups.ts';
 import { deletedItemsRoutes } from './deleted-items.ts';
@@ -34,7 +37,13 @@ export interface ApiOptions {
  * parts inside this plugin's scope get the same authentication and errors: pass them as
  * `extraRoutes`.
  */
-export async function graphApiPlugin(app: FastifyInstance, options: ApiOptions & { extraRoutes?: readonly ((app: FastifyInstance) => Promise<void>)[] }): Promise<void> {
+export async function graphApiPlugin(
+  app: FastifyInstance,
+  options: ApiOptions & { extraRoutes?: readonly ((app: FastifyInstance) => Promise<void>)[]; onRoutes?: (routes: readonly RegisteredRoute[]) => void },
+): Promise<void> {
+  const table = new RouteTable(app.prefix);
+  app.addHook('onRoute', (route) => table.add(route));
+  app.addHook('onReady', async () => options.onRoutes?.(table.routes()));
   app.addHook('onRequest', createAuthenticationHook(options.store, options.auth));
   // Graph takes actions (start, pause, restore) with no body; fastify's JSON parser refuses an
   // empty one, so an empty body reads as none and the rest goes to fastify's safe parser.
@@ -53,8 +62,16 @@ export async function graphApiPlugin(app: FastifyInstance, options: ApiOptions &
     if (graphError.status >= 500) request.log.error({ err: error }, 'graph request failed');
     return sendGraphError(request, reply, graphError);
   });
+  // Graph's answers for a path it does not have (400 BadRequest naming the segment) and for a
+  // known path asked with a method it does not take (405), both in Graph's error body.
   app.setNotFoundHandler((request, reply) => {
-    const segment = new URL(request.url, 'http://x').pathname.split('/').filter(Boolean).slice(1).join('/');
+    const path = new URL(request.url, 'http://x').pathname;
+    const rest = path.slice(app.prefix.length) || '/';
+    if (table.methodsFor(rest).length > 0) {
+      reply.header('allow', table.methodsFor(rest).join(', '));
+      return sendGraphError(request, reply, new GraphError(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request uri.'));
+    }
+    const segment = rest.split('/').filter(Boolean)[0] ?? '';
     return sendGraphError(request, reply, badRequest(`Resource not found for the segment '${segment}'.`));
   });
   const routeOptions = { store: options.store };
@@ -63,14 +80,18 @@ export async function graphApiPlugin(app: FastifyInstance, options: ApiOptions &
   await app.register(deletedItemsRoutes, routeOptions);
   await app.register(organizationRoutes, routeOptions);
   await app.register(servicePrincipalsRoutes, routeOptions);
+  await app.register(applicationTemplatesRoutes, routeOptions);
   await app.register(auditLogRoutes, routeOptions);
   await app.register(synchronizationRoutes, { store: options.store, onSynchronizationEvent: options.onSynchronizationEvent });
   for (const routes of options.extraRoutes ?? []) await app.register(routes);
 }
 
-export async function canopyApiPlugin(app: FastifyInstance, options: ApiOptions): Promise<void> {
+/** The Graph versions served; every route answers under each. */
+export const GRAPH_VERSIONS = ['/v1.0', '/beta'] as const;
+
+export async function canopyApiPlugin(app: FastifyInstance, options: ApiOptions & { onRoutes?: (routes: readonly RegisteredRoute[]) => void }): Promise<void> {
   await app.register(tokenEndpointPlugin, { store: options.store, signer: options.auth });
-  await app.register(graphApiPlugin, { ...options, prefix: '/v1.0' });
+  for (const prefix of GRAPH_VERSIONS) await app.register(graphApiPlugin, { ...options, prefix });
 }
 
 export function buildApiApp(options: ApiOptions & { fastify?: FastifyServerOptions }): FastifyInstance {

@@ -119,10 +119,15 @@ export function nextLink(request: FastifyRequest, cursor: string): string {
   return `${baseUrl(request)}${url.pathname}?${parts.join('&')}`;
 }
 
+/** The Graph version a request addressed: /beta or /v1.0 (the same routes answer both). */
+export function graphVersion(request: FastifyRequest): 'beta' | 'v1.0' {
+  return request.url.startsWith('/beta/') || request.url === '/beta' ? 'beta' : 'v1.0';
+}
+
 /** `…/$metadata#users(displayName,mail)/$entity`: the selection goes after the entity set. */
 export function contextUrl(request: FastifyRequest, fragment: string, select?: readonly string[]): string {
   const [set, entity] = fragment.endsWith('/$entity') ? [fragment.slice(0, -8), '/$entity'] : [fragment, ''];
-  return `${baseUrl(request)}/v1.0/$metadata#${set}${select ? `(${select.join(',')})` : ''}${entity}`;
+  return `${baseUrl(request)}/${graphVersion(request)}/$metadata#${set}${select ? `(${select.join(',')})` : ''}${entity}`;
 }
 
 export function collectionBody(

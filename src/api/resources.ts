@@ -42,9 +42,34 @@ export const GROUP_RESOURCE: GraphResource = Object.freeze({
 
 export const SERVICE_PRINCIPAL_RESOURCE: GraphResource = Object.freeze<GraphResource>({
   name: 'servicePrincipal',
-  properties: { id: 'id', appId: 'id', displayName: 'string', appDisplayName: 'string', servicePrincipalNames: 'strings' },
-  defaultSelect: ['id', 'appId', 'displayName', 'appDisplayName', 'servicePrincipalNames'],
+  properties: {
+    id: 'id', appId: 'id', displayName: 'string', appDisplayName: 'string', servicePrincipalNames: 'strings',
+    accountEnabled: 'boolean', appOwnerOrganizationId: 'id', applicationTemplateId: 'id', servicePrincipalType: 'string',
+    signInAudience: 'string', tags: 'strings', createdDateTime: 'datetime', description: 'string', notes: 'string',
+    homepage: 'string', loginUrl: 'string', replyUrls: 'strings', alternativeNames: 'strings', appRoleAssignmentRequired: 'boolean',
+  },
+  defaultSelect: [
+    'id', 'accountEnabled', 'appDisplayName', 'appId', 'applicationTemplateId', 'appOwnerOrganizationId', 'createdDateTime',
+    'displayName', 'servicePrincipalNames', 'servicePrincipalType', 'signInAudience', 'tags',
+  ],
 });
+
+/**
+ * A stored service principal with the Graph properties it has by construction: enabled, an
+ * application of the tenant, no tags. Serialised and filtered as this view.
+ */
+export function servicePrincipalView(sp: ServicePrincipal): ServicePrincipal & Record<string, unknown> {
+  return {
+    ...sp,
+    accountEnabled: true,
+    appOwnerOrganizationId: sp.tenantId,
+    applicationTemplateId: sp.applicationTemplateId ?? null,
+    servicePrincipalType: 'Application',
+    signInAudience: 'AzureADMyOrg',
+    tags: [],
+    appRoleAssignmentRequired: false,
+  };
+}
 
 /** Members of a group are users or groups: $select may name properties of either. */
 export const MEMBER_RESOURCE: GraphResource = Object.freeze({

@@ -6,11 +6,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { DirectoryStore, Predicate } from '../directory/store.ts';
-import type { ServicePrincipal } from '../directory/types.ts';
 import { READ_DIRECTORY, requireRole } from './authentication.ts';
-import { notFound } from './errors.ts';
+import { badRequest, notFound } from './errors.ts';
 import { collectionBody, contextUrl, entitySelect, parseCollectionQuery } from './paging.ts';
-import { SERVICE_PRINCIPAL_RESOURCE, serialize } from './resources.ts';
+import { SERVICE_PRINCIPAL_RESOURCE, serialize, servicePrincipalView } from './resources.ts';
 
 const READ_SERVICE_PRINCIPALS = ['Application.Read.All', 'Application.ReadWrite.All', 'Synchronization.Read.All', 'Synchronization.ReadWrite.All', ...READ_DIRECTORY];
 
@@ -45,11 +44,12 @@ export async function servicePrincipalsRoutes(app: FastifyInstance, options: { s
     const { tenantId } = requireRole(request, READ_SERVICE_PRINCIPALS);
     const q = parseCollectionQuery(request, SERVICE_PRINCIPAL_RESOURCE);
     const all = (await store.listServicePrincipals(tenantId))
-      .filter((sp) => !q.filter || matches(sp as unknown as Record<string, unknown>, q.filter));
+      .map(servicePrincipalView)
+      .filter((sp) => !q.filter || matches(sp, q.filter));
     const start = q.cursor === undefined ? 0 : all.findIndex((sp) => sp.id > q.cursor!);
     const page = start < 0 ? [] : all.slice(start, start + q.top);
     const cursor = start >= 0 && start + q.top < all.length ? page[page.length - 1]!.id : undefined;
-    const items = page.map((sp: ServicePrincipal) => serialize(SERVICE_PRINCIPAL_RESOURCE, sp, q.select));
+    const items = page.map((sp) => serialize(SERVICE_PRINCIPAL_RESOURCE, sp, q.select));
     return collectionBody(request, contextUrl(request, 'servicePrincipals', q.select), items, cursor, q.count ? all.length : undefined);
   });
 
@@ -58,6 +58,19 @@ export async function servicePrincipalsRoutes(app: FastifyInstance, options: { s
     const select = entitySelect(request, SERVICE_PRINCIPAL_RESOURCE);
     const sp = await store.getServicePrincipal(tenantId, request.params.id);
     if (!sp) throw notFound(request.params.id);
-    return { '@odata.context': contextUrl(request, 'servicePrincipals/$entity', select), ...serialize(SERVICE_PRINCIPAL_RESOURCE, sp, select) };
+    return { '@odata.context': contextUrl(request, 'servicePrincipals/$entity', select), ...serialize(SERVICE_PRINCIPAL_RESOURCE, servicePrincipalView(sp), select) };
+  });
+
+  // The alternate key servicePrincipals(appId='{appId}') (Graph "Get servicePrincipal").
+  // The router ends the parameter at the path's end, so the quotes and parenthesis come with it.
+  app.get<{ Params: { key: string }; Querystring: Record<string, string> }>('/servicePrincipals(appId=:key', async (request) => {
+    const { tenantId } = requireRole(request, READ_SERVICE_PRINCIPALS);
+    const match = /^'([^']*)'\)$/.exec(decodeURIComponent(request.params.key));
+    if (!match) throw badRequest("The alternate key must be written servicePrincipals(appId='{appId}').");
+    const select = entitySelect(request, SERVICE_PRINCIPAL_RESOURCE);
+    const appId = match[1]!.toLowerCase();
+    const sp = (await store.listServicePrincipals(tenantId)).find((candidate) => candidate.appId.toLowerCase() === appId);
+    if (!sp) throw notFound(match[1]!);
+    return { '@odata.context': contextUrl(request, 'servicePrincipals/$entity', select), ...serialize(SERVICE_PRINCIPAL_RESOURCE, servicePrincipalView(sp), select) };
   });
 }

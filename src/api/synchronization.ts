@@ -5,10 +5,11 @@
  * can bring the scheduler in line; the store stays the source of truth.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { DirectoryStore } from '../directory/store.ts';
-import type { JsonValue, KeyValue, ServicePrincipal, SynchronizationJob } from '../directory/types.ts';
+import type { DirectoryReader, DirectoryStore } from '../directory/store.ts';
+import type { JsonValue, ServicePrincipal, SynchronizationJob } from '../directory/types.ts';
 import { templateSchema } from '../engine/schema/password-hash-schema.ts';
 import { parseSchedulePatch } from './synchronization-patch.ts';
+import { domainOfSecrets, parseSecrets, redactSecrets } from './synchronization-secrets.ts';
 import { READ_DIRECTORY, WRITE_DIRECTORY, requireRole } from './authentication.ts';
 import { notFound, requestBadRequest } from './errors.ts';
 import { contextUrl } from './paging.ts';
@@ -61,11 +62,14 @@ export async function synchronizationRoutes(app: FastifyInstance, options: Synch
     return { '@odata.context': contextUrl(request, `servicePrincipals('${request.params.spId}')/synchronization/templates`), value: SYNCHRONIZATION_TEMPLATES };
   });
 
-  app.get<SpParams>(`${BASE}/jobs`, async (request) => {
-    const sp = await servicePrincipal(request, READ);
-    const jobs = await store.listSynchronizationJobs(sp.tenantId, sp.id);
-    return { '@odata.context': contextUrl(request, `servicePrincipals('${sp.id}')/synchronization/jobs`), value: jobs.map(jobBody) };
-  });
+  // The walkthrough lists jobs as `…/jobs/` (trailing slash), which Graph answers as `…/jobs`.
+  for (const path of [`${BASE}/jobs`, `${BASE}/jobs/`]) {
+    app.get<SpParams>(path, async (request) => {
+      const sp = await servicePrincipal(request, READ);
+      const jobs = await store.listSynchronizationJobs(sp.tenantId, sp.id);
+      return { '@odata.context': contextUrl(request, `servicePrincipals('${sp.id}')/synchronization/jobs`), value: jobs.map(jobBody) };
+    });
+  }
 
   app.post<SpParams>(`${BASE}/jobs`, async (request, reply) => {
     const sp = await servicePrincipal(request, WRITE);
@@ -73,7 +77,7 @@ export async function synchronizationRoutes(app: FastifyInstance, options: Synch
     if (!SYNCHRONIZATION_TEMPLATES.some((t) => t.id === templateId)) {
       throw requestBadRequest(`The template '${String(templateId)}' does not exist; use one of ${SYNCHRONIZATION_TEMPLATES.map((t) => t.id).join(', ')}.`);
     }
-    const domain = domainOf(await store.getSynchronizationSecrets(sp.tenantId, sp.id));
+    const domain = domainOfSecrets(await store.getSynchronizationSecrets(sp.tenantId, sp.id));
     let job = newJob(sp.tenantId, sp.id, templateId as string, new Date());
     if (domain) job = withDomainSettings(job, domain);
     await store.transaction((tx) => tx.putSynchronizationJob(job));
@@ -161,11 +165,20 @@ export async function synchronizationRoutes(app: FastifyInstance, options: Synch
     return reply.code(204).send();
   });
 
+  // Not in Graph's v1.0 reference, but the walkthrough reads the secrets back this way before
+  // a PUT (which replaces by key): keys and non-credential values, credentials redacted.
+  app.get<SpParams>(`${BASE}/secrets`, async (request) => {
+    const sp = await servicePrincipal(request, READ);
+    const secrets = redactSecrets(await store.getSynchronizationSecrets(sp.tenantId, sp.id));
+    return { '@odata.context': contextUrl(request, `servicePrincipals('${sp.id}')/synchronization/secrets`), value: secrets };
+  });
+
   app.put<SpParams>(`${BASE}/secrets`, async (request, reply) => {
     const sp = await servicePrincipal(request, WRITE);
     const secrets = parseSecrets(request.body);
-    const domain = domainOf(secrets);
+    const domain = domainOfSecrets(secrets);
     await store.transaction(async (tx) => {
+      if (domain) await refuseDomainOfAnother(tx, sp, domain);
       await tx.putSynchronizationSecrets(sp.tenantId, sp.id, secrets);
       if (!domain) return;
       for (const job of await tx.listSynchronizationJobs(sp.tenantId, sp.id)) await tx.putSynchronizationJob(withDomainSettings(job, domain));
@@ -175,24 +188,16 @@ export async function synchronizationRoutes(app: FastifyInstance, options: Synch
   });
 }
 
-/** PUT …/secrets takes `{ value: [{ key, value }] }` (Graph synchronizationSecretKeyStringValuePair). */
-function parseSecrets(body: unknown): KeyValue[] {
-  const value = (body as { value?: unknown } | undefined)?.value;
-  if (!Array.isArray(value) || !value.every((e) => typeof e?.key === 'string' && typeof e?.value === 'string')) {
-    throw requestBadRequest('The body must be { "value": [ { "key": string, "value": string } ] }.');
+/**
+ * One AD domain, one configuration: a second service principal naming a domain another one
+ * of the tenant already syncs would run two jobs over the same objects.
+ */
+async function refuseDomainOfAnother(tx: DirectoryReader, sp: ServicePrincipal, domain: string): Promise<void> {
+  for (const other of await tx.listServicePrincipals(sp.tenantId)) {
+    if (other.id === sp.id) continue;
+    const theirs = domainOfSecrets(await tx.getSynchronizationSecrets(sp.tenantId, other.id));
+    if (theirs?.toLowerCase() === domain.toLowerCase()) {
+      throw requestBadRequest(`The domain ${domain} is already configured by service principal ${other.id} ('${other.displayName}'); one configuration per AD domain.`);
+    }
   }
-  return value.map((e: KeyValue) => ({ key: e.key, value: e.value }));
-}
-
-/** The `Domain` secret: `{"domain":"contoso.com"}` (entra-docs cloud sync, Graph walkthrough). */
-export function domainOf(secrets: readonly KeyValue[]): string | undefined {
-  const secret = secrets.find((s) => s.key === 'Domain');
-  if (!secret) return undefined;
-  try {
-    const parsed = JSON.parse(secret.value) as { domain?: unknown };
-    if (typeof parsed.domain === 'string' && parsed.domain.length > 0) return parsed.domain;
-  } catch {
-    // fall through
-  }
-  throw requestBadRequest('The Domain secret must be a JSON string such as {"domain":"contoso.com"}.');
 }

@@ -132,8 +132,15 @@ export interface DirectoryReader {
   listProvisioningLogs(tenantId: string, query: ProvisioningLogQuery): Promise<Page<ProvisioningObjectSummary>>;
 }
 
+/** What PATCH /organization may change on a tenant. */
+export interface TenantChange {
+  readonly onPremisesSyncEnabled?: boolean | null;
+}
+
 export interface DirectoryTransaction extends DirectoryReader {
   createTenant(tenant: Tenant): Promise<void>;
+  /** false when the tenant does not exist. */
+  updateTenant(tenantId: string, changes: TenantChange): Promise<boolean>;
   createApplication(application: Application): Promise<void>;
   createServicePrincipal(servicePrincipal: ServicePrincipal): Promise<void>;
 

@@ -12,6 +12,8 @@ export interface Tenant {
   readonly id: string;
   readonly displayName: string;
   readonly createdDateTime: string;
+  /** Graph organization.onPremisesSyncEnabled: null until set, as for a tenant never synced. */
+  readonly onPremisesSyncEnabled?: boolean | null;
 }
 
 /** A client secret, kept only as a hash (resources/passwordCredential, minus secretText). */
@@ -45,6 +47,8 @@ export interface ServicePrincipal {
   readonly appDisplayName: string;
   readonly servicePrincipalNames: readonly string[];
   readonly createdDateTime: string;
+  /** The application template it was instantiated from (Graph servicePrincipal.applicationTemplateId). */
+  readonly applicationTemplateId?: string | null;
 }
 
 /** Writable properties of a user (Graph resources/user). */

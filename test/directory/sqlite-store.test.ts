@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { openSqliteDirectoryStore, directoryDatabasePath } from '../../src/directory/sqlite/store.ts';
+import { DIRECTORY_MIGRATIONS } from '../../src/directory/sqlite/migrations.ts';
+import { openDatabase, runMigrations } from '../../src/directory/sqlite/open-database.ts';
 import { runStoreContract } from './store-contract.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'canopy-store-'));
@@ -34,7 +36,7 @@ test('sqlite: the data folder holds canopy.db in WAL mode with the directory mig
   try {
     assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
     const ids = raw.prepare("SELECT id FROM schema_migrations WHERE id LIKE 'directory-%'").pluck().all();
-    assert.deepEqual(ids, ['directory-001-init', 'directory-002-upn-lookup-index']);
+    assert.deepEqual(ids, ['directory-001-init', 'directory-002-upn-lookup-index', 'directory-003-configurations-and-sync-flag']);
   } finally {
     raw.close();
   }
@@ -42,4 +44,27 @@ test('sqlite: the data folder holds canopy.db in WAL mode with the directory mig
 
 test('sqlite: an in-memory database is refused (the reader and writer share a file)', () => {
   assert.throws(() => openSqliteDirectoryStore(':memory:'), TypeError);
+});
+
+test('sqlite: a data folder from before configurations keeps working: its tenant with jobs reads onPremisesSyncEnabled true, its service principal stays', async () => {
+  const path = directoryDatabasePath(join(root, 'before-003'));
+  const old = openDatabase(path);
+  runMigrations(old, DIRECTORY_MIGRATIONS.slice(0, 2));
+  const now = new Date().toISOString();
+  old.prepare('INSERT INTO directory_tenants (id, display_name, created_date_time) VALUES (?, ?, ?)').run('t-sync', 'Syncing', now);
+  old.prepare('INSERT INTO directory_tenants (id, display_name, created_date_time) VALUES (?, ?, ?)').run('t-idle', 'Idle', now);
+  old.prepare(`INSERT INTO directory_service_principals (tenant_id, id, app_id, display_name, app_display_name, service_principal_names, created_date_time)
+    VALUES ('t-sync', 'sp', '1a4721b3-e57f-4451-ae87-ef078703ec94', 'Sync', 'Sync', '[]', ?)`).run(now);
+  old.prepare(`INSERT INTO directory_sync_jobs (tenant_id, id, template_id, service_principal_id, schedule, status, settings, schema_json, created_date_time)
+    VALUES ('t-sync', 'AD2AADProvisioning.1', 'AD2AADProvisioning', 'sp', '{}', '{}', '[]', NULL, ?)`).run(now);
+  old.close();
+  const store = openSqliteDirectoryStore(path);
+  try {
+    assert.equal((await store.getTenant('t-sync'))?.onPremisesSyncEnabled, true);
+    assert.equal((await store.getTenant('t-idle'))?.onPremisesSyncEnabled, null);
+    assert.equal((await store.getServicePrincipal('t-sync', 'sp'))?.applicationTemplateId, null);
+    assert.equal((await store.listSynchronizationJobs('t-sync')).length, 1);
+  } finally {
+    await store.close();
+  }
 });

@@ -1,6 +1,8 @@
 /**
  * The Microsoft identity platform's client-credentials endpoint, as far as Graph clients use
- * it: POST /{tenant}/oauth2/v2.0/token (RFC 6749 §4.4), its JWK Set and OpenID metadata.
+ * it: POST /{tenant}/oauth2/v2.0/token (RFC 6749 §4.4) and its v1 form /{tenant}/oauth2/token
+ * (`resource` instead of `scope`), the JWK Set and the OpenID metadata (openid-metadata.ts).
+ * {tenant} is the tenant id or one of its verified domain names, as with Entra.
  * Errors are RFC 6749 §5.2 bodies with Entra's extra fields (error_codes, trace_id, …).
  */
 import { randomUUID } from 'node:crypto';
@@ -8,7 +10,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DirectoryStore } from '../../directory/store.ts';
 import { verifySecret } from './secret-hash.ts';
 import type { TokenSigner } from './verify.ts';
-import { SIGNING_ALGORITHM } from './keys.ts';
+import { openIdMetadataRoutes } from './openid-metadata.ts';
+import { resolveTenant } from './tenant-names.ts';
 
 export interface TokenEndpointOptions {
   readonly store: DirectoryStore;
@@ -55,10 +58,13 @@ function clientCredentials(request: FastifyRequest, body: Record<string, string>
   return { clientId: body.client_id, clientSecret: body.client_secret };
 }
 
-async function issue(options: TokenEndpointOptions, tenantId: string, request: FastifyRequest) {
+async function issue(options: TokenEndpointOptions, tenantName: string, request: FastifyRequest, version: 'v1' | 'v2') {
   // Only a form body is a token request (RFC 6749 §4.4.2); a JSON body reads as empty.
   const isForm = String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
-  const body = (isForm ? request.body ?? {} : {}) as Record<string, string>;
+  const form = (isForm ? request.body ?? {} : {}) as Record<string, string>;
+  // The v1 endpoint names the resource (`resource=https://graph.microsoft.com`), v2 a scope.
+  const body = version === 'v1' && form.resource && !form.scope ? { ...form, scope: `${form.resource.replace(/\/$/, '')}/.default` } : form;
+  if (version === 'v1' && !form.resource && !form.scope) throw missing('resource');
   if (!body.grant_type) throw missing('grant_type');
   if (body.grant_type !== 'client_credentials') {
     throw new OAuthError('unsupported_grant_type', 70003, `The app requested an unsupported grant type '${body.grant_type}'.`);
@@ -66,7 +72,8 @@ async function issue(options: TokenEndpointOptions, tenantId: string, request: F
   const { clientId, clientSecret } = clientCredentials(request, body);
   if (!clientId) throw missing('client_id');
   checkScope(body.scope);
-  if (!(await options.store.getTenant(tenantId))) throw new OAuthError('invalid_request', 90002, `Tenant '${tenantId}' not found.`);
+  const tenantId = await resolveTenant(options.store, tenantName);
+  if (!tenantId) throw new OAuthError('invalid_request', 90002, `Tenant '${tenantName}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
   if (!clientSecret) throw new OAuthError('invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
   const app = await options.store.getApplicationByAppId(tenantId, clientId);
   let valid = false;
@@ -76,7 +83,8 @@ async function issue(options: TokenEndpointOptions, tenantId: string, request: F
   }
   if (!app) throw new OAuthError('invalid_client', 700016, `Application with identifier '${clientId}' was not found in the directory '${tenantId}'.`);
   if (!valid) throw new OAuthError('invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`);
-  const { accessToken, expiresIn } = await options.signer.sign({ tenantId, appId: app.appId, roles: app.roles });
+  const issuerBase = `${request.protocol}://${request.host}`;
+  const { accessToken, expiresIn } = await options.signer.sign({ tenantId, appId: app.appId, roles: app.roles }, { issuerBase });
   return { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: accessToken };
 }
 
@@ -98,29 +106,17 @@ export async function tokenEndpointPlugin(app: FastifyInstance, options: TokenEn
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
 
-  app.post<{ Params: { tenantId: string } }>('/:tenantId/oauth2/v2.0/token', async (request, reply) => {
-    try {
-      const token = await issue(options, request.params.tenantId, request);
-      return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(token);
-    } catch (error) {
-      if (error instanceof OAuthError) return sendOAuthError(reply, error);
-      throw error;
-    }
-  });
+  for (const [path, version] of [['/:tenantId/oauth2/v2.0/token', 'v2'], ['/:tenantId/oauth2/token', 'v1']] as const) {
+    app.post<{ Params: { tenantId: string } }>(path, async (request, reply) => {
+      try {
+        const token = await issue(options, request.params.tenantId, request, version);
+        return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(token);
+      } catch (error) {
+        if (error instanceof OAuthError) return sendOAuthError(reply, error);
+        throw error;
+      }
+    });
+  }
 
-  app.get('/:tenantId/discovery/v2.0/keys', async () => options.signer.jwks());
-
-  app.get<{ Params: { tenantId: string } }>('/:tenantId/v2.0/.well-known/openid-configuration', async (request) => {
-    const base = `${request.protocol}://${request.host}/${request.params.tenantId}`;
-    return {
-      issuer: options.signer.issuer(request.params.tenantId),
-      token_endpoint: `${base}/oauth2/v2.0/token`,
-      jwks_uri: `${base}/discovery/v2.0/keys`,
-      token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
-      grant_types_supported: ['client_credentials'],
-      id_token_signing_alg_values_supported: [SIGNING_ALGORITHM],
-      response_types_supported: ['token'],
-      scopes_supported: ['https://graph.microsoft.com/.default'],
-    };
-  });
+  await app.register(openIdMetadataRoutes, { store: options.store, signer: options.signer });
 }

@@ -10,7 +10,12 @@ import { SIGNING_ALGORITHM, type SigningKey } from './keys.ts';
 export const GRAPH_AUDIENCE = 'https://graph.microsoft.com';
 /** Entra's lifetime for client-credential tokens (60–90 min); 3599 s as Entra reports it. */
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 3599;
-/** The issuer prefix; a tenant's issuer is `${base}/${tenantId}/v2.0` (Entra's v2 form). */
+/**
+ * The issuer prefix when no request names one; a tenant's issuer is `${base}/${tenantId}/v2.0`
+ * (Entra's v2 form). The token endpoint and the OpenID metadata use the origin the client
+ * called instead, because MSAL requires the issuer's scheme, host and port to be the
+ * authority's (msal-common Authority.validateIssuer).
+ */
 export const DEFAULT_ISSUER_BASE = 'https://login.canopy.local';
 
 export interface AccessTokenClaims {
@@ -21,24 +26,39 @@ export interface AccessTokenClaims {
 }
 
 export interface TokenSigner {
-  sign(claims: AccessTokenClaims): Promise<{ accessToken: string; expiresIn: number }>;
+  /** `issuerBase`: the origin the client asked (https://host:port); the default otherwise. */
+  sign(claims: AccessTokenClaims, options?: { issuerBase?: string }): Promise<{ accessToken: string; expiresIn: number }>;
   verifyAccessToken(token: string): Promise<AccessTokenClaims>;
   /** The JWK Set published at /{tenant}/discovery/v2.0/keys (RFC 7517 §5). */
   jwks(): { keys: JWK[] };
-  issuer(tenantId: string): string;
+  issuer(tenantId: string, issuerBase?: string): string;
+}
+
+/**
+ * An issuer of ours for the token's own tenant: any origin, then `/{tid}/v2.0`. The origin
+ * varies with the name clients use for the service; the signature is what authenticates.
+ */
+function isIssuerOf(iss: unknown, tenantId: string): boolean {
+  if (typeof iss !== 'string' || !iss.endsWith(`/${tenantId}/v2.0`)) return false;
+  try {
+    const url = new URL(iss);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.pathname === `/${tenantId}/v2.0`;
+  } catch {
+    return false;
+  }
 }
 
 export function createTokenSigner(key: SigningKey, options: { issuerBase?: string; lifetimeSeconds?: number } = {}): TokenSigner {
   const issuerBase = options.issuerBase ?? DEFAULT_ISSUER_BASE;
   const lifetime = options.lifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
-  const issuer = (tenantId: string) => `${issuerBase}/${tenantId}/v2.0`;
+  const issuer = (tenantId: string, base = issuerBase) => `${base}/${tenantId}/v2.0`;
   return {
     issuer,
     jwks: () => ({ keys: [key.publicJwk] }),
-    async sign(claims) {
+    async sign(claims, signOptions = {}) {
       const accessToken = await new SignJWT({ tid: claims.tenantId, appid: claims.appId, azp: claims.appId, roles: [...claims.roles], idtyp: 'app', ver: '2.0' })
         .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: key.kid, typ: 'JWT' })
-        .setIssuer(issuer(claims.tenantId))
+        .setIssuer(issuer(claims.tenantId, signOptions.issuerBase))
         .setAudience(GRAPH_AUDIENCE)
         .setSubject(claims.appId)
         .setIssuedAt()
@@ -53,7 +73,7 @@ export function createTokenSigner(key: SigningKey, options: { issuerBase?: strin
         const { payload } = await jwtVerify(token, key.publicKey, { algorithms: [SIGNING_ALGORITHM], audience: GRAPH_AUDIENCE, clockTolerance: 60 });
         const tenantId = payload.tid;
         const appId = payload.appid;
-        if (typeof tenantId !== 'string' || typeof appId !== 'string' || payload.iss !== issuer(tenantId)) {
+        if (typeof tenantId !== 'string' || typeof appId !== 'string' || !isIssuerOf(payload.iss, tenantId)) {
           throw new CanopyError('ERR_AUTH_TOKEN_INVALID', 'the token names no tenant or application, or another issuer');
         }
         const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];

@@ -64,6 +64,7 @@ function readerOn(db: SqliteDatabase): DirectoryReader {
 function writerOn(db: SqliteDatabase, now: () => string): Omit<DirectoryTransaction, keyof DirectoryReader> {
   return {
     createTenant: async (tenant) => tenants.createTenant(db, tenant),
+    updateTenant: async (tenantId, changes) => tenants.updateTenant(db, tenantId, changes),
     createApplication: async (app) => tenants.createApplication(db, app),
     createServicePrincipal: async (sp) => tenants.createServicePrincipal(db, sp),
     createUsers: async (tenantId, users) => createUsers(db, tenantId, users, now()),

@@ -1,10 +1,16 @@
 /** Tenants, applications (client credentials) and service principals. */
 import type { SqliteDatabase } from './open-database.ts';
 import type { Application, ServicePrincipal, Tenant } from '../types.ts';
+import type { TenantChange } from '../store.ts';
 import { all, get, run } from './sql.ts';
 
-interface TenantRow { id: string; display_name: string; created_date_time: string }
-const tenantOf = (row: TenantRow): Tenant => ({ id: row.id, displayName: row.display_name, createdDateTime: row.created_date_time });
+interface TenantRow { id: string; display_name: string; created_date_time: string; on_premises_sync_enabled: number | null }
+const tenantOf = (row: TenantRow): Tenant => ({
+  id: row.id,
+  displayName: row.display_name,
+  createdDateTime: row.created_date_time,
+  onPremisesSyncEnabled: row.on_premises_sync_enabled === null ? null : row.on_premises_sync_enabled === 1,
+});
 
 export function getTenant(db: SqliteDatabase, tenantId: string): Tenant | undefined {
   const row = get<TenantRow>(db, 'SELECT * FROM directory_tenants WHERE id = ?', [tenantId]);
@@ -16,7 +22,15 @@ export function listTenants(db: SqliteDatabase): Tenant[] {
 }
 
 export function createTenant(db: SqliteDatabase, tenant: Tenant): void {
-  run(db, 'INSERT INTO directory_tenants (id, display_name, created_date_time) VALUES (?, ?, ?)', [tenant.id, tenant.displayName, tenant.createdDateTime]);
+  run(db, 'INSERT INTO directory_tenants (id, display_name, created_date_time, on_premises_sync_enabled) VALUES (?, ?, ?, ?)',
+    [tenant.id, tenant.displayName, tenant.createdDateTime, flag(tenant.onPremisesSyncEnabled)]);
+}
+
+const flag = (value: boolean | null | undefined): number | null => (value === undefined || value === null ? null : value ? 1 : 0);
+
+export function updateTenant(db: SqliteDatabase, tenantId: string, changes: TenantChange): boolean {
+  if (changes.onPremisesSyncEnabled === undefined) return getTenant(db, tenantId) !== undefined;
+  return run(db, 'UPDATE directory_tenants SET on_premises_sync_enabled = ? WHERE id = ?', [flag(changes.onPremisesSyncEnabled), tenantId]) > 0;
 }
 
 interface ApplicationRow { tenant_id: string; id: string; app_id: string; display_name: string; password_credentials: string; roles: string; created_date_time: string }
@@ -40,7 +54,10 @@ export function createApplication(db: SqliteDatabase, app: Application): void {
     VALUES (?, ?, ?, ?, ?, ?, ?)`, [app.tenantId, app.id, app.appId, app.displayName, JSON.stringify(app.passwordCredentials), JSON.stringify(app.roles), app.createdDateTime]);
 }
 
-interface ServicePrincipalRow { tenant_id: string; id: string; app_id: string; display_name: string; app_display_name: string; service_principal_names: string; created_date_time: string }
+interface ServicePrincipalRow {
+  tenant_id: string; id: string; app_id: string; display_name: string; app_display_name: string; service_principal_names: string;
+  created_date_time: string; application_template_id: string | null;
+}
 
 const servicePrincipalOf = (row: ServicePrincipalRow): ServicePrincipal => ({
   tenantId: row.tenant_id,
@@ -50,6 +67,7 @@ const servicePrincipalOf = (row: ServicePrincipalRow): ServicePrincipal => ({
   appDisplayName: row.app_display_name,
   servicePrincipalNames: JSON.parse(row.service_principal_names),
   createdDateTime: row.created_date_time,
+  applicationTemplateId: row.application_template_id,
 });
 
 export function getServicePrincipal(db: SqliteDatabase, tenantId: string, id: string): ServicePrincipal | undefined {
@@ -62,6 +80,8 @@ export function listServicePrincipals(db: SqliteDatabase, tenantId: string): Ser
 }
 
 export function createServicePrincipal(db: SqliteDatabase, sp: ServicePrincipal): void {
-  run(db, `INSERT INTO directory_service_principals (tenant_id, id, app_id, display_name, app_display_name, service_principal_names, created_date_time)
-    VALUES (?, ?, ?, ?, ?, ?, ?)`, [sp.tenantId, sp.id, sp.appId, sp.displayName, sp.appDisplayName, JSON.stringify(sp.servicePrincipalNames), sp.createdDateTime]);
+  run(db, `INSERT INTO directory_service_principals
+    (tenant_id, id, app_id, display_name, app_display_name, service_principal_names, created_date_time, application_template_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  [sp.tenantId, sp.id, sp.appId, sp.displayName, sp.appDisplayName, JSON.stringify(sp.servicePrincipalNames), sp.createdDateTime, sp.applicationTemplateId ?? null]);
 }
