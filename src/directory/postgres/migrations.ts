@@ -214,4 +214,14 @@ CREATE INDEX directory_provisioning_logs_time ON directory_provisioning_logs (te
     id: 'directory-002-upn-lookup-index',
     sql: 'CREATE INDEX directory_users_upn_lookup ON directory_users (tenant_id, user_principal_name);',
   },
+  {
+    // As SQLite's directory-003: configurations made by instantiate, and the tenant sync flag.
+    id: 'directory-003-configurations-and-sync-flag',
+    sql: `
+ALTER TABLE directory_service_principals ADD COLUMN application_template_id TEXT;
+ALTER TABLE directory_tenants ADD COLUMN on_premises_sync_enabled BOOLEAN;
+UPDATE directory_tenants SET on_premises_sync_enabled = TRUE
+  WHERE EXISTS (SELECT 1 FROM directory_sync_jobs j WHERE j.tenant_id = directory_tenants.id);
+`,
+  },
 ];

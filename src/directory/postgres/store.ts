@@ -65,6 +65,7 @@ type Writer = Omit<DirectoryTransaction, keyof DirectoryReader>;
 function writerOn(db: Queryable, now: () => string): Writer {
   return {
     createTenant: (tenant) => tenants.createTenant(db, tenant),
+    updateTenant: (tenantId, changes) => tenants.updateTenant(db, tenantId, changes),
     createApplication: (app) => tenants.createApplication(db, app),
     createServicePrincipal: (sp) => tenants.createServicePrincipal(db, sp),
     createUsers: (tenantId, users) => createUsers(db, tenantId, users, now()),
