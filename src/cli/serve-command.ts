@@ -8,5 +8,6 @@ export function serveCommand(): Command {
     .option('--listen <host:port>', 'address to listen on', process.env.CANOPY_LISTEN ?? '127.0.0.1:8443')
     .option('--tls-cert <file>', 'PEM certificate (https/wss); required off loopback', process.env.CANOPY_TLS_CERT)
     .option('--tls-key <file>', 'PEM private key of the certificate', process.env.CANOPY_TLS_KEY)
-    .action(async (options: { data?: string; listen: string; tlsCert?: string; tlsKey?: string }) => (await import('./serve-run.ts')).runServe(options));
+    .option('--store <url>', 'postgres://user@host:5432/db[?schema=name]: state shared by several nodes (default: SQLite in the data folder)', process.env.CANOPY_STORE)
+    .action(async (options: { data?: string; listen: string; tlsCert?: string; tlsKey?: string; store?: string }) => (await import('./serve-run.ts')).runServe(options));
 }

@@ -28,9 +28,9 @@ function relayTimings(): Record<string, number> {
   return timings;
 }
 
-export async function runServe(options: { data?: string; listen: string; tlsCert?: string; tlsKey?: string }): Promise<void> {
+export async function runServe(options: { data?: string; listen: string; tlsCert?: string; tlsKey?: string; store?: string }): Promise<void> {
   if (!options.data) throw new TypeError('--data <dir> is required (or CANOPY_DATA_DIR)');
-  const service = await startService({ dataDir: options.data, listen: options.listen, tlsCert: options.tlsCert, tlsKey: options.tlsKey, relay: relayTimings() });
+  const service = await startService({ dataDir: options.data, listen: options.listen, tlsCert: options.tlsCert, tlsKey: options.tlsKey, store: options.store, relay: relayTimings() });
   service.relay.events.on('agent.connected', ({ agentId, domains }: { agentId: string; domains: string[] }) => console.log(`canopy: agent ${agentId} connected (${domains.join(', ')})`));
   service.relay.events.on('agent.disconnected', ({ agentId, code }: { agentId: string; code: number }) => console.log(`canopy: agent ${agentId} disconnected (${code})`));
   service.relay.events.on('agent.down', ({ agentId, silentMs }: { agentId: string; silentMs: number }) => console.log(`canopy: agent ${agentId} down (silent ${silentMs} ms)`));

@@ -1,7 +1,8 @@
 /**
  * `canopy serve`: the service on one machine. One fastify app carries the Graph API with
  * its token endpoint (src/api) and the relay (src/relay); one SQLite file in the data
- * folder holds the directory, the engine's sync state and the relay's registry. The engine
+ * folder holds the directory, the engine's sync state and the relay's registry, or with
+ * `--store postgres://…` a Postgres schema shared by several nodes (serve-backend.ts). The engine
  * and its scheduler run inside: the API tells it when jobs change, it reaches the agents
  * through the relay, and `close()` stops it first, waiting for a running cycle to reach a
  * page boundary (its committed pages and watermark stand), before the sockets and files close.
@@ -10,18 +11,14 @@ import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { canopyApiPlugin } from '../api/app.ts';
 import { bootstrapDataFolder } from '../api/auth/bootstrap.ts';
-import { loadOrCreateSigningKey } from '../api/auth/keys.ts';
 import { createTokenSigner, type TokenSigner } from '../api/auth/verify.ts';
 import { CanopyError } from '../core/errors.ts';
-import { directoryDatabasePath, openSqliteDirectoryStore, sqliteWriterOf } from '../directory/sqlite/store.ts';
 import type { DirectoryStore } from '../directory/store.ts';
-import { openDatabase } from '../directory/sqlite/open-database.ts';
 import { RELAY_PATHS } from '../relay/defaults.ts';
 import { registerRelay, type Relay, type RelayOptions } from '../relay/relay.ts';
-import { SqliteAgentRegistry } from '../relay/sqlite-registry.ts';
 import { SyncEngine } from '../engine/engine.ts';
 import { createScimChangeSource } from '../engine/scim-change-source.ts';
-import { createSqliteSyncStore } from '../engine/sqlite/sync-store.ts';
+import { openServiceBackend } from './serve-backend.ts';
 import { isLoopback, parseListen } from './listen.ts';
 import { adminStatusRoutes } from './status-route.ts';
 
@@ -33,6 +30,8 @@ export interface ServeOptions {
   readonly listen: string;
   readonly tlsCert?: string;
   readonly tlsKey?: string;
+  /** A postgres:// URL (several nodes share it); absent: SQLite in the data folder. */
+  readonly store?: string;
   /** Relay timings (tests shorten them). */
   readonly relay?: Partial<Omit<RelayOptions, 'registry' | 'authenticateAdmin'>>;
 }
@@ -74,17 +73,16 @@ export async function startService(options: ServeOptions): Promise<Service> {
   if (!tls && !isLoopback(host)) {
     throw new CanopyError('ERR_CONFIG_INVALID', `--listen ${options.listen}: refusing to serve the API and the agents' relay without TLS on a non-loopback address; give --tls-cert and --tls-key (plain http/ws is for loopback only)`);
   }
-  const store = openSqliteDirectoryStore(directoryDatabasePath(options.dataDir));
-  const db = sqliteWriterOf(store) ?? openDatabase(directoryDatabasePath(options.dataDir));
-  const syncStore = createSqliteSyncStore(store);
-  const signer = createTokenSigner(await loadOrCreateSigningKey(options.dataDir));
+  const backend = await openServiceBackend({ dataDir: options.dataDir, store: options.store });
+  const { store, syncStore } = backend;
+  const signer = createTokenSigner(backend.signingKey);
   // The https and http instances differ only in their server type; routes see the same API.
   const app = (tls ? Fastify({ https: tls }) : Fastify()) as unknown as FastifyInstance;
   // The engine needs the relay, which registers on the app after the API: bound late.
   const late: { engine?: SyncEngine } = {};
   await app.register(canopyApiPlugin, { store, auth: signer, onSynchronizationEvent: (event) => late.engine?.onSynchronizationEvent(event) });
   const authenticateAdmin = adminAuthenticator(signer);
-  const relay = await registerRelay(app, { ...options.relay, registry: new SqliteAgentRegistry(db), authenticateAdmin });
+  const relay = await registerRelay(app, { ...options.relay, registry: backend.registry, authenticateAdmin });
   const syncEngine = new SyncEngine({ store: syncStore, source: createScimChangeSource((tenantId, request) => relay.request(tenantId, request)) });
   late.engine = syncEngine;
   // Near-real-time: an agent's change signal, or an agent connecting, wakes the domain's jobs.
@@ -99,14 +97,13 @@ export async function startService(options: ServeOptions): Promise<Service> {
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
-  const bootstrap = await bootstrapDataFolder({ store, dataDir: options.dataDir, apiUrl: url });
+  const bootstrap = await backend.exclusive(() => bootstrapDataFolder({ store, dataDir: options.dataDir, apiUrl: url }));
   // Once: a second signal during shutdown waits for the first close instead of closing twice.
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
     await syncEngine.stop();
     await app.close();
-    await syncStore.close();
-    await store.close();
+    await backend.close();
   };
   return {
     app,

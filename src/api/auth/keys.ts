@@ -19,7 +19,8 @@ export interface SigningKey {
   readonly publicJwk: JWK;
 }
 
-async function fromPrivateJwk(jwk: JWK): Promise<SigningKey> {
+/** A signing key from its private JWK (the file here, or the shared row of a Postgres installation). */
+export async function signingKeyFromJwk(jwk: JWK): Promise<SigningKey> {
   const kid = await calculateJwkThumbprint(jwk);
   const { d: _d, ...publicPart } = jwk;
   const privateKey = (await importJWK(jwk, SIGNING_ALGORITHM)) as CryptoKey;
@@ -30,7 +31,7 @@ async function fromPrivateJwk(jwk: JWK): Promise<SigningKey> {
 export async function generateSigningKey(): Promise<{ key: SigningKey; privateJwk: JWK }> {
   const { privateKey } = await generateKeyPair(SIGNING_ALGORITHM, { extractable: true });
   const privateJwk = await exportJWK(privateKey);
-  return { key: await fromPrivateJwk(privateJwk), privateJwk };
+  return { key: await signingKeyFromJwk(privateJwk), privateJwk };
 }
 
 /** Loads DIR/token-signing-key.json, creating it (mode 0600) on first start. */
@@ -38,7 +39,7 @@ export async function loadOrCreateSigningKey(dataDir: string): Promise<SigningKe
   const path = join(dataDir, SIGNING_KEY_FILE);
   if (existsSync(path)) {
     try {
-      return await fromPrivateJwk(JSON.parse(readFileSync(path, 'utf8')) as JWK);
+      return await signingKeyFromJwk(JSON.parse(readFileSync(path, 'utf8')) as JWK);
     } catch (error) {
       throw new CanopyError('ERR_CONFIG_INVALID', `${path} is not a usable ${SIGNING_ALGORITHM} private JWK`, { cause: error });
     }

@@ -35,10 +35,12 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startServe(dataDir: string, options: { port?: number; tls?: { cert: string; key: string } } = {}): Promise<ServeProcess> {
+/** `store`: a postgres:// URL (--store); `env`: more variables (timings of leases and the like). */
+export async function startServe(dataDir: string, options: { port?: number; tls?: { cert: string; key: string }; store?: string; env?: Record<string, string> } = {}): Promise<ServeProcess> {
   const args = ['serve', '--data', dataDir, '--listen', `127.0.0.1:${options.port ?? 0}`];
   if (options.tls) args.push('--tls-cert', options.tls.cert, '--tls-key', options.tls.key);
-  const process = spawnCanopy(args, SERVE_ENV);
+  if (options.store) args.push('--store', options.store);
+  const process = spawnCanopy(args, { ...SERVE_ENV, ...options.env });
   const url = (await process.waitForLine(/serving (https?:\/\/\S+)/, 30_000, true))[1]!;
   return { process, url, dataDir };
 }
