@@ -8,6 +8,8 @@ import type { AdObjectClass } from '../core/ad-object.ts';
 import { scimErrors } from '../scim/scim-error.ts';
 import { readBindPassword, type AgentConfig, type DomainConfig } from './config.ts';
 import type { DomainHandler } from './dispatch.ts';
+import { ReplicationClient } from '../drs/replication-client.ts';
+import { createPasswordHashHandler, isPasswordHashRequest, type PasswordHashHandler } from './password-hash/password-hash-handler.ts';
 import { createScimHandler, type AdSource, type ScimHandler } from './scim-service.ts';
 
 export interface AdDomains {
@@ -73,18 +75,35 @@ function lazySource(lazy: LazyReader): AdSource {
   };
 }
 
+/** The domain's password hash reader, when its configuration enables password hash sync. */
+function passwordHashHandler(domain: DomainConfig, env: NodeJS.ProcessEnv): PasswordHashHandler | undefined {
+  const phs = domain.passwordHashSync;
+  if (!phs) return undefined;
+  const host = phs.host ?? new URL(domain.ad.urls[0]!).hostname;
+  return createPasswordHashHandler({
+    nc: domain.ad.baseDn,
+    pageSize: phs.pageSize,
+    // The password is read per session, on the agent, like the LDAP bind's.
+    connect: () => ReplicationClient.connect({ host, credentials: { user: phs.user, domain: phs.netbiosDomain, password: readBindPassword(domain.ad, env) } }),
+  });
+}
+
 export function createAdDomains(config: AgentConfig, env: NodeJS.ProcessEnv = process.env): AdDomains {
   const handlers = new Map<string, DomainHandler>();
   const scim = new Map<string, ScimHandler>();
   const readerOf = new Map<string, () => Promise<AdReader>>();
   const readers: LazyReader[] = [];
+  const passwordHashHandlers: PasswordHashHandler[] = [];
   for (const domain of config.domains) {
     const lazy = new LazyReader(domain, env);
     readers.push(lazy);
     readerOf.set(domain.name, () => lazy.get());
     const handler = createScimHandler({ source: lazySource(lazy) });
     scim.set(domain.name, handler);
+    const passwordHashes = passwordHashHandler(domain, env);
+    if (passwordHashes) passwordHashHandlers.push(passwordHashes);
     handlers.set(domain.name, async (request) => {
+      if (passwordHashes && isPasswordHashRequest(request.path)) return passwordHashes(request);
       const response = await handler({ method: request.method, path: request.path, query: request.query, body: request.body });
       return { status: response.status, body: response.body };
     });
@@ -94,6 +113,7 @@ export function createAdDomains(config: AgentConfig, env: NodeJS.ProcessEnv = pr
     scim,
     readers: readerOf,
     async close() {
+      for (const handler of passwordHashHandlers) handler.close();
       await Promise.all(readers.map((reader) => reader.close().catch(() => undefined)));
     },
   };

@@ -34,11 +34,29 @@ const adConnection = z
     path: ['passwordEnv'],
   });
 
+/**
+ * Password hash sync (docs/password-hash-sync.md): read by MS-DRSR replication as the AD
+ * account below, with the same password as the LDAP bind (passwordEnv / passwordFile). The
+ * account needs "Replicating Directory Changes" and "… All" on the domain head.
+ */
+const passwordHashSync = z
+  .object({
+    /** The replication account's sAMAccountName (NTLM logon name). */
+    user: z.string().min(1),
+    /** The domain's NetBIOS name, e.g. CORP. */
+    netbiosDomain: z.string().min(1),
+    /** The DC to replicate from; default: the host of the first LDAP URL. */
+    host: z.string().min(1).optional(),
+    pageSize: z.number().int().min(1).max(5000).default(1000),
+  })
+  .strict();
+
 const domain = z
   .object({
     /** The AD domain's DNS name, e.g. corp.example.com. */
     name: z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i, 'must be a DNS name such as corp.example.com'),
     ad: adConnection,
+    passwordHashSync: passwordHashSync.optional(),
   })
   .strict();
 
@@ -102,6 +120,7 @@ export function parseAgentConfig(raw: unknown, baseDir: string, env: NodeJS.Proc
     dataDir: at(config.dataDir),
     service: { ...config.service, caFile: config.service.caFile && at(config.service.caFile) },
     domains: config.domains.map((entry) => ({
+      ...entry,
       name: entry.name.toLowerCase(),
       ad: {
         ...entry.ad,

@@ -49,6 +49,8 @@ export interface PasswordHashPage {
   readonly skipped: SkippedUser[];
   /** Opaque; store it after this page's hashes are committed, pass it back next cycle. */
   readonly watermark: string;
+  /** More pages follow in this pass (resume from `watermark` to get them). */
+  readonly more: boolean;
 }
 
 export interface ReadPasswordHashesOptions {
@@ -59,15 +61,26 @@ export interface ReadPasswordHashesOptions {
   readonly pageSize?: number;
 }
 
-/** `drs1;<invocationId>;<usnHighObjUpdate>;<usnHighPropUpdate>`. */
-export function encodeWatermark(watermark: ReplicationWatermark): string {
-  return `drs1;${watermark.invocationId};${watermark.usn.highObjUpdate};${watermark.usn.highPropUpdate}`;
+/**
+ * `drs1;<invocationId>;<usnHighObjUpdate>;<usnHighPropUpdate>;<full|delta>`: `full` while a
+ * first pass is under way (its pages carry every attribute), `delta` once it has ended.
+ */
+export interface PasswordHashWatermark extends ReplicationWatermark {
+  readonly phase: 'full' | 'delta';
 }
 
-export function decodeWatermark(text: string): ReplicationWatermark {
-  const match = /^drs1;([0-9a-f-]{36});(\d+);(\d+)$/.exec(text);
+export function encodeWatermark(watermark: PasswordHashWatermark): string {
+  return `drs1;${watermark.invocationId};${watermark.usn.highObjUpdate};${watermark.usn.highPropUpdate};${watermark.phase}`;
+}
+
+export function decodeWatermark(text: string): PasswordHashWatermark {
+  const match = /^drs1;([0-9a-f-]{36});(\d{1,20});(\d{1,20});(full|delta)$/.exec(text);
   if (!match) throw new TypeError(`not a password hash sync watermark: ${JSON.stringify(text)}`);
-  return { invocationId: match[1]!, usn: { highObjUpdate: BigInt(match[2]!), reserved: 0n, highPropUpdate: BigInt(match[3]!) } };
+  return {
+    invocationId: match[1]!,
+    usn: { highObjUpdate: BigInt(match[2]!), reserved: 0n, highPropUpdate: BigInt(match[3]!) },
+    phase: match[4] as 'full' | 'delta',
+  };
 }
 
 class ObjectView {
@@ -132,10 +145,12 @@ export async function* readChangedPasswordHashes(client: ReplicationClient, opti
   const from = options.watermark ? decodeWatermark(options.watermark) : undefined;
   const pages = client.replicate({ nc: options.nc, attributes: PASSWORD_HASH_ATTRIBUTES, from, pageSize: options.pageSize });
   for await (const page of pages) {
+    // A DC that is not the one of the watermark restarts the pass (replicate does): full again.
+    const delta = from?.phase === 'delta' && page.watermark.invocationId === from.invocationId;
     const hashes: PasswordHashRecord[] = [];
     const skipped: SkippedUser[] = [];
     for (const object of page.reply.objects) {
-      const view = await completeView(client, new ObjectView(object, page.reply), from !== undefined);
+      const view = await completeView(client, new ObjectView(object, page.reply), delta);
       if (!view || !view.isUser()) continue;
       if (view.pwdLastSet() === 0n) {
         skipped.push({ dn: object.name.dn, objectGuid: object.name.guid, reason: 'must-change-password' });
@@ -144,6 +159,7 @@ export async function* readChangedPasswordHashes(client: ReplicationClient, opti
       const record = toRecord(view, client.sessionKey);
       if (record) hashes.push(record);
     }
-    yield { hashes, skipped, watermark: encodeWatermark(page.watermark) };
+    const more = page.reply.moreData;
+    yield { hashes, skipped, watermark: encodeWatermark({ ...page.watermark, phase: delta || !more ? 'delta' : 'full' }), more };
   }
 }
