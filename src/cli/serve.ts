@@ -7,6 +7,7 @@
  * through the relay, and `close()` stops it first, waiting for a running cycle to reach a
  * page boundary (its committed pages and watermark stand), before the sockets and files close.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { canopyApiPlugin } from '../api/app.ts';
@@ -77,7 +78,9 @@ export async function startService(options: ServeOptions): Promise<Service> {
   const { store, syncStore } = backend;
   const signer = createTokenSigner(backend.signingKey);
   // The https and http instances differ only in their server type; routes see the same API.
-  const app = (tls ? Fastify({ https: tls }) : Fastify()) as unknown as FastifyInstance;
+  // Graph's request-id is a GUID (innerError and the request-id header).
+  const genReqId = () => randomUUID();
+  const app = (tls ? Fastify({ https: tls, genReqId }) : Fastify({ genReqId })) as unknown as FastifyInstance;
   // The engine needs the relay, which registers on the app after the API: bound late.
   const late: { engine?: SyncEngine } = {};
   await app.register(canopyApiPlugin, { store, auth: signer, onSynchronizationEvent: (event) => late.engine?.onSynchronizationEvent(event) });
