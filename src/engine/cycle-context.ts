@@ -1,7 +1,7 @@
 /** What every step of one cycle shares: the job, its compiled mapping, policies, counters. */
 import type { EscrowInput, MemberType } from '../directory/types.ts';
 import type { DeletePolicy } from './deletes.ts';
-import type { CompiledObjectMapping, FunctionEvaluator } from './mapping.ts';
+import type { CompiledObjectMapping } from './mapping.ts';
 import type { MatchLookup, MatchOptions } from './matching.ts';
 import type { CycleJob, SourceObjectState } from './ports.ts';
 import type { LogContext, ObjectLog } from './provisioning-log.ts';
@@ -33,7 +33,6 @@ export interface CycleContext {
   readonly mappings: { readonly user?: CompiledObjectMapping; readonly inetOrgPerson?: CompiledObjectMapping; readonly group?: CompiledObjectMapping };
   readonly scope: ScopeRules;
   readonly now: () => Date;
-  readonly evaluateFunction?: FunctionEvaluator;
   readonly deletePolicy: DeletePolicy;
   readonly match: MatchOptions;
   readonly counters: CycleCounters;

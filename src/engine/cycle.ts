@@ -11,7 +11,7 @@ import { purgeExpired, retryEscrows, sweepUnseen } from './after-read.ts';
 import { newCounters, type CycleContext } from './cycle-context.ts';
 import { ADMIT_ALL, type DeletePolicy } from './deletes.ts';
 import { executionOf, recordExecution, type SynchronizationTaskExecution } from './job-status.ts';
-import { compileObjectMapping, type CompiledObjectMapping, type FunctionEvaluator } from './mapping.ts';
+import { compileObjectMapping, type CompiledObjectMapping } from './mapping.ts';
 import type { MatchOptions } from './matching.ts';
 import { applyPage } from './page.ts';
 import type { ChangeSource, CycleJob, SyncStore } from './ports.ts';
@@ -24,8 +24,6 @@ export interface RunCycleOptions {
   readonly source: ChangeSource;
   readonly store: SyncStore;
   readonly now?: () => Date;
-  /** The expressions part's evaluator for Function sources; absent until it lands. */
-  readonly evaluateFunction?: FunctionEvaluator;
   /** Holds deletes back (the delete threshold); default: every delete goes through. */
   readonly deletePolicy?: DeletePolicy;
   readonly match?: MatchOptions;
@@ -54,7 +52,7 @@ function compileMappings(job: CycleJob): CycleContext['mappings'] {
     if (key !== 'user' && key !== 'group' && key !== 'inetOrgPerson') {
       throw new CanopyError('ERR_ENGINE_SCHEMA_INVALID', `source object ${objectMapping.sourceObjectName} is not supported (user, inetOrgPerson, group)`);
     }
-    const compiled = withoutPasswordHash(compileObjectMapping(job.schema, objectMapping, rule.targetDirectoryName));
+    const compiled = withoutPasswordHash(compileObjectMapping(job.schema, objectMapping, rule.targetDirectoryName, rule.sourceDirectoryName));
     checkMappingTargets(key === 'group' ? 'group' : 'user', compiled);
     mappings[key] = compiled;
   }
@@ -113,7 +111,6 @@ export async function runCycle(options: RunCycleOptions): Promise<CycleResult> {
     const ctx: CycleContext = {
       job, cycleId, mode, scope, now, counters,
       mappings,
-      ...(options.evaluateFunction ? { evaluateFunction: options.evaluateFunction } : {}),
       deletePolicy: options.deletePolicy ?? ADMIT_ALL,
       match: options.match ?? {},
       log: { tenantId: job.tenantId, jobId: job.jobId, cycleId, now },

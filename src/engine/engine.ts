@@ -12,7 +12,6 @@ import { CanopyError } from '../core/errors.ts';
 import type { SynchronizationJob } from '../directory/types.ts';
 import { runCycle, type CycleResult } from './cycle.ts';
 import type { DeletePolicy } from './deletes.ts';
-import type { FunctionEvaluator } from './mapping.ts';
 import type { ChangeSource, CycleJob, SyncStore } from './ports.ts';
 import { templateSchema } from './schema/password-hash-schema.ts';
 import type { SynchronizationSchema } from './schema/synchronization-schema.ts';
@@ -25,7 +24,6 @@ export interface SyncEngineOptions {
   readonly timers?: Timers;
   readonly jitterRatio?: number;
   readonly now?: () => Date;
-  readonly evaluateFunction?: FunctionEvaluator;
   /** Per job: the delete threshold plugs in here. */
   readonly deletePolicyFor?: (job: SynchronizationJob) => DeletePolicy | undefined;
 }
@@ -191,7 +189,6 @@ export class SyncEngine extends EventEmitter {
       source: this.#options.source,
       store: this.#options.store,
       ...(this.#options.now ? { now: this.#options.now } : {}),
-      ...(this.#options.evaluateFunction ? { evaluateFunction: this.#options.evaluateFunction } : {}),
       ...(deletePolicy ? { deletePolicy } : {}),
       match: { softMatchOnUpn: setting(record, 'SoftMatchOnUpn')?.toLowerCase() === 'true' },
       signal: this.#abort.signal,

@@ -37,18 +37,17 @@ export function countDelete(ctx: CycleContext): void {
 
 /** Maps for this operation; on failure logs, escrows and returns undefined. */
 export function mapOrFail(ctx: CycleContext, work: PageWork, input: ObjectInput, objectType: ObjectType, operation: 'create' | 'update'): MappedObject | undefined {
-  const result = evaluateMapping(input.compiled, input.view, operation, ctx.evaluateFunction);
+  const result = evaluateMapping(input.compiled, input.view, operation);
   if (result.failures.length === 0) {
     input.log.step('processing', 'success', `attribute mappings evaluated (${operation})`);
     return result.mapped;
   }
-  const unsupported = result.failures.find((f) => f.code === 'ERR_ENGINE_EXPRESSIONS_UNSUPPORTED');
   input.log.step('processing', 'failure', result.failures.map((f) => `${f.targetAttributeName}: ${f.message}`).join('; '));
   failObject(ctx, work, input.log, input.guid, objectType, {
-    errorCode: unsupported ? 'ExpressionNotSupported' : 'AttributeMappingFailed',
+    errorCode: 'AttributeMappingFailed',
     reason: result.failures.map((f) => `${f.targetAttributeName}: ${f.message}`).join('; '),
     errorCategory: 'NonServiceFailure',
-    recommendedAction: unsupported ? 'Use Attribute or Constant sources until expressions are supported.' : 'Fix the source value or the attribute mapping.',
+    recommendedAction: 'Fix the source value or the attribute mapping.',
   });
   return undefined;
 }

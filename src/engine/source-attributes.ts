@@ -1,16 +1,13 @@
 /**
  * How mappings read a source object: AD attributes by their LDAP name (case-insensitive, as
- * LDAP attribute descriptions are, RFC 4512 §2.5), the identity fields the `ad` part decodes
- * (objectGUID, objectSid, …) and a few computed attributes that stand in for expressions
- * until the expression language lands. Each computed attribute names the expression it
- * equals, so a mapping can be rewritten to use it unchanged in meaning.
+ * LDAP attribute descriptions are, RFC 4512 §2.5), and the identity fields the `ad` part
+ * decodes (objectGUID, objectSid, …). Mappings that compute (accountEnabled, the anchor,
+ * the domain name, …) are expressions in the schema (default-schema.ts), not code here.
  *
  * Values are text, as AdObject carries them. `undefined` means "not known": a partial
  * (incremental) change that did not touch the attribute. `[]` means "known to be empty".
  */
 import type { AdObject } from '../core/ad-object.ts';
-import { dnsDomainOfDn, leafRdnValue } from '../core/dn.ts';
-import type { AttributeType } from './schema/synchronization-schema.ts';
 
 export interface SourceView {
   readonly object: AdObject;
@@ -20,89 +17,8 @@ export interface SourceView {
   readonly anchor: string;
 }
 
-/** ADS_UF_ACCOUNTDISABLE (MS-ADTS 2.2.16, userAccountControl bit 0x2). */
-const ACCOUNTDISABLE = 0x2;
-/** GROUP_TYPE_SECURITY_ENABLED (MS-ADTS 2.2.12, groupType bit 0x80000000). */
-const GROUP_TYPE_SECURITY_ENABLED = 0x80000000;
-
-interface ComputedSpec {
-  readonly appliesTo: readonly ('user' | 'group')[];
-  readonly type: AttributeType;
-  readonly equivalentExpression: string;
-  readonly compute: (view: SourceView) => readonly string[] | undefined;
-}
-
-const bool = (value: boolean): string[] => [value ? 'True' : 'False'];
-
-export const COMPUTED_SOURCE_ATTRIBUTES: Readonly<Record<string, ComputedSpec>> = {
-  sourceAnchor: {
-    appliesTo: ['user', 'group'],
-    type: 'String',
-    equivalentExpression: 'ConvertToBase64 of the bytes of IIF(IsPresent([ms-DS-ConsistencyGuid]), [ms-DS-ConsistencyGuid], [objectGUID])',
-    compute: (view) => [view.anchor],
-  },
-  accountEnabled: {
-    appliesTo: ['user'],
-    type: 'Boolean',
-    equivalentExpression: 'IIF(BitAnd([userAccountControl], 2) = 0, "True", "False")',
-    compute: (view) => {
-      const uac = readAttribute(view, 'userAccountControl');
-      if (uac === undefined) return undefined;
-      if (uac.length === 0) return bool(true);
-      return bool((Number(uac[0]) & ACCOUNTDISABLE) === 0);
-    },
-  },
-  securityEnabled: {
-    appliesTo: ['group'],
-    type: 'Boolean',
-    equivalentExpression: 'IIF(BitAnd([groupType], 2147483648) = 0, "False", "True")',
-    compute: (view) => {
-      const groupType = readAttribute(view, 'groupType');
-      if (groupType === undefined) return undefined;
-      // groupType is a signed 32-bit integer in AD: -2147483646 is a global security group.
-      return bool(groupType.length > 0 && (Number(groupType[0]) & GROUP_TYPE_SECURITY_ENABLED) !== 0);
-    },
-  },
-  mailEnabled: {
-    appliesTo: ['group'],
-    type: 'Boolean',
-    equivalentExpression: 'IIF(IsNullOrEmpty([mail]), "False", "True")',
-    compute: (view) => {
-      const mail = readAttribute(view, 'mail');
-      return mail === undefined ? undefined : bool(mail.some((m) => m.trim() !== ''));
-    },
-  },
-  domainFQDN: {
-    appliesTo: ['user', 'group'],
-    type: 'String',
-    equivalentExpression: 'the DNS name formed by the DC= components of [distinguishedName]',
-    compute: (view) => {
-      const domain = dnsDomainOfDn(view.object.dn);
-      return domain === undefined ? [] : [domain];
-    },
-  },
-  displayNameOrCn: {
-    appliesTo: ['user', 'group'],
-    type: 'String',
-    equivalentExpression: 'IIF(IsNullOrEmpty([displayName]), [cn], [displayName])',
-    compute: (view) => {
-      const displayName = readAttribute(view, 'displayName');
-      if (displayName === undefined) return undefined;
-      if (displayName.length > 0 && displayName[0]!.trim() !== '') return [displayName[0]!];
-      const cn = readNative(view, 'cn') ?? leafRdnValue(view.object.dn);
-      return cn === undefined ? [] : [cn];
-    },
-  },
-};
-
-const computedByLowerName = new Map(Object.entries(COMPUTED_SOURCE_ATTRIBUTES).map(([name, spec]) => [name.toLowerCase(), spec]));
-
 /** Per object: a lower-case index of its attribute names, built once. */
 const indexes = new WeakMap<AdObject, Map<string, readonly string[]>>();
-
-function readNative(view: SourceView, lowerName: string): string | undefined {
-  return indexOf(view.object).get(lowerName)?.[0];
-}
 
 function indexOf(object: AdObject): Map<string, readonly string[]> {
   let index = indexes.get(object);
@@ -114,7 +30,7 @@ function indexOf(object: AdObject): Map<string, readonly string[]> {
   return index;
 }
 
-/** An AD attribute or identity field by LDAP name; computed attributes are not consulted. */
+/** An AD attribute or identity field by LDAP name, GUIDs as canonical text. */
 export function readAttribute(view: SourceView, name: string): readonly string[] | undefined {
   const lower = name.toLowerCase();
   const object = view.object;
@@ -135,10 +51,18 @@ export function readAttribute(view: SourceView, name: string): readonly string[]
   return view.complete ? [] : undefined;
 }
 
-/** What an Attribute source named `name` yields: a computed attribute first, else the AD attribute. */
-export function readSourceAttribute(view: SourceView, name: string): readonly string[] | undefined {
-  const computed = computedByLowerName.get(name.toLowerCase());
-  return computed ? computed.compute(view) : readAttribute(view, name);
+/**
+ * What a mapping reads for an attribute: as readAttribute, except that the binary GUIDs
+ * (objectGUID, ms-DS-ConsistencyGuid) are base64 of their bytes, as Graph shows binary
+ * values; and sourceAnchor is the engine's anchor for the object, fixed at its first sync.
+ */
+export function readMappedAttribute(view: SourceView, name: string): readonly string[] | undefined {
+  // The anchor the engine resolved and remembers (default-schema.ts, ANCHOR_MAPPING).
+  if (name.toLowerCase() === 'sourceanchor') return [view.anchor];
+  const values = readAttribute(view, name);
+  const lower = name.toLowerCase();
+  if (values === undefined || (lower !== 'objectguid' && lower !== 'ms-ds-consistencyguid')) return values;
+  return values.map((v) => (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v) ? immutableIdOf(v) : v));
 }
 
 /** The GUID's bytes as AD stores them (MS-DTYP 2.3.4.2: first three fields little-endian). */

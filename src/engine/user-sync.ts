@@ -11,7 +11,7 @@ export async function syncUser(ctx: CycleContext, tx: SyncTransaction, work: Pag
   const { tenantId } = ctx.job;
   const { view, guid, state, log } = input;
   // Values the matcher needs come from the mapping, so a custom mapping matches on what it writes.
-  const probe = view.complete ? evaluateMapping(input.compiled, view, 'create', ctx.evaluateFunction).mapped.values : new Map();
+  const probe = view.complete ? evaluateMapping(input.compiled, view, 'create').mapped.values : new Map();
   const outcome = await matchUser(work.lookup ?? tx.directory, tenantId, {
     knownTargetId: state?.targetId ?? null,
     anchor: view.anchor,

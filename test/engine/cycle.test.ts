@@ -336,27 +336,28 @@ test('escrowed objects are retried on later cycles: once the conflict is gone, t
   }
 });
 
-test('a Function source fails each object it touches with "expressions not supported yet"; the cycle completes', async () => {
+test('Function sources run in the cycle; one whose Error() fires fails that object only, and the cycle completes', async () => {
   const h = await openHarness();
   try {
     const rule = h.job.schema.synchronizationRules[0]!;
-    const [users, groups] = rule.objectMappings;
+    const [users, ...others] = rule.objectMappings;
     const withFunction = {
       ...users!,
       attributeMappings: [
         ...users!.attributeMappings.filter((a) => a.targetAttributeName !== 'jobTitle'),
-        { targetAttributeName: 'jobTitle', flowType: 'Always' as const, source: { expression: 'ToUpper([title])', name: 'ToUpper', type: 'Function' as const, parameters: [] } },
+        { targetAttributeName: 'jobTitle', flowType: 'Always' as const, source: { expression: 'IIF(IsPresent([title]), ToUpper([title]), Error("no title"))', name: 'IIF', type: 'Function' as const, parameters: [] } },
       ],
     };
-    const job = { ...h.job, schema: { ...h.job.schema, synchronizationRules: [{ ...rule, objectMappings: [withFunction, groups!] }] } };
-    const result = await runCycle({ job, source: new ReplaySource().push([upsert(user(81)), upsert(group(8, []))]), store: h.store });
+    const job = { ...h.job, schema: { ...h.job.schema, synchronizationRules: [{ ...rule, objectMappings: [withFunction, ...others] }] } };
+    const result = await runCycle({ job, source: new ReplaySource().push([upsert(user(81)), upsert(user(82, { title: 'chef' })), upsert(group(8, []))]), store: h.store });
     assert.equal(result.execution.countEscrowed, 1);
-    assert.equal(await h.store.directory.countUsers(h.tenantId), 0);
+    assert.equal(await h.store.directory.countUsers(h.tenantId), 1);
+    assert.equal((await byAnchor(h, 82))?.jobTitle, 'CHEF');
     assert.equal(await h.store.directory.countGroups(h.tenantId), 1, 'the group mapping has no Function: it syncs');
     const entry = (await logs(h, result.cycleId)).find((l) => l.sourceIdentity.id === guid(81))!;
     const info = entry.provisioningStatusInfo.errorInformation as { errorCode: string; reason: string };
-    assert.equal(info.errorCode, 'ExpressionNotSupported');
-    assert.match(info.reason, /expressions not supported yet: ToUpper\(\[title\]\)/);
+    assert.equal(info.errorCode, 'AttributeMappingFailed');
+    assert.match(info.reason, /jobTitle: no title \(at column 43\)/);
   } finally {
     await h.close();
   }

@@ -106,24 +106,49 @@ test('defaultValue applies on creation only; Constant sources flow their value',
   assert.equal(evaluateMapping(compiled, view, 'update').mapped.values.get('companyName'), 'Contoso');
 });
 
-test('a Function source fails that object with "expressions not supported yet", and an evaluator can plug in', () => {
+test('a Function source is an expression: evaluated per object, checked once at compile time', () => {
+  const schema = defaultSchema();
+  const mapping = schema.synchronizationRules[0]!.objectMappings[0]!;
+  const withSource = (source: unknown): ObjectMapping => ({
+    ...mapping,
+    attributeMappings: [
+      ...mapping.attributeMappings.filter((a) => a.targetAttributeName !== 'jobTitle'),
+      { targetAttributeName: 'jobTitle', flowType: 'Always', source: source as ObjectMapping['attributeMappings'][number]['source'] },
+    ],
+  });
+  const compiled = compileObjectMapping(schema, withSource({ expression: 'ToUpper([title])', name: 'ToUpper', type: 'Function', parameters: [{ key: 'source', value: { name: 'title', type: 'Attribute' } }] }), TARGET_DIRECTORY_NAME, 'Active Directory');
+  const view = { object: user(9, { title: 'développeur' }), complete: true, anchor: 'x' };
+  assert.equal(evaluateMapping(compiled, view, 'create').mapped.values.get('jobTitle'), 'DÉVELOPPEUR');
+  // A partial change that does not carry title leaves jobTitle alone.
+  const partial = { object: { ...user(9), attributes: { department: ['x'] } }, complete: false, anchor: 'x' };
+  assert.equal(evaluateMapping(compiled, partial, 'update').mapped.values.has('jobTitle'), false);
+  const refused = (source: unknown, message: RegExp) =>
+    assert.throws(() => compileObjectMapping(schema, withSource(source), TARGET_DIRECTORY_NAME, 'Active Directory'), (e: unknown) => isCanopyError(e, 'ERR_ENGINE_SCHEMA_INVALID') && message.test((e as Error).message));
+  refused({ expression: 'toUpper([title])', name: 'toUpper', type: 'Function' }, /jobTitle.*unknown function toUpper; function names are case-sensitive: did you mean ToUpper\?/);
+  refused({ expression: 'Mid([title])', name: 'Mid', type: 'Function' }, /Mid takes 2 to 3 arguments/);
+  refused({ expression: 'ToUpper([titel])', name: 'ToUpper', type: 'Function' }, /unknown attribute \[titel\] on user/);
+  refused({ name: 'titel', type: 'Attribute' }, /unknown attribute \[titel\] on user/);
+  refused({ expression: 'SelectUniqueValue([mail], [title])', name: 'SelectUniqueValue', type: 'Function' }, /SelectUniqueValue is not available to cloud sync/);
+});
+
+test('IgnoreFlowIfNullOrEmpty drops the attribute; Error() fails the object naming the message', () => {
   const schema = defaultSchema();
   const mapping = schema.synchronizationRules[0]!.objectMappings[0]!;
   const edited: ObjectMapping = {
     ...mapping,
     attributeMappings: [
-      ...mapping.attributeMappings.filter((a) => a.targetAttributeName !== 'jobTitle'),
-      { targetAttributeName: 'jobTitle', flowType: 'Always', source: { expression: 'ToUpper([title])', name: 'ToUpper', type: 'Function', parameters: [{ key: 'source', value: { name: 'title', type: 'Attribute' } }] } },
+      ...mapping.attributeMappings.filter((a) => !['jobTitle', 'department'].includes(a.targetAttributeName)),
+      { targetAttributeName: 'jobTitle', flowType: 'Always', source: { expression: 'IgnoreFlowIfNullOrEmpty([title])', name: 'IgnoreFlowIfNullOrEmpty', type: 'Function' } },
+      { targetAttributeName: 'department', flowType: 'Always', source: { expression: 'IIF(IsPresent([department]), [department], Error("department is required"))', name: 'IIF', type: 'Function' } },
     ],
   };
-  const compiled = compileObjectMapping(schema, edited, TARGET_DIRECTORY_NAME);
-  const view = { object: user(9, { title: 'dev' }), complete: true, anchor: 'x' };
-  const result = evaluateMapping(compiled, view, 'create');
-  assert.equal(result.failures.length, 1);
-  assert.equal(result.failures[0]!.code, 'ERR_ENGINE_EXPRESSIONS_UNSUPPORTED');
-  assert.match(result.failures[0]!.message, /expressions not supported yet: ToUpper\(\[title\]\)/);
-  const plugged = evaluateMapping(compiled, view, 'create', (source, v) => [String(v.object.attributes.title?.[0]).toUpperCase() + `:${source.name}`]);
-  assert.equal(plugged.mapped.values.get('jobTitle'), 'DEV:ToUpper');
+  const compiled = compileObjectMapping(schema, edited, TARGET_DIRECTORY_NAME, 'Active Directory');
+  const result = evaluateMapping(compiled, { object: user(9, { department: 'Sales' }), complete: true, anchor: 'x' }, 'create');
+  assert.deepEqual(result.failures, []);
+  assert.equal(result.mapped.values.has('jobTitle'), false);
+  assert.equal(result.mapped.values.get('department'), 'Sales');
+  const failed = evaluateMapping(compiled, { object: user(9), complete: true, anchor: 'x' }, 'create');
+  assert.deepEqual(failed.failures.map((f) => [f.targetAttributeName, f.message]), [['department', 'department is required (at column 44)']]);
 });
 
 test('a required attribute without a value fails the object on creation; a bad Boolean is a mapping failure', () => {

@@ -11,7 +11,7 @@ import { Attribute, Change, Client } from 'ldapts';
 import { AdReader } from '../../src/ad/reader.ts';
 import { createScimHandler, type ScimHandler } from '../../src/agent/scim-service.ts';
 import { changeFromScim } from '../../src/engine/scim-change-source.ts';
-import { readSourceAttribute } from '../../src/engine/source-attributes.ts';
+import { readAttribute } from '../../src/engine/source-attributes.ts';
 import { CANOPY_AD_OBJECT } from '../../src/scim/urns.ts';
 import { adEnv, readCa, skipReason } from '../support/ad-env.ts';
 
@@ -104,7 +104,7 @@ describe('/Delta deletions and group changes, DirSync and uSNChanged', { skip: s
       assert.equal((team[CANOPY_AD_OBJECT] as Json).description, 'After');
       const change = changeFromScim(team);
       assert.equal(change?.kind, 'upsert');
-      if (change?.kind === 'upsert') assert.deepEqual(readSourceAttribute({ object: change.object, complete: change.complete, anchor: ids.team as string }, 'description'), ['After']);
+      if (change?.kind === 'upsert') assert.deepEqual(readAttribute({ object: change.object, complete: change.complete, anchor: ids.team as string }, 'description'), ['After']);
     });
   }
 });

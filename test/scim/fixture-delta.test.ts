@@ -14,7 +14,7 @@ import { createScimHandler, type ScimHandler } from '../../src/agent/scim-servic
 import { MemberResolver } from '../../src/agent/scim/member-resolver.ts';
 import { DEFAULT_SCHEMA } from '../../src/engine/schema/default-schema.ts';
 import { changeFromScim } from '../../src/engine/scim-change-source.ts';
-import { readSourceAttribute, type SourceView } from '../../src/engine/source-attributes.ts';
+import { readAttribute, type SourceView } from '../../src/engine/source-attributes.ts';
 import { CANOPY_AD_OBJECT } from '../../src/scim/urns.ts';
 import { adEnv, skipReason } from '../support/ad-env.ts';
 import { inScopeObjects, loadFixture, normalizeDn, type FixtureObject } from '../support/fixture.ts';
@@ -94,8 +94,8 @@ describe('/Delta full read of the fixture, as the engine reads it', { skip }, ()
       const fromFixture: SourceView = { object: fixtureObject(object, change.object, idOfDn), complete: true, anchor };
       for (const name of sourceNames(object.kind)) {
         if (NOT_IN_FIXTURE.has(name.toLowerCase())) continue;
-        const got = [...(readSourceAttribute(fromScim, name) ?? ['<unknown>'])];
-        const want = [...(readSourceAttribute(fromFixture, name) ?? ['<unknown>'])];
+        const got = [...(readAttribute(fromScim, name) ?? ['<unknown>'])];
+        const want = [...(readAttribute(fromFixture, name) ?? ['<unknown>'])];
         if (UNORDERED.has(name.toLowerCase())) {
           got.sort();
           want.sort();

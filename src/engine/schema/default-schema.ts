@@ -4,7 +4,7 @@ import type {
   DirectoryDefinition,
   SynchronizationSchema,
 } from './synchronization-schema.ts';
-import { COMPUTED_SOURCE_ATTRIBUTES } from '../source-attributes.ts';
+import { parseExpression, toGraphSource } from '../../expressions/index.ts';
 
 /**
  * The built-in AD → cloud mapping of the AD2AADProvisioning template, as data in Graph's
@@ -15,11 +15,12 @@ import { COMPUTED_SOURCE_ATTRIBUTES } from '../source-attributes.ts';
  * - country ← c (the ISO 3166 two-letter code): Graph's user.country documents "for
  *   example, US or UK", and the agent's SCIM service carries c (addresses.country), not co.
  *   usageLocation is left to licensing and not set.
- * - accountEnabled, securityEnabled, mailEnabled, onPremisesImmutableId and the domain name
- *   come from computed source attributes (source-attributes.ts) rather than expressions, so
- *   the default works before the expression language lands. Each computed attribute names
- *   the expression it stands for, so the mapping can be rewritten 1:1 once it does.
- * - displayName ← displayNameOrCn: Graph requires a display name, AD does not.
+ * - accountEnabled, securityEnabled, mailEnabled, displayName and the domain name are
+ *   expressions (docs/expressions.md), written out below. onPremisesImmutableId comes from
+ *   [sourceAnchor], the engine's remembered anchor (see ANCHOR_MAPPING). Binary attributes
+ *   (objectGUID, ms-DS-ConsistencyGuid) read as base64 of their bytes, as Graph shows them.
+ * - displayName falls back to the RDN value (cn for users and groups): Graph requires a
+ *   display name, AD does not.
  * - Groups are hard-matched only (no soft match), as cloud sync does.
  */
 
@@ -28,8 +29,9 @@ export const SOURCE_DIRECTORY_NAME = 'Active Directory';
 export const TARGET_DIRECTORY_NAME = 'Azure Active Directory';
 export const DEFAULT_RULE_ID = 'AD2AADProvisioning';
 
-function attribute(
-  sourceName: string,
+/** A mapping whose source is an expression (`[mail]` is an Attribute source, `F(…)` a Function). */
+function mapping(
+  expression: string,
   targetAttributeName: string,
   options: Partial<Pick<AttributeMapping, 'flowType' | 'defaultValue' | 'matchingPriority'>> = {},
 ): AttributeMapping {
@@ -40,15 +42,32 @@ function attribute(
     flowBehavior: 'FlowWhenChanged',
     flowType: options.flowType ?? 'Always',
     matchingPriority: options.matchingPriority ?? 0,
-    source: { expression: `[${sourceName}]`, name: sourceName, parameters: [], type: 'Attribute' },
+    source: toGraphSource(parseExpression(expression)),
   };
 }
 
+const attribute = (sourceName: string, targetAttributeName: string, options: Parameters<typeof mapping>[2] = {}): AttributeMapping =>
+  mapping(`[${sourceName}]`, targetAttributeName, options);
+
+/** Graph requires a display name; AD does not: the RDN value (cn) stands in. */
+const DISPLAY_NAME_EXPRESSION = 'IIF(IsPresent(Trim([displayName])), [displayName], DNComponent([distinguishedName], 1))';
+/** The DNS name formed by the DC= components of the DN, lower case. */
+const DOMAIN_EXPRESSION = 'ToLower(Replace(Replace([distinguishedName], , "(?i)^.*?(?<=^|,)(?=DC=)|DC=", , "", , ), ",", , , ".", , ))';
+
+/**
+ * onPremisesImmutableId ← [sourceAnchor]: the anchor the engine resolved when it first saw
+ * the object (ms-DS-ConsistencyGuid when set, else objectGUID, base64 of the bytes) and
+ * remembers. Not an expression over the object's attributes on purpose: the anchor never
+ * changes (ARCHITECTURE.md), even when ms-DS-ConsistencyGuid is written later, and
+ * IIF(IsPresent([ms-DS-ConsistencyGuid]), [ms-DS-ConsistencyGuid], [objectGUID]) would.
+ */
+export const ANCHOR_MAPPING: AttributeMapping = attribute('sourceAnchor', 'onPremisesImmutableId', { flowType: 'ObjectAddOnly', matchingPriority: 1 });
+
 const USER_MAPPINGS: readonly AttributeMapping[] = [
-  attribute('sourceAnchor', 'onPremisesImmutableId', { flowType: 'ObjectAddOnly', matchingPriority: 1 }),
+  ANCHOR_MAPPING,
   attribute('mail', 'mail', { matchingPriority: 2 }),
   attribute('userPrincipalName', 'userPrincipalName', { matchingPriority: 3 }),
-  attribute('displayNameOrCn', 'displayName'),
+  mapping(DISPLAY_NAME_EXPRESSION, 'displayName'),
   attribute('givenName', 'givenName'),
   attribute('sn', 'surname'),
   attribute('sAMAccountName', 'mailNickname'),
@@ -65,28 +84,30 @@ const USER_MAPPINGS: readonly AttributeMapping[] = [
   attribute('mobile', 'mobilePhone'),
   attribute('employeeID', 'employeeId'),
   attribute('manager', 'manager'),
-  attribute('accountEnabled', 'accountEnabled', { defaultValue: 'True' }),
+  // ADS_UF_ACCOUNTDISABLE is userAccountControl bit 0x2 (MS-ADTS 2.2.16).
+  mapping('Not(CBool(BitAnd([userAccountControl], 2)))', 'accountEnabled', { defaultValue: 'True' }),
   attribute('distinguishedName', 'onPremisesDistinguishedName'),
   attribute('sAMAccountName', 'onPremisesSamAccountName'),
   attribute('objectSid', 'onPremisesSecurityIdentifier'),
-  attribute('domainFQDN', 'onPremisesDomainName'),
+  mapping(DOMAIN_EXPRESSION, 'onPremisesDomainName'),
   attribute('userPrincipalName', 'onPremisesUserPrincipalName'),
 ];
 
 const GROUP_MAPPINGS: readonly AttributeMapping[] = [
-  attribute('sourceAnchor', 'onPremisesImmutableId', { flowType: 'ObjectAddOnly', matchingPriority: 1 }),
-  attribute('displayNameOrCn', 'displayName'),
+  ANCHOR_MAPPING,
+  mapping(DISPLAY_NAME_EXPRESSION, 'displayName'),
   attribute('description', 'description'),
   attribute('mail', 'mail'),
-  attribute('mailEnabled', 'mailEnabled', { defaultValue: 'False' }),
-  attribute('securityEnabled', 'securityEnabled', { defaultValue: 'True' }),
+  mapping('IsPresent(Trim([mail]))', 'mailEnabled', { defaultValue: 'False' }),
+  // GROUP_TYPE_SECURITY_ENABLED is groupType bit 0x80000000 (MS-ADTS 2.2.12).
+  mapping('CBool(BitAnd([groupType], &H80000000))', 'securityEnabled', { defaultValue: 'True' }),
   attribute('sAMAccountName', 'mailNickname'),
   attribute('proxyAddresses', 'proxyAddresses'),
   attribute('member', 'members'),
   attribute('distinguishedName', 'onPremisesDistinguishedName'),
   attribute('sAMAccountName', 'onPremisesSamAccountName'),
   attribute('objectSid', 'onPremisesSecurityIdentifier'),
-  attribute('domainFQDN', 'onPremisesDomainName'),
+  mapping(DOMAIN_EXPRESSION, 'onPremisesDomainName'),
 ];
 
 function def(name: string, type: AttributeDefinition['type'] = 'String', extra: Partial<AttributeDefinition> = {}): AttributeDefinition {
@@ -106,6 +127,8 @@ const AD_COMMON: readonly AttributeDefinition[] = [
   def('mail'),
   def('proxyAddresses', 'String', multi),
   def('isCriticalSystemObject', 'Boolean'),
+  // Not an AD attribute: the anchor the engine resolved and keeps (ANCHOR_MAPPING).
+  def('sourceAnchor', 'Binary', { mutability: 'ReadOnly' }),
 ];
 
 const AD_USER_ONLY: readonly AttributeDefinition[] = [
@@ -113,6 +136,8 @@ const AD_USER_ONLY: readonly AttributeDefinition[] = [
   'postalCode', 'c', 'co', 'telephoneNumber', 'mobile', 'employeeID',
 ].map((name) => def(name)).concat([
   def('userAccountControl', 'Integer'),
+  // Exchange's extensionAttribute1–15, which cloud sync lists among the synced attributes.
+  ...Array.from({ length: 15 }, (_, i) => def(`extensionAttribute${i + 1}`)),
   def('manager', 'Reference', { referencedObjects: [{ referencedObjectName: 'user' }] }),
 ]);
 
@@ -128,28 +153,16 @@ const AD_GROUP_ONLY: readonly AttributeDefinition[] = [
  */
 const AD_CREDENTIALS: readonly AttributeDefinition[] = [def('PasswordHash', 'String', { mutability: 'ReadOnly' })];
 
-/** Computed attributes appear in the source directory too, flagged, so the schema API lists them. */
-function computed(kind: 'user' | 'group'): AttributeDefinition[] {
-  return Object.entries(COMPUTED_SOURCE_ATTRIBUTES)
-    .filter(([, spec]) => spec.appliesTo.includes(kind))
-    .map(([name, spec]) =>
-      def(name, spec.type, {
-        mutability: 'ReadOnly',
-        metadata: [{ key: 'CanopyComputed', value: spec.equivalentExpression }],
-      }),
-    );
-}
-
 const SOURCE_DIRECTORY: DirectoryDefinition = {
   id: 'ad',
   name: SOURCE_DIRECTORY_NAME,
   readOnly: true,
   version: DEFAULT_SCHEMA_VERSION,
   objects: [
-    { name: 'user', attributes: [...AD_COMMON, ...AD_USER_ONLY, ...AD_CREDENTIALS, ...computed('user')] },
+    { name: 'user', attributes: [...AD_COMMON, ...AD_USER_ONLY, ...AD_CREDENTIALS] },
     // AD's inetOrgPerson is a subclass of user (MS-ADSC): the same attributes, its own mapping.
-    { name: 'inetOrgPerson', attributes: [...AD_COMMON, ...AD_USER_ONLY, ...AD_CREDENTIALS, ...computed('user')] },
-    { name: 'group', attributes: [...AD_COMMON, ...AD_GROUP_ONLY, ...computed('group')] },
+    { name: 'inetOrgPerson', attributes: [...AD_COMMON, ...AD_USER_ONLY, ...AD_CREDENTIALS] },
+    { name: 'group', attributes: [...AD_COMMON, ...AD_GROUP_ONLY] },
   ],
 };
 

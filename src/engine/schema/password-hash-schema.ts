@@ -5,7 +5,7 @@
  * [PasswordHash] (entra-docs how-to-inbound-synch-ms-graph, "Enable Sync password hashes").
  * The provisioning engine does not run this job; password hash sync does.
  */
-import { DEFAULT_SCHEMA, DEFAULT_SCHEMA_VERSION, SOURCE_DIRECTORY_NAME, TARGET_DIRECTORY_NAME, defaultSchema } from './default-schema.ts';
+import { ANCHOR_MAPPING, DEFAULT_SCHEMA, DEFAULT_SCHEMA_VERSION, SOURCE_DIRECTORY_NAME, TARGET_DIRECTORY_NAME, defaultSchema } from './default-schema.ts';
 import type { AttributeMapping, ObjectMapping, SynchronizationSchema } from './synchronization-schema.ts';
 
 export const PASSWORD_HASH_RULE_ID = 'AD2AADPasswordHash';
@@ -24,7 +24,7 @@ function attribute(sourceName: string, targetAttributeName: string, matchingPrio
 }
 
 const MAPPINGS: readonly AttributeMapping[] = [
-  attribute('sourceAnchor', 'onPremisesImmutableId', 1, 'ObjectAddOnly'),
+  ANCHOR_MAPPING,
   attribute('PasswordHash', 'CredentialData'),
 ];
 
