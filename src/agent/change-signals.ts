@@ -6,10 +6,10 @@
  * - AdChangeWatcher: LDAP change notifications. Real AD sends them at once; Samba only when
  *   the write lands on the worker holding the watch, else after its 5-second re-check.
  * - A DirSync poll (AdReader.pollChanges) every `changePollMs` (default 300 ms), which
- *   covers Samba's slow notifications. It backs off by itself when polls get expensive: it
- *   waits at least POLL_COST_FACTOR times as long as the last poll took, so a DC where an
+ *   covers Samba's slow notifications. It backs off by itself when polls get expensive: after
+ *   a poll slower than POLL_SLOW_MS it waits POLL_COST_FACTOR times as long, so a DC where an
  *   empty DirSync costs 1.5 s (measured at 50k users, change-notification-facts.md) is
- *   polled every 75 s rather than kept busy.
+ *   polled every 30 s rather than kept busy.
  *
  * Facts behind the defaults: ../../docs/benchmarks.md (idle cost) and
  * change-notification-facts.md (detection latency of each method).
@@ -20,8 +20,14 @@ import { isCanopyError, type CanopyError } from '../core/errors.ts';
 import type { ChangeReason } from '../relay/frames.ts';
 import { readBindPassword, type AgentConfig } from './config.ts';
 
-/** A poll waits at least this many times as long as the previous one took (≤ 2% of the DC's time). */
-export const POLL_COST_FACTOR = 50;
+/**
+ * A poll that took longer than POLL_SLOW_MS is expensive for the DC (an empty DirSync is 3–5 ms
+ * on an idle 10k domain): the next waits POLL_COST_FACTOR times as long (≤ 5% of the DC's
+ * time). Shorter polls keep the interval: on a loaded machine a poll's wall time is mostly
+ * waiting for a CPU, and a factor on it slowed the poll to seconds (npm run bench, load 12).
+ */
+export const POLL_SLOW_MS = 250;
+export const POLL_COST_FACTOR = 20;
 const POLL_RETRY_MIN_MS = 1_000;
 const POLL_RETRY_MAX_MS = 60_000;
 
@@ -81,7 +87,8 @@ export class DirSyncPoller {
       this.#failures = 0;
       if (answer.changed) this.signal('poll');
       else if (first && resuming) this.signal('resumed');
-      this.#schedule(Math.max(this.intervalMs, (performance.now() - started) * POLL_COST_FACTOR));
+      const took = performance.now() - started;
+      this.#schedule(took > POLL_SLOW_MS ? Math.max(this.intervalMs, took * POLL_COST_FACTOR) : this.intervalMs);
     } catch (error) {
       // An account without the DirSync right: notifications and the schedule remain.
       const forGood = isCanopyError(error, 'ERR_AD_INSUFFICIENT_RIGHTS');
