@@ -8,6 +8,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DirectoryReader, DirectoryStore } from '../directory/store.ts';
 import type { JsonValue, ServicePrincipal, SynchronizationJob } from '../directory/types.ts';
 import { templateSchema } from '../engine/schema/password-hash-schema.ts';
+import type { SynchronizationSchema } from '../engine/schema/synchronization-schema.ts';
+import { checkSchema, functionSchemas, parseExpressionResponse } from './schema-expressions.ts';
 import { parseSchedulePatch } from './synchronization-patch.ts';
 import { domainOfSecrets, parseSecrets, redactSecrets } from './synchronization-secrets.ts';
 import { READ_DIRECTORY, WRITE_DIRECTORY, requireRole } from './authentication.ts';
@@ -147,6 +149,8 @@ export async function synchronizationRoutes(app: FastifyInstance, options: Synch
       throw requestBadRequest('A synchronizationSchema needs directories and synchronizationRules.');
     }
     const schema = Object.fromEntries(Object.entries(body).filter(([key]) => !key.startsWith('@odata.'))) as JsonValue;
+    // Refused whole before anything is written: the running schema stays as it was.
+    checkSchema(schema as unknown as SynchronizationSchema);
     await store.transaction(async (tx) => {
       const current = await tx.getSynchronizationJob(job.tenantId, job.id);
       if (current) await tx.putSynchronizationJob({ ...current, schema });
@@ -163,6 +167,16 @@ export async function synchronizationRoutes(app: FastifyInstance, options: Synch
     });
     await emit({ type: 'schemaChanged', tenantId: job.tenantId, jobId: job.id });
     return reply.code(204).send();
+  });
+
+  app.get<JobParams>(`${BASE}/jobs/:jobId/schema/functions`, async (request) => {
+    await jobOf(request, READ);
+    return { '@odata.context': contextUrl(request, 'Collection(microsoft.graph.attributeMappingFunctionSchema)'), value: functionSchemas() };
+  });
+
+  app.post<JobParams>(`${BASE}/jobs/:jobId/schema/parseExpression`, async (request) => {
+    await jobOf(request, READ);
+    return { '@odata.context': contextUrl(request, 'microsoft.graph.parseExpressionResponse'), ...(parseExpressionResponse(request.body as never) as object) };
   });
 
   // Not in Graph's v1.0 reference, but the walkthrough reads the secrets back this way before

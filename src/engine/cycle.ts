@@ -41,8 +41,12 @@ export interface CycleResult {
   readonly synchronizedEntryCountByType: readonly { key: string; value: number }[];
 }
 
-function compileMappings(job: CycleJob): CycleContext['mappings'] {
-  const rule = job.schema.synchronizationRules[0];
+/**
+ * Compiles the schema's enabled object mappings (expressions parsed and validated). The
+ * schema API runs it on a PUT, so a schema the cycle would refuse is refused there.
+ */
+export function compileMappings(schema: CycleJob['schema']): CycleContext['mappings'] {
+  const rule = schema.synchronizationRules[0];
   if (!rule) throw new CanopyError('ERR_ENGINE_SCHEMA_INVALID', 'the schema has no synchronizationRules');
   const mappings: { user?: CompiledObjectMapping; inetOrgPerson?: CompiledObjectMapping; group?: CompiledObjectMapping } = {};
   for (const objectMapping of rule.objectMappings) {
@@ -52,7 +56,7 @@ function compileMappings(job: CycleJob): CycleContext['mappings'] {
     if (key !== 'user' && key !== 'group' && key !== 'inetOrgPerson') {
       throw new CanopyError('ERR_ENGINE_SCHEMA_INVALID', `source object ${objectMapping.sourceObjectName} is not supported (user, inetOrgPerson, group)`);
     }
-    const compiled = withoutPasswordHash(compileObjectMapping(job.schema, objectMapping, rule.targetDirectoryName, rule.sourceDirectoryName));
+    const compiled = withoutPasswordHash(compileObjectMapping(schema, objectMapping, rule.targetDirectoryName, rule.sourceDirectoryName));
     checkMappingTargets(key === 'group' ? 'group' : 'user', compiled);
     mappings[key] = compiled;
   }
@@ -98,7 +102,7 @@ export async function runCycle(options: RunCycleOptions): Promise<CycleResult> {
   let mode: 'full' | 'delta' = 'full';
   let pages = 0;
   try {
-    const mappings = compileMappings(job);
+    const mappings = compileMappings(job.schema);
     const scope = scopeRulesOf(job.schema.synchronizationRules[0]!, job.syncAccount);
     // An empty watermark is none: a full read.
     const watermark = (await store.directory.getWatermark(job.tenantId, job.jobId)) || undefined;

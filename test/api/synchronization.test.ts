@@ -72,6 +72,62 @@ describe('Graph synchronization API', () => {
     assert.deepEqual(events.map((e) => e.type), ['jobCreated', 'secretsChanged', 'jobStarted', 'jobPaused', 'jobRestarted', 'jobRestarted']);
   });
 
+  test('schema: a PUT with an unknown function, a wrong arity or an unknown attribute is refused naming it; the running schema stays', async () => {
+    const id = (await call('POST', '/jobs', { templateId: 'AD2AADProvisioning' })).json().id;
+    const schema = (await call('GET', `/jobs/${id}/schema`)).json();
+    const withDisplayName = (expression: string) => {
+      const edited = structuredClone(schema);
+      const users = edited.synchronizationRules[0].objectMappings[0];
+      const m = users.attributeMappings.find((a: { targetAttributeName: string }) => a.targetAttributeName === 'displayName');
+      m.source = { expression, name: expression.slice(0, expression.indexOf('(')), type: 'Function' };
+      return edited;
+    };
+    const good = await call('PUT', `/jobs/${id}/schema`, withDisplayName('Join(" ", [givenName], ToUpper([sn]))'));
+    assert.equal(good.statusCode, 204, good.body);
+    const stored = (await call('GET', `/jobs/${id}/schema`)).json();
+    const displayName = stored.synchronizationRules[0].objectMappings[0].attributeMappings.find((a: { targetAttributeName: string }) => a.targetAttributeName === 'displayName');
+    assert.equal(displayName.source.expression, 'Join(" ", [givenName], ToUpper([sn]))');
+    for (const [expression, says] of [
+      ['Joinn(" ", [givenName])', /unknown function Joinn/],
+      ['join(" ", [givenName])', /unknown function join; function names are case-sensitive: did you mean Join\?/],
+      ['Left([givenName])', /Left takes 2 arguments \(string, numChars\); got 1/],
+      ['Join(" ", [givenName], [shoeSize])', /unknown attribute \[shoeSize\] on user/],
+      ['Join(" ", [givenName]', /expected "," or "\)" after a function argument but found the end of the text \(at column 22\)/],
+    ] as const) {
+      const refused = await call('PUT', `/jobs/${id}/schema`, withDisplayName(expression));
+      assert.equal(refused.statusCode, 400, expression);
+      assert.equal(refused.json().error.code, 'BadRequest');
+      assert.match(refused.json().error.message, says);
+      assert.match(refused.json().error.message, /displayName/);
+    }
+    assert.deepEqual((await call('GET', `/jobs/${id}/schema`)).json(), stored, 'the running schema is unchanged');
+  });
+
+  test('schema/functions lists the language; schema/parseExpression parses and evaluates on a test input as Graph does', async () => {
+    const id = (await call('POST', '/jobs', { templateId: 'AD2AADProvisioning' })).json().id;
+    const functions = (await call('GET', `/jobs/${id}/schema/functions`)).json().value;
+    const join = functions.find((f: { id: string }) => f.id === 'Join');
+    assert.deepEqual(join.parameters, [
+      { allowMultipleOccurrences: false, name: 'separator', required: true, type: 'String' },
+      { allowMultipleOccurrences: true, name: 'source', required: true, type: 'String' },
+    ]);
+    assert.ok(functions.length >= 48);
+    const parsed = (await call('POST', `/jobs/${id}/schema/parseExpression`, {
+      expression: 'Join(" ", [givenName], ToUpper([sn]))',
+      testInputObject: { definition: null, properties: [{ key: 'givenName', value: 'Zoë' }, { key: 'sn', value: 'Ødegård' }] },
+    })).json();
+    assert.equal(parsed.parsingSucceeded, true);
+    assert.equal(parsed.evaluationSucceeded, true);
+    assert.deepEqual(parsed.evaluationResult, ['Zoë ØDEGÅRD']);
+    assert.equal(parsed.parsedExpression.name, 'Join');
+    assert.deepEqual(parsed.parsedExpression.parameters.map((p: { key: string }) => p.key), ['separator', 'source1', 'source2']);
+    const broken = (await call('POST', `/jobs/${id}/schema/parseExpression`, { expression: 'Mid([x], 1' })).json();
+    assert.equal(broken.parsingSucceeded, false);
+    assert.equal(broken.error.code, 'ERR_EXPRESSION_SYNTAX');
+    assert.match(broken.error.message, /at column 11/);
+    assert.equal((await call('POST', `/jobs/${id}/schema/parseExpression`, { nope: 1 })).statusCode, 400);
+  });
+
   test('schema: the default mapping until one is put, reset by DELETE', async () => {
     const { id } = (await call('POST', '/jobs', { templateId: 'AD2AADProvisioning' })).json();
     const schema = (await call('GET', `/jobs/${id}/schema`)).json();
