@@ -14,7 +14,7 @@ import type { TokenSigner } from './auth/verify.ts';
 import { tokenEndpointPlugin } from './auth/token-endpoint.ts';
 import { createAuthenticationHook } from './authentication.ts';
 import { GraphError, badRequest, clientRequestId, sendGraphError, toGraphError } from './errors.ts';
-import { RouteTable, type RegisteredRoute } from './route-table.ts';
+import { RouteTable } from './route-table.ts';
 import { applicationTemplatesRoutes } from './application-templates.ts';
 import { usersRoutes } from './users.ts';
 import { groupsRoutes } from './groups.ts';
@@ -39,11 +39,12 @@ export interface ApiOptions {
  */
 export async function graphApiPlugin(
   app: FastifyInstance,
-  options: ApiOptions & { extraRoutes?: readonly ((app: FastifyInstance) => Promise<void>)[]; onRoutes?: (routes: readonly RegisteredRoute[]) => void },
+  options: ApiOptions & { extraRoutes?: readonly ((app: FastifyInstance) => Promise<void>)[]; onRoutes?: (prefix: string, table: RouteTable) => void },
 ): Promise<void> {
   const table = new RouteTable(app.prefix);
   app.addHook('onRoute', (route) => table.add(route));
-  app.addHook('onReady', async () => options.onRoutes?.(table.routes()));
+  // Handed out at once; it fills as the routes below register (read it after ready()).
+  options.onRoutes?.(app.prefix, table);
   app.addHook('onRequest', createAuthenticationHook(options.store, options.auth));
   // Graph takes actions (start, pause, restore) with no body; fastify's JSON parser refuses an
   // empty one, so an empty body reads as none and the rest goes to fastify's safe parser.
@@ -89,7 +90,7 @@ export async function graphApiPlugin(
 /** The Graph versions served; every route answers under each. */
 export const GRAPH_VERSIONS = ['/v1.0', '/beta'] as const;
 
-export async function canopyApiPlugin(app: FastifyInstance, options: ApiOptions & { onRoutes?: (routes: readonly RegisteredRoute[]) => void }): Promise<void> {
+export async function canopyApiPlugin(app: FastifyInstance, options: ApiOptions & { onRoutes?: (prefix: string, table: RouteTable) => void }): Promise<void> {
   await app.register(tokenEndpointPlugin, { store: options.store, signer: options.auth });
   for (const prefix of GRAPH_VERSIONS) await app.register(graphApiPlugin, { ...options, prefix });
 }
