@@ -4,7 +4,9 @@
  * several nodes sharing the directory, the engine's state, the agents' registry and the
  * token signing key). Everything past this file sees the interfaces only.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type pg from 'pg';
 import { loadOrCreateSigningKey, type SigningKey } from '../api/auth/keys.ts';
 import { loadOrCreateSharedSigningKey } from '../api/auth/postgres-keys.ts';
@@ -18,6 +20,9 @@ import { createSqliteSyncStore } from '../engine/sqlite/sync-store.ts';
 import { PostgresAgentRegistry } from '../relay/postgres-registry.ts';
 import type { AgentRegistry } from '../relay/registry.ts';
 import { SqliteAgentRegistry } from '../relay/sqlite-registry.ts';
+import type { ExclusiveRunner } from '../engine/engine.ts';
+import { createPostgresJobLeases } from '../engine/postgres/job-leases.ts';
+import { createLeaseRunner, DEFAULT_LEASE_TTL_MS } from '../engine/postgres/lease-runner.ts';
 
 export interface ServiceBackend {
   /** 'sqlite' or 'postgres', for the ready line and status. */
@@ -26,8 +31,10 @@ export interface ServiceBackend {
   readonly syncStore: SyncStore;
   readonly registry: AgentRegistry;
   readonly signingKey: SigningKey;
+  /** Several nodes: a job's cycle runs only under its lease (absent for SQLite, one node). */
+  readonly exclusive?: ExclusiveRunner;
   /** Runs `work` while no other node of the installation runs it (the first start's bootstrap). */
-  exclusive<T>(work: () => Promise<T>): Promise<T>;
+  once<T>(work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -53,12 +60,20 @@ async function openSqliteBackend(dataDir: string): Promise<ServiceBackend> {
     registry: new SqliteAgentRegistry(sqliteWriterOf(store)!),
     signingKey: await loadOrCreateSigningKey(dataDir),
     // One node: nothing to exclude.
-    exclusive: (work) => work(),
+    once: (work) => work(),
     async close() {
       await syncStore.close();
       await store.close();
     },
   };
+}
+
+/** CANOPY_LEASE_TTL_MS: how soon another node takes over the jobs of a dead one (default 30 s). */
+function leaseTtlMs(): number {
+  const value = process.env.CANOPY_LEASE_TTL_MS;
+  if (value === undefined) return DEFAULT_LEASE_TTL_MS;
+  if (!/^\d+$/.test(value) || Number(value) < 1000) throw new CanopyError('ERR_CONFIG_INVALID', `CANOPY_LEASE_TTL_MS: expected milliseconds, at least 1000, got ${JSON.stringify(value)}`);
+  return Number(value);
 }
 
 /** An arbitrary constant: the advisory lock held while one node bootstraps the installation. */
@@ -76,7 +91,8 @@ async function openPostgresBackend(url: string): Promise<ServiceBackend> {
       syncStore,
       registry,
       signingKey,
-      async exclusive(work) {
+      exclusive: createLeaseRunner(createPostgresJobLeases(store.pool), `${hostname()}:${process.pid}:${randomUUID()}`, leaseTtlMs()),
+      async once(work) {
         // A session lock on one connection, held across the work's own transactions: two
         // nodes starting on an empty database create one tenant, not two.
         const client: pg.PoolClient = await store.pool.connect();

@@ -11,6 +11,7 @@ function logCycles(service: Service): void {
     const e = result.execution;
     log(`cycle ${result.cycleId} of job ${tenantId}/${jobId} ${e.state}: ${result.mode}, ${result.pages} pages, imported ${e.countImported}, exported ${e.countExported}, escrowed ${e.countEscrowed}`);
   });
+  service.engine.on('cycleSkipped', ({ tenantId, jobId }: { tenantId: string; jobId: string }) => log(`cycle of job ${tenantId}/${jobId} skipped: another node holds its lease`));
   service.engine.on('cycleFailed', ({ key, error }: { key: string; error: unknown }) => {
     const code = (error as { code?: string } | undefined)?.code;
     log(`cycle of job ${key} failed: ${code ? `${code}: ` : ''}${error instanceof Error ? error.message : String(error)}`);

@@ -48,6 +48,9 @@ export interface Service {
   close(): Promise<void>;
 }
 
+/** How often a node of several re-reads the jobs from the shared store. */
+const JOB_RELOAD_MS = 5_000;
+
 /** Roles of the admin application that may manage agents (Graph permission names). */
 const AGENT_ADMIN_ROLES = ['Directory.ReadWrite.All', 'Synchronization.ReadWrite.All'];
 
@@ -86,7 +89,7 @@ export async function startService(options: ServeOptions): Promise<Service> {
   await app.register(canopyApiPlugin, { store, auth: signer, onSynchronizationEvent: (event) => late.engine?.onSynchronizationEvent(event) });
   const authenticateAdmin = adminAuthenticator(signer);
   const relay = await registerRelay(app, { ...options.relay, registry: backend.registry, authenticateAdmin });
-  const syncEngine = new SyncEngine({ store: syncStore, source: createScimChangeSource((tenantId, request) => relay.request(tenantId, request)) });
+  const syncEngine = new SyncEngine({ store: syncStore, ...(backend.exclusive ? { exclusive: backend.exclusive } : {}), source: createScimChangeSource((tenantId, request) => relay.request(tenantId, request)) });
   late.engine = syncEngine;
   // Near-real-time: an agent's change signal, or an agent connecting, wakes the domain's jobs.
   relay.events.on('agent.changed', ({ tenantId, domain }: { tenantId: string; domain: string }) => syncEngine.wake(tenantId, domain, 'notification'));
@@ -97,13 +100,18 @@ export async function startService(options: ServeOptions): Promise<Service> {
   await syncEngine.load();
   await app.listen({ host, port });
   syncEngine.start();
+  // Several nodes: a job created, started or paused through another node's API reaches this
+  // node's scheduler at the next re-read (the lease decides which node runs a cycle).
+  const reload = backend.exclusive ? setInterval(() => void syncEngine.load().catch(() => undefined), JOB_RELOAD_MS) : undefined;
+  reload?.unref();
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
-  const bootstrap = await backend.exclusive(() => bootstrapDataFolder({ store, dataDir: options.dataDir, apiUrl: url }));
+  const bootstrap = await backend.once(() => bootstrapDataFolder({ store, dataDir: options.dataDir, apiUrl: url }));
   // Once: a second signal during shutdown waits for the first close instead of closing twice.
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
+    clearInterval(reload);
     await syncEngine.stop();
     await app.close();
     await backend.close();

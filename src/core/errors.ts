@@ -42,7 +42,8 @@ export type CanopyErrorCode =
   | 'ERR_ENGINE_MATCH_CONFLICT'
   | 'ERR_ENGINE_MAPPING'
   | 'ERR_ENGINE_SOURCE_INVALID'
-  | 'ERR_ENGINE_SCHEDULER_STOPPED';
+  | 'ERR_ENGINE_SCHEDULER_STOPPED'
+  | 'ERR_ENGINE_LEASE_LOST';
 
 export class CanopyError extends Error {
   override readonly name = 'CanopyError';

@@ -26,6 +26,17 @@ export interface SyncEngineOptions {
   readonly now?: () => Date;
   /** Per job: the delete threshold plugs in here. */
   readonly deletePolicyFor?: (job: SynchronizationJob) => DeletePolicy | undefined;
+  /**
+   * Several nodes on one store: a job's cycle runs only while this node holds its lease
+   * (engine/postgres/lease-runner.ts). Absent on one node, where the scheduler alone keeps
+   * a job's cycles apart.
+   */
+  readonly exclusive?: ExclusiveRunner;
+}
+
+/** Runs `work` while holding the job's lease; undefined when another node holds it. */
+export interface ExclusiveRunner {
+  run<T>(tenantId: string, jobId: string, work: (signal: AbortSignal) => Promise<T>): Promise<{ value: T } | undefined>;
 }
 
 /** The API's SynchronizationEvent, structurally (the engine does not depend on the API). */
@@ -184,15 +195,28 @@ export class SyncEngine extends EventEmitter {
       return undefined;
     }
     const deletePolicy = this.#options.deletePolicyFor?.(record);
-    const result = await runCycle({
+    const cycle = (signal: AbortSignal) => runCycle({
       job: cycleJobOf(record),
       source: this.#options.source,
       store: this.#options.store,
       ...(this.#options.now ? { now: this.#options.now } : {}),
       ...(deletePolicy ? { deletePolicy } : {}),
       match: { softMatchOnUpn: setting(record, 'SoftMatchOnUpn')?.toLowerCase() === 'true' },
-      signal: this.#abort.signal,
+      signal,
     });
+    const { exclusive } = this.#options;
+    let result: CycleResult;
+    if (exclusive) {
+      // The lease's signal fires when the lease is lost: the cycle stops at its next page.
+      const ran = await exclusive.run(tenantId, jobId, (leaseSignal) => cycle(AbortSignal.any([this.#abort.signal, leaseSignal])));
+      if (!ran) {
+        this.emit('cycleSkipped', { tenantId, jobId, trigger });
+        return undefined;
+      }
+      result = ran.value;
+    } else {
+      result = await cycle(this.#abort.signal);
+    }
     this.emit('cycleResult', { tenantId, jobId, trigger, result });
     return result;
   }

@@ -9,15 +9,20 @@ import { postgresClientOf, type PostgresDirectoryStore } from '../../directory/p
 import type { SyncStore } from '../ports.ts';
 import { ENGINE_POSTGRES_MIGRATIONS } from './migrations.ts';
 import { createPostgresSourceState } from './source-state.ts';
+import { checkFence, currentLease, LEASE_POSTGRES_MIGRATIONS } from './job-leases.ts';
 
 export async function createPostgresSyncStore(directory: PostgresDirectoryStore): Promise<SyncStore> {
-  await runPostgresMigrations(directory.pool, ENGINE_POSTGRES_MIGRATIONS);
+  await runPostgresMigrations(directory.pool, [...ENGINE_POSTGRES_MIGRATIONS, ...LEASE_POSTGRES_MIGRATIONS]);
   return {
     directory,
     state: createPostgresSourceState(directory.pool),
-    transaction: (work) => directory.transaction((tx) => {
+    // Under a job lease (runUnderLease), the fencing check comes first: a node whose lease
+    // passed to another writes nothing.
+    transaction: (work) => directory.transaction(async (tx) => {
       const client = postgresClientOf(tx);
       if (!client) throw new CanopyError('ERR_CONFIG_INVALID', 'the Postgres sync store needs a directory store opened by openPostgresDirectoryStore');
+      const lease = currentLease();
+      if (lease) await checkFence(client, lease);
       return work({ directory: tx, state: createPostgresSourceState(client) });
     }),
     // The pool is the directory store's: its opener closes it.
