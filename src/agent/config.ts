@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { CanopyError } from '../core/errors.ts';
+import { readSecretFile } from '../core/private-files.ts';
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 
@@ -156,11 +157,7 @@ export function readBindPassword(ad: AdConnectionConfig, env: NodeJS.ProcessEnv 
     }
     return value;
   }
-  try {
-    return readFileSync(ad.passwordFile!, 'utf8').replace(/\r?\n$/, '');
-  } catch (error) {
-    throw new CanopyError('ERR_CONFIG_INVALID', `ad.passwordFile: cannot read ${ad.passwordFile}: ${(error as Error).message}`, { cause: error });
-  }
+  return readSecretFile(ad.passwordFile!, 'ad.passwordFile').toString('utf8').replace(/\r?\n$/, '');
 }
 
 function deepFreeze<T>(value: T): T {

@@ -4,10 +4,11 @@
  * machine; the service holds only the public key (RFC 8037 OKP JWK).
  */
 import { generateKeyPairSync, createPrivateKey, type KeyObject } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportJWK, type JWK } from 'jose';
 import { CanopyError } from '../core/errors.ts';
+import { ensurePrivateDir, writePrivateFile } from '../core/private-files.ts';
 
 export const KEY_FILE = 'agent-key.pem';
 export const IDENTITY_FILE = 'agent.json';
@@ -35,7 +36,7 @@ export async function generateAgentKey(): Promise<GeneratedKey> {
 }
 
 function ensureDataDir(dataDir: string): void {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(dataDir);
 }
 
 /** Writes the private key; refuses to overwrite an existing one (an enrolled agent keeps its key). */
@@ -72,7 +73,7 @@ export function loadPrivateKey(dataDir: string): KeyObject {
 
 export function saveIdentity(dataDir: string, identity: AgentIdentity): void {
   ensureDataDir(dataDir);
-  writeFileSync(join(dataDir, IDENTITY_FILE), `${JSON.stringify(identity, null, 2)}\n`, { mode: 0o600 });
+  writePrivateFile(join(dataDir, IDENTITY_FILE), `${JSON.stringify(identity, null, 2)}\n`);
 }
 
 export function loadIdentity(dataDir: string): AgentIdentity {

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CanopyError } from '../core/errors.ts';
+import { readSecretFile } from '../core/private-files.ts';
 import { errorText, httpJson, type JsonResponse } from '../agent/http-json.ts';
 
 export interface AdminOptions {
@@ -32,7 +33,7 @@ function readBootstrap(options: AdminOptions): Bootstrap {
   const file = options.bootstrap ?? process.env.CANOPY_BOOTSTRAP_FILE ?? (dataDir && join(dataDir, 'bootstrap.json'));
   if (!file) throw new CanopyError('ERR_CONFIG_INVALID', '--data DIR or --bootstrap FILE: say where the service\'s admin credentials (bootstrap.json) are');
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Bootstrap;
+    return JSON.parse(readSecretFile(file, '--bootstrap').toString('utf8')) as Bootstrap;
   } catch (error) {
     throw new CanopyError('ERR_CONFIG_INVALID', `--bootstrap: cannot read ${file}: ${(error as Error).message}`, { cause: error });
   }

@@ -13,6 +13,11 @@ import { loadOrCreateSharedSigningKey } from '../api/auth/postgres-keys.ts';
 import { CanopyError } from '../core/errors.ts';
 import { openPostgresDirectoryStore } from '../directory/postgres/store.ts';
 import { directoryDatabasePath, openSqliteDirectoryStore, sqliteWriterOf } from '../directory/sqlite/store.ts';
+import { join } from 'node:path';
+import { createSecretBox, loadOrCreateSecretsKey } from '../directory/secret-box.ts';
+
+/** The default file of the key sealing sync secrets, in the data folder. */
+export const SECRETS_KEY_FILE = 'sync-secrets.key';
 import type { DirectoryStore } from '../directory/store.ts';
 import { createPostgresSyncStore } from '../engine/postgres/sync-store.ts';
 import type { SyncStore } from '../engine/ports.ts';
@@ -39,9 +44,9 @@ export interface ServiceBackend {
 }
 
 /** `--store`: absent for SQLite in the data folder, or a postgres:// URL. */
-export async function openServiceBackend(options: { dataDir: string; store?: string }): Promise<ServiceBackend> {
+export async function openServiceBackend(options: { dataDir: string; store?: string; secretsKeyFile?: string }): Promise<ServiceBackend> {
   const url = options.store?.trim();
-  if (url === undefined || url === '') return openSqliteBackend(options.dataDir);
+  if (url === undefined || url === '') return openSqliteBackend(options.dataDir, options.secretsKeyFile);
   if (/^postgres(ql)?:\/\//i.test(url)) {
     // The data folder still holds bootstrap.json on the node that bootstraps the installation.
     mkdirSync(options.dataDir, { recursive: true });
@@ -50,8 +55,11 @@ export async function openServiceBackend(options: { dataDir: string; store?: str
   throw new CanopyError('ERR_CONFIG_INVALID', `--store: expected a postgres:// URL (or no --store for SQLite in the data folder), got ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//…@'))}`);
 }
 
-async function openSqliteBackend(dataDir: string): Promise<ServiceBackend> {
-  const store = openSqliteDirectoryStore(directoryDatabasePath(dataDir));
+async function openSqliteBackend(dataDir: string, secretsKeyFile: string | undefined): Promise<ServiceBackend> {
+  // The key sealing sync secrets lives in its own file (default DATA/sync-secrets.key, 0600;
+  // --secrets-key-file puts it elsewhere) so that a copy of canopy.db alone opens nothing.
+  const secretBox = createSecretBox(loadOrCreateSecretsKey(secretsKeyFile ?? join(dataDir, SECRETS_KEY_FILE)));
+  const store = openSqliteDirectoryStore(directoryDatabasePath(dataDir), { secretBox });
   const syncStore = createSqliteSyncStore(store);
   return {
     kind: 'sqlite',

@@ -1,6 +1,7 @@
 /** What `canopy serve` does; loaded only when it runs (serve-command.ts). */
 import type { CycleResult } from '../engine/cycle.ts';
 import { readyLine, startService, type Service } from './serve.ts';
+import type { ServeCliOptions } from './serve-command.ts';
 
 const log = (line: string): void => void process.stdout.write(`${new Date().toISOString()} canopy: ${line}\n`);
 
@@ -29,9 +30,9 @@ function relayTimings(): Record<string, number> {
   return timings;
 }
 
-export async function runServe(options: { data?: string; listen: string; tlsCert?: string; tlsKey?: string; store?: string }): Promise<void> {
+export async function runServe(options: ServeCliOptions): Promise<void> {
   if (!options.data) throw new TypeError('--data <dir> is required (or CANOPY_DATA_DIR)');
-  const service = await startService({ dataDir: options.data, listen: options.listen, tlsCert: options.tlsCert, tlsKey: options.tlsKey, store: options.store, relay: relayTimings() });
+  const service = await startService({ dataDir: options.data, listen: options.listen, tlsCert: options.tlsCert, tlsKey: options.tlsKey, store: options.store, secretsKeyFile: options.secretsKeyFile, relay: relayTimings() });
   service.relay.events.on('agent.connected', ({ agentId, domains }: { agentId: string; domains: string[] }) => console.log(`canopy: agent ${agentId} connected (${domains.join(', ')})`));
   service.relay.events.on('agent.disconnected', ({ agentId, code }: { agentId: string; code: number }) => console.log(`canopy: agent ${agentId} disconnected (${code})`));
   service.relay.events.on('agent.down', ({ agentId, silentMs }: { agentId: string; silentMs: number }) => console.log(`canopy: agent ${agentId} down (silent ${silentMs} ms)`));

@@ -14,6 +14,7 @@ import { canopyApiPlugin } from '../api/app.ts';
 import { bootstrapDataFolder } from '../api/auth/bootstrap.ts';
 import { createTokenSigner, type TokenSigner } from '../api/auth/verify.ts';
 import { CanopyError } from '../core/errors.ts';
+import { readSecretFile } from '../core/private-files.ts';
 import type { DirectoryStore } from '../directory/store.ts';
 import { RELAY_PATHS } from '../relay/defaults.ts';
 import { registerRelay, type Relay, type RelayOptions } from '../relay/relay.ts';
@@ -31,6 +32,8 @@ export interface ServeOptions {
   readonly listen: string;
   readonly tlsCert?: string;
   readonly tlsKey?: string;
+  /** The key sealing sync secrets at rest; default DATA/sync-secrets.key. */
+  readonly secretsKeyFile?: string;
   /** A postgres:// URL (several nodes share it); absent: SQLite in the data folder. */
   readonly store?: string;
   /** Relay timings (tests shorten them). */
@@ -73,11 +76,11 @@ export async function startService(options: ServeOptions): Promise<Service> {
   if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
     throw new CanopyError('ERR_CONFIG_INVALID', '--tls-cert and --tls-key go together');
   }
-  const tls = options.tlsCert && options.tlsKey ? { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) } : undefined;
+  const tls = options.tlsCert && options.tlsKey ? { cert: readFileSync(options.tlsCert), key: readSecretFile(options.tlsKey, '--tls-key') } : undefined;
   if (!tls && !isLoopback(host)) {
     throw new CanopyError('ERR_CONFIG_INVALID', `--listen ${options.listen}: refusing to serve the API and the agents' relay without TLS on a non-loopback address; give --tls-cert and --tls-key (plain http/ws is for loopback only)`);
   }
-  const backend = await openServiceBackend({ dataDir: options.dataDir, store: options.store });
+  const backend = await openServiceBackend({ dataDir: options.dataDir, store: options.store, secretsKeyFile: options.secretsKeyFile });
   const { store, syncStore } = backend;
   const signer = createTokenSigner(backend.signingKey);
   // The https and http instances differ only in their server type; routes see the same API.

@@ -51,7 +51,7 @@ describe('agent configuration', () => {
 
   test('the bind password comes from an environment variable or a file, read when needed', () => {
     const dir = mkdtempSync(join(tmpdir(), 'canopy-config-'));
-    writeFileSync(join(dir, 'pw'), 'from-file\n');
+    writeFileSync(join(dir, 'pw'), 'from-file\n', { mode: 0o600 }); // a secret file: 0600 or it is refused
     const fromEnv = parseAgentConfig(valid, dir, {});
     assert.equal(readBindPassword(fromEnv.domains[0]!.ad, { AD_PW: 'from-env' }), 'from-env');
     assert.throws(() => readBindPassword(fromEnv.domains[0]!.ad, {}), /ad\.passwordEnv: the environment variable AD_PW is not set/);

@@ -3,7 +3,8 @@
  * service principal, and hand the admin its credentials in DIR/bootstrap.json (0600). Later
  * starts find the tenant and only keep the file's apiUrl current.
  */
-import { existsSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readSecretFile, writePrivateFile } from '../../core/private-files.ts';
 import { join } from 'node:path';
 import type { DirectoryStore } from '../../directory/store.ts';
 import { createTenantWithAdmin } from './tenant-setup.ts';
@@ -26,9 +27,7 @@ export interface BootstrapResult {
 }
 
 function writeBootstrapFile(path: string, content: BootstrapFile): void {
-  writeFileSync(path, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
-  // mode applies only when the file is created; an existing file is tightened too.
-  chmodSync(path, 0o600);
+  writePrivateFile(path, `${JSON.stringify(content, null, 2)}\n`);
 }
 
 export async function bootstrapDataFolder(options: { store: DirectoryStore; dataDir: string; apiUrl: string }): Promise<BootstrapResult> {
@@ -36,7 +35,7 @@ export async function bootstrapDataFolder(options: { store: DirectoryStore; data
   const [existing] = await options.store.listTenants();
   if (existing) {
     if (!existsSync(path)) return { created: false, tenantId: existing.id };
-    const content = JSON.parse(readFileSync(path, 'utf8')) as BootstrapFile;
+    const content = JSON.parse(readSecretFile(path, BOOTSTRAP_FILE).toString('utf8')) as BootstrapFile;
     if (content.apiUrl !== options.apiUrl) writeBootstrapFile(path, { ...content, apiUrl: options.apiUrl });
     return { created: false, tenantId: existing.id, bootstrapPath: path };
   }

@@ -3,10 +3,11 @@
  * folder (0600) so that issued tokens stay valid across restarts. The key id is the JWK
  * thumbprint (RFC 7638).
  */
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { CanopyError } from '../../core/errors.ts';
+import { ensurePrivateDir, readSecretFile, writePrivateFile } from '../../core/private-files.ts';
 
 export const SIGNING_ALGORITHM = 'ES256';
 export const SIGNING_KEY_FILE = 'token-signing-key.json';
@@ -37,18 +38,19 @@ export async function generateSigningKey(): Promise<{ key: SigningKey; privateJw
 /** Loads DIR/token-signing-key.json, creating it (mode 0600) on first start. */
 export async function loadOrCreateSigningKey(dataDir: string): Promise<SigningKey> {
   const path = join(dataDir, SIGNING_KEY_FILE);
+  ensurePrivateDir(dataDir);
   if (existsSync(path)) {
+    const text = readSecretFile(path, 'the token signing key').toString('utf8');
     try {
-      return await signingKeyFromJwk(JSON.parse(readFileSync(path, 'utf8')) as JWK);
+      return await signingKeyFromJwk(JSON.parse(text) as JWK);
     } catch (error) {
       throw new CanopyError('ERR_CONFIG_INVALID', `${path} is not a usable ${SIGNING_ALGORITHM} private JWK`, { cause: error });
     }
   }
-  mkdirSync(dataDir, { recursive: true });
   const { key, privateJwk } = await generateSigningKey();
   try {
     // 'wx': never overwrite a key another process wrote meanwhile; use that one instead.
-    writeFileSync(path, `${JSON.stringify(privateJwk)}\n`, { mode: 0o600, flag: 'wx' });
+    writePrivateFile(path, `${JSON.stringify(privateJwk)}\n`, 'wx');
   } catch (error) {
     if ((error as { code?: string }).code === 'EEXIST') return loadOrCreateSigningKey(dataDir);
     throw error;

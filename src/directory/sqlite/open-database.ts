@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ensurePrivateDir, ensurePrivateFile } from '../../core/private-files.ts';
 
 export type SqliteDatabase = Database.Database;
 
@@ -16,7 +17,15 @@ export interface Migration {
  * failing with SQLITE_BUSY.
  */
 export function openDatabase(path: string): SqliteDatabase {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') {
+    // The folder 0700 and the file 0600 before SQLite opens it: SQLite gives the -wal and -shm
+    // files the database file's permissions (os_unix.c findCreateFileMode); existing ones are
+    // narrowed too, for a data folder created by an older version.
+    ensurePrivateDir(dirname(path));
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+      if (file === path || existsSync(file)) ensurePrivateFile(file);
+    }
+  }
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');

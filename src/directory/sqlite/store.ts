@@ -12,6 +12,7 @@ import type { DirectoryReader, DirectoryStore, DirectoryTransaction } from '../s
 import type { DirectoryGroup, DirectoryUser } from '../types.ts';
 import { openDatabase, runMigrations, type SqliteDatabase } from './open-database.ts';
 import { DIRECTORY_MIGRATIONS } from './migrations.ts';
+import type { SecretBox } from '../secret-box.ts';
 import { countObjects, getObject, listObjects, purgeObjects, setDeleted } from './objects.ts';
 import { USERS, createUsers, findUser, findUsers, updateUsers } from './users.ts';
 import { GROUPS, createGroups, findGroup, updateGroups } from './groups.ts';
@@ -23,6 +24,8 @@ import * as logs from './provisioning-logs.ts';
 export interface SqliteStoreOptions {
   /** The clock for createdDateTime, deletedDateTime and the like; tests pin it. */
   readonly now?: () => Date;
+  /** Seals sync secrets at rest (directory/secret-box.ts); `canopy serve` always gives one. */
+  readonly secretBox?: SecretBox;
 }
 
 /** The database file of a data folder. */
@@ -30,7 +33,7 @@ export function directoryDatabasePath(dataDir: string): string {
   return join(dataDir, 'canopy.db');
 }
 
-function readerOn(db: SqliteDatabase): DirectoryReader {
+function readerOn(db: SqliteDatabase, box: SecretBox | undefined): DirectoryReader {
   return {
     getTenant: async (tenantId) => tenants.getTenant(db, tenantId),
     listTenants: async () => tenants.listTenants(db),
@@ -53,7 +56,7 @@ function readerOn(db: SqliteDatabase): DirectoryReader {
     getSynchronizationJob: async (tenantId, jobId) => sync.getJob(db, tenantId, jobId),
     listSynchronizationJobs: async (tenantId, servicePrincipalId) => sync.listJobs(db, tenantId, servicePrincipalId),
     listAllSynchronizationJobs: async () => sync.listJobs(db, undefined),
-    getSynchronizationSecrets: async (tenantId, servicePrincipalId) => sync.getSecrets(db, tenantId, servicePrincipalId),
+    getSynchronizationSecrets: async (tenantId, servicePrincipalId) => sync.getSecrets(db, tenantId, servicePrincipalId, box),
     getWatermark: async (tenantId, jobId) => sync.getWatermark(db, tenantId, jobId),
     listEscrows: async (tenantId, jobId, page) => sync.listEscrows(db, tenantId, jobId, page),
     countEscrows: async (tenantId, jobId) => sync.countEscrows(db, tenantId, jobId),
@@ -61,7 +64,7 @@ function readerOn(db: SqliteDatabase): DirectoryReader {
   };
 }
 
-function writerOn(db: SqliteDatabase, now: () => string): Omit<DirectoryTransaction, keyof DirectoryReader> {
+function writerOn(db: SqliteDatabase, now: () => string, box: SecretBox | undefined): Omit<DirectoryTransaction, keyof DirectoryReader> {
   return {
     createTenant: async (tenant) => tenants.createTenant(db, tenant),
     updateTenant: async (tenantId, changes) => tenants.updateTenant(db, tenantId, changes),
@@ -84,7 +87,7 @@ function writerOn(db: SqliteDatabase, now: () => string): Omit<DirectoryTransact
     resolvePendingReferences: async (tenantId, resolved) => members.resolvePendingReferences(db, tenantId, resolved),
     putSynchronizationJob: async (job) => sync.putJob(db, job),
     deleteSynchronizationJob: async (tenantId, jobId) => sync.deleteJob(db, tenantId, jobId),
-    putSynchronizationSecrets: async (tenantId, spId, secrets) => sync.putSecrets(db, tenantId, spId, secrets),
+    putSynchronizationSecrets: async (tenantId, spId, secrets) => sync.putSecrets(db, tenantId, spId, secrets, box),
     setWatermark: async (tenantId, jobId, watermark) => sync.setWatermark(db, tenantId, jobId, watermark, now()),
     putEscrows: async (tenantId, jobId, escrows) => sync.putEscrows(db, tenantId, jobId, escrows, now()),
     removeEscrows: async (tenantId, jobId, sourceIds) => sync.removeEscrows(db, tenantId, jobId, sourceIds),
@@ -135,6 +138,7 @@ export function openSqliteDirectoryStore(path: string, options: SqliteStoreOptio
   const now = () => clock().toISOString();
   const writer = openDatabase(path);
   runMigrations(writer, DIRECTORY_MIGRATIONS);
+  if (options.secretBox) sync.sealPlainSecrets(writer, options.secretBox);
   const readerDb = openDatabase(path);
   readerDb.pragma('query_only = ON');
   let queue: Promise<unknown> = Promise.resolve();
@@ -142,7 +146,7 @@ export function openSqliteDirectoryStore(path: string, options: SqliteStoreOptio
 
   async function run<T>(work: (tx: DirectoryTransaction) => Promise<T>): Promise<T> {
     let open = true;
-    const tx = guard({ ...readerOn(writer), ...writerOn(writer, now) } as DirectoryTransaction, () => open);
+    const tx = guard({ ...readerOn(writer, options.secretBox), ...writerOn(writer, now, options.secretBox) } as DirectoryTransaction, () => open);
     // IMMEDIATE takes the write lock now, so another process waits (busy_timeout) here rather
     // than failing at the first write half-way through the batch.
     checkpoints.busy();
@@ -161,7 +165,7 @@ export function openSqliteDirectoryStore(path: string, options: SqliteStoreOptio
   }
 
   const store: DirectoryStore = {
-    ...readerOn(readerDb),
+    ...readerOn(readerDb, options.secretBox),
     transaction<T>(work: (tx: DirectoryTransaction) => Promise<T>): Promise<T> {
       const result = queue.then(() => run(work));
       queue = result.catch(() => undefined);

@@ -1,4 +1,5 @@
 /** Synchronization jobs, their secrets, watermarks and escrows. */
+import type { SecretBox } from '../secret-box.ts';
 import type { SqliteDatabase } from './open-database.ts';
 import type { Escrow, EscrowInput, KeyValue, SynchronizationJob } from '../types.ts';
 import type { Page, PageRequest } from '../store.ts';
@@ -48,15 +49,38 @@ export function deleteJob(db: SqliteDatabase, tenantId: string, jobId: string): 
   return run(db, 'DELETE FROM directory_sync_jobs WHERE tenant_id = ? AND id = ?', [tenantId, jobId]) > 0;
 }
 
-export function getSecrets(db: SqliteDatabase, tenantId: string, servicePrincipalId: string): KeyValue[] {
-  return all<KeyValue>(db, 'SELECT key, value FROM directory_sync_secrets WHERE tenant_id = ? AND service_principal_id = ? ORDER BY key', [tenantId, servicePrincipalId]);
+/** What a sealed secret is bound to: its row. */
+const secretContext = (tenantId: string, servicePrincipalId: string, key: string) => JSON.stringify([tenantId, servicePrincipalId, key]);
+
+/** Without a box (tests of the store alone) values are kept as given. */
+export function getSecrets(db: SqliteDatabase, tenantId: string, servicePrincipalId: string, box?: SecretBox): KeyValue[] {
+  const rows = all<KeyValue>(db, 'SELECT key, value FROM directory_sync_secrets WHERE tenant_id = ? AND service_principal_id = ? ORDER BY key', [tenantId, servicePrincipalId]);
+  if (!box) return rows;
+  return rows.map((row) => ({ key: row.key, value: box.isSealed(row.value) ? box.open(row.value, secretContext(tenantId, servicePrincipalId, row.key)) : row.value }));
 }
 
-export function putSecrets(db: SqliteDatabase, tenantId: string, servicePrincipalId: string, secrets: readonly KeyValue[]): void {
+export function putSecrets(db: SqliteDatabase, tenantId: string, servicePrincipalId: string, secrets: readonly KeyValue[], box?: SecretBox): void {
   for (const s of secrets) {
+    const value = box ? box.seal(s.value, secretContext(tenantId, servicePrincipalId, s.key)) : s.value;
     run(db, `INSERT INTO directory_sync_secrets (tenant_id, service_principal_id, key, value) VALUES (?, ?, ?, ?)
-      ON CONFLICT (tenant_id, service_principal_id, key) DO UPDATE SET value = excluded.value`, [tenantId, servicePrincipalId, s.key, s.value]);
+      ON CONFLICT (tenant_id, service_principal_id, key) DO UPDATE SET value = excluded.value`, [tenantId, servicePrincipalId, s.key, value]);
   }
+}
+
+/**
+ * Seals the rows written before secrets were encrypted (or by a store opened without a box),
+ * in one transaction. Returns how many were sealed.
+ */
+export function sealPlainSecrets(db: SqliteDatabase, box: SecretBox): number {
+  const rows = all<{ tenant_id: string; service_principal_id: string; key: string; value: string }>(db, 'SELECT tenant_id, service_principal_id, key, value FROM directory_sync_secrets', []);
+  const plain = rows.filter((row) => !box.isSealed(row.value));
+  db.transaction(() => {
+    for (const row of plain) {
+      run(db, 'UPDATE directory_sync_secrets SET value = ? WHERE tenant_id = ? AND service_principal_id = ? AND key = ?',
+        [box.seal(row.value, secretContext(row.tenant_id, row.service_principal_id, row.key)), row.tenant_id, row.service_principal_id, row.key]);
+    }
+  })();
+  return plain.length;
 }
 
 export function getWatermark(db: SqliteDatabase, tenantId: string, jobId: string): string | undefined {

@@ -14,13 +14,14 @@ export interface HostileService {
   readonly dataDir: string;
   readonly bootstrap: { tenantId: string; clientId: string; clientSecret: string };
   token(): Promise<string>;
-  /** SIGTERM, then SIGKILL after `timeoutMs`; removes the folder. Returns how it exited. */
-  stop(timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGTERM, then SIGKILL after `timeoutMs`; removes the folder unless `keepData`. Returns how it exited. */
+  stop(timeoutMs?: number, options?: { keepData?: boolean }): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export async function startHostileService(options: { args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<HostileService> {
-  const root = mkdtempSync(join(tmpdir(), 'canopy-hostile-'));
-  const dataDir = join(root, 'data');
+/** `dataDir`: start on an existing data folder (left in place on stop). */
+export async function startHostileService(options: { args?: string[]; env?: NodeJS.ProcessEnv; dataDir?: string } = {}): Promise<HostileService> {
+  const root = options.dataDir ? undefined : mkdtempSync(join(tmpdir(), 'canopy-hostile-'));
+  const dataDir = options.dataDir ?? join(root!, 'data');
   const process = spawnCanopy(['serve', '--data', dataDir, '--listen', '127.0.0.1:0', ...(options.args ?? [])], options.env);
   const url = (await process.waitForLine(/serving (https?:\/\/\S+)/, 30_000))[1]!;
   const bootstrap = JSON.parse(readFileSync(join(dataDir, 'bootstrap.json'), 'utf8')) as HostileService['bootstrap'];
@@ -40,14 +41,14 @@ export async function startHostileService(options: { args?: string[]; env?: Node
       cached = ((await response.json()) as { access_token: string }).access_token;
       return cached;
     },
-    async stop(timeoutMs = 15_000) {
+    async stop(timeoutMs = 15_000, stopOptions = {}) {
       if (process.child.exitCode === null && process.child.signalCode === null) {
         process.kill('SIGTERM');
         const timer = setTimeout(() => process.kill('SIGKILL'), timeoutMs);
         await process.exited;
         clearTimeout(timer);
       }
-      rmSync(root, { recursive: true, force: true });
+      if (root && !stopOptions.keepData) rmSync(root, { recursive: true, force: true });
       return process.exited;
     },
   };
