@@ -34,21 +34,45 @@ GET_CHANGES_ALL=1131f6ad-9c07-11d1-f79f-00c04fc2dcd2
 log() { echo "samba-dc: $*" >&2; }
 die() { log "$*"; exit 1; }
 
+# Runs "$@" in the background and says every 15 s that it is still at it, so a step that takes
+# minutes (apt-get, provision) is never a silent stretch; ends with how long the step took.
+timed() {
+  local what=$1; shift
+  local started=$SECONDS
+  log "$what …"
+  "$@" &
+  local pid=$! status=0
+  while kill -0 "$pid" 2>/dev/null; do
+    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -0 "$pid" 2>/dev/null && log "  … still $what ($((SECONDS - started)) s)"
+  done
+  wait "$pid" || status=$?
+  [ "$status" = 0 ] && log "$what: done in $((SECONDS - started)) s"
+  return "$status"
+}
+
 install_packages() {
   command -v samba >/dev/null && command -v ldapsearch >/dev/null && [ -d /usr/share/samba/setup ] && return 0
   [ "$(id -u)" = 0 ] || die "Samba is not installed and installing it needs root (apt-get install ${PACKAGES[*]})."
   [ -f /etc/debian_version ] || die "Samba is not installed and this is not Debian; install the Samba AD DC packages by hand."
-  log "installing ${PACKAGES[*]}"
+  log "Samba is not installed: installing ${PACKAGES[*]} from Debian (a minute or more; log in /tmp/canopy-dc-apt.log)"
   # Keep the package scripts from starting smbd/nmbd on every interface.
   local made_policy=0
   if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; made_policy=1; fi
-  if ! apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >/tmp/canopy-dc-apt.log 2>&1; then
-    apt-get update -qq >>/tmp/canopy-dc-apt.log 2>&1
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >>/tmp/canopy-dc-apt.log 2>&1 \
+  : >/tmp/canopy-dc-apt.log
+  if ! timed "installing the Samba packages" apt_install; then
+    timed "updating the package lists (apt-get update)" apt_update || true
+    timed "installing the Samba packages (after apt-get update)" apt_install \
       || { [ $made_policy = 1 ] && rm -f /usr/sbin/policy-rc.d; die "apt-get install failed; see /tmp/canopy-dc-apt.log"; }
   fi
   [ $made_policy = 1 ] && rm -f /usr/sbin/policy-rc.d
   return 0
+}
+
+apt_update() { apt-get update -qq >>/tmp/canopy-dc-apt.log 2>&1; }
+
+apt_install() {
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >>/tmp/canopy-dc-apt.log 2>&1
 }
 
 make_certificates() {
@@ -68,15 +92,24 @@ make_certificates() {
 provision() {
   # .provisioned is written last, so a provision cut short is redone, never half-reused.
   [ -f "$DIR/.provisioned" ] && return 0
-  log "provisioning $REALM in $DIR on $IP"
   rm -rf "$DIR"; mkdir -p "$DIR"
+  timed "provisioning the domain $REALM in $DIR on $IP" provision_domain
+  make_certificates
+  configure
+  timed "creating the sync accounts and their rights" create_accounts
+  touch "$DIR/.provisioned"
+}
+
+provision_domain() {
   samba-tool domain provision -s /dev/null --targetdir="$DIR" --realm="$REALM" --domain="$NETBIOS" \
     --host-name=dc1 --host-ip="$IP" --server-role=dc --dns-backend=NONE --use-rfc2307 \
     --backend-store=mdb --adminpass="$ADMIN_PASS" \
     --option="interfaces = $IP" --option="bind interfaces only = yes" \
     --option="server services = -dns, -dnsupdate, -nbt, -wrepl, -s3fs" \
     --option="disable netbios = yes" >"$DIR/provision.log" 2>&1 || { cat "$DIR/provision.log" >&2; die "provision failed"; }
-  make_certificates
+}
+
+configure() {
   # Settings samba-tool does not take at provision time (see the facts file).
   sed -i "/^\[global\]/a\\
 	ldap server require strong auth = no\\
@@ -93,8 +126,6 @@ provision() {
   # Domain-level password rules would refuse the fixture's simple passwords.
   samba-tool domain passwordsettings set -s "$CONF" --complexity=off --history-length=0 \
     --min-pwd-age=0 --max-pwd-age=0 >/dev/null
-  create_accounts
-  touch "$DIR/.provisioned"
 }
 
 create_accounts() {
@@ -150,9 +181,14 @@ start() {
   if [[ $addresses != *"inet $IP/"* ]]; then
     ip addr add "$IP/8" dev lo 2>/dev/null || die "cannot add $IP to lo (needs root); set CANOPY_DC_IP to an address on an interface"
   fi
+  local started=$SECONDS
+  log "starting samba on $IP …"
   samba -s "$CONF" -D 9>&- || die "samba failed to start; see $DIR/log/samba.log"
-  for _ in $(seq 1 100); do ldap_answers && return 0; sleep 0.1; done
-  die "samba started but LDAP does not answer on $IP within 10 s; see $DIR/log/samba.log"
+  for _ in $(seq 1 300); do
+    if ldap_answers; then log "samba answers LDAP on $IP: started in $((SECONDS - started)) s"; return 0; fi
+    sleep 0.1
+  done
+  die "samba started but LDAP does not answer on $IP within 30 s; see $DIR/log/samba.log"
 }
 
 stop() {
@@ -180,12 +216,13 @@ load_fixture() {
     stop; rm -rf "$DIR"; provision; start
     fixture_ready && return 0
   fi
-  log "loading the fixture forest"
-  local started=$SECONDS
-  ldapadd -c -x -H "ldap://$IP" -D "Administrator@$DOMAIN" -w "$ADMIN_PASS" -f "$DIR/fixture/fixture.ldif" \
-    >"$DIR/fixture-load.log" 2>&1 || { tail -20 "$DIR/fixture-load.log" >&2; die "fixture load failed; see $DIR/fixture-load.log"; }
+  timed "loading the fixture forest ($(grep -c '^dn:' "$DIR/fixture/fixture.ldif") entries)" ldap_add_fixture \
+    || { tail -20 "$DIR/fixture-load.log" >&2; die "fixture load failed; see $DIR/fixture-load.log"; }
   cp "$DIR/fixture/fixture.sha256" "$DIR/fixture-loaded.sha256"
-  log "fixture loaded in $((SECONDS - started)) s"
+}
+
+ldap_add_fixture() {
+  ldapadd -c -x -H "ldap://$IP" -D "Administrator@$DOMAIN" -w "$ADMIN_PASS" -f "$DIR/fixture/fixture.ldif" >"$DIR/fixture-load.log" 2>&1
 }
 
 write_env() {

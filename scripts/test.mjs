@@ -49,6 +49,8 @@ function ensureDc() {
     return;
   }
   const started = Date.now();
+  console.log('Samba DC: making sure the project\'s DC runs with the fixture forest (scripts/samba-dc.sh ensure; ' +
+    'on a new machine this installs Samba and provisions a domain, a minute or two) …');
   const result = spawnSync('bash', [join(root, 'scripts/samba-dc.sh'), 'ensure'], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (result.status !== 0) {
     console.error(`FAIL: the Samba DC could not be started (scripts/samba-dc.sh ensure exited ${result.status}).`);
@@ -62,10 +64,12 @@ function ensureDc() {
 ensureDc();
 const only = process.argv.slice(2);
 const files = only.length > 0 ? only : findTests(join(root, 'test'));
-console.log(`Running ${files.length} test files: ${files.map((f) => relative(root, f)).join(', ')}`);
+console.log(`Running ${files.length} test files on Node ${process.version}: ${files.map((f) => relative(root, f)).join(', ')}`);
+const testsStarted = Date.now();
 const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-timeout=300000', ...files], {
   stdio: 'inherit',
   env,
   cwd: root,
 });
+console.log(`Tests ${run.status === 0 ? 'passed' : 'failed'} on Node ${process.version} in ${((Date.now() - testsStarted) / 1000).toFixed(0)} s.`);
 process.exit(run.status ?? 1);
