@@ -174,7 +174,7 @@ start() {
   [ -f "$DIR/.provisioned" ] || die "not provisioned (run: $0 ensure)"
   if pid_of_samba >/dev/null; then ldap_answers && return 0; fi
   # Samba binds only addresses an interface carries; 127.0.0.1 is on lo, 127.0.0.2+ is not.
-  # Read the list whole before matching it: `ip … | grep -q` under pipefail fails whenever grep
+  # Read the list whole before matching it: piping ip into a quiet grep under pipefail fails whenever grep
   # exits at its first match and ip dies of SIGPIPE (the address is there, yet we would add it).
   local addresses
   addresses=$(ip -o addr show 2>/dev/null || true)
