@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Attribute, Change, Control, type Client } from 'ldapts';
@@ -71,7 +71,13 @@ describe('e2e: AD changes reach the cloud on the next cycle (per-run OU)', { ski
     dir = mkdtempSync(join(tmpdir(), 'canopy-e2e-delta-'));
     serve = await startServe(join(dir, 'service'));
     graph = new GraphClient(serve.url, readBootstrap(serve.dataDir));
-    agent = await runAgent(await enrollAgent(dir, serve, 'agent1'));
+    // This suite asserts what each cycle it starts contains; AD change signals would start
+    // cycles of their own in between (test/e2e/change-notification.test.ts covers those).
+    const enrolled = await enrollAgent(dir, serve, 'agent1');
+    const config = JSON.parse(readFileSync(enrolled.config, 'utf8')) as { domains: { ad: Record<string, unknown> }[] };
+    Object.assign(config.domains[0]!.ad, { changeNotifications: false, changePollMs: 0 });
+    writeFileSync(enrolled.config, JSON.stringify(config, null, 2));
+    agent = await runAgent(enrolled);
     ldap = await adminClient();
     root = `OU=e2e-${suffix},${adEnv().baseDn}`;
     inside = `OU=In,${root}`;
