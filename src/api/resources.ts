@@ -7,12 +7,15 @@ import { COMMON_PROPERTIES, GROUP_PROPERTIES, USER_PROPERTIES, type PropertyKind
 import type { DirectoryGroup, DirectoryUser, ServicePrincipal } from '../directory/types.ts';
 import { badRequest } from './errors.ts';
 import { checkSelectBounds } from './odata-limits.ts';
+import { GROUP_UNSTORED, SERVICE_PRINCIPAL_UNSTORED, USER_UNSTORED, unstoredValue, type UnstoredProperty } from './graph-properties.ts';
 
 export interface GraphResource {
   /** `user`, as in microsoft.graph.user. */
   readonly name: 'user' | 'group' | 'directoryObject' | 'servicePrincipal';
   /** Exposed properties and their kinds, by their Graph name. */
   readonly properties: Readonly<Record<string, PropertyKind>>;
+  /** Graph properties not stored: selectable, answering null, [] or a computed value (graph-properties.ts). */
+  readonly unstored: Readonly<Record<string, UnstoredProperty>>;
   readonly defaultSelect: readonly string[];
 }
 
@@ -28,6 +31,7 @@ const USER_EXPOSED = exposed(USER_PROPERTIES, ['managerId'], { preferredLanguage
 export const USER_RESOURCE: GraphResource = Object.freeze({
   name: 'user',
   properties: USER_EXPOSED,
+  unstored: USER_UNSTORED,
   // Graph v1.0 "user resource type": the properties returned without $select.
   defaultSelect: ['businessPhones', 'displayName', 'givenName', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'surname', 'userPrincipalName', 'id'],
 });
@@ -37,6 +41,7 @@ const GROUP_EXPOSED = exposed(GROUP_PROPERTIES, ['sourceAnchor', 'onPremisesDist
 export const GROUP_RESOURCE: GraphResource = Object.freeze({
   name: 'group',
   properties: GROUP_EXPOSED,
+  unstored: GROUP_UNSTORED,
   defaultSelect: Object.keys(GROUP_EXPOSED),
 });
 
@@ -48,6 +53,7 @@ export const SERVICE_PRINCIPAL_RESOURCE: GraphResource = Object.freeze<GraphReso
     signInAudience: 'string', tags: 'strings', createdDateTime: 'datetime', description: 'string', notes: 'string',
     homepage: 'string', loginUrl: 'string', replyUrls: 'strings', alternativeNames: 'strings', appRoleAssignmentRequired: 'boolean',
   },
+  unstored: SERVICE_PRINCIPAL_UNSTORED,
   defaultSelect: [
     'id', 'accountEnabled', 'appDisplayName', 'appId', 'applicationTemplateId', 'appOwnerOrganizationId', 'createdDateTime',
     'displayName', 'servicePrincipalNames', 'servicePrincipalType', 'signInAudience', 'tags',
@@ -75,12 +81,13 @@ export function servicePrincipalView(sp: ServicePrincipal): ServicePrincipal & R
 export const MEMBER_RESOURCE: GraphResource = Object.freeze({
   name: 'directoryObject',
   properties: { ...GROUP_EXPOSED, ...USER_EXPOSED },
+  unstored: { ...GROUP_UNSTORED, ...USER_UNSTORED },
   defaultSelect: [],
 });
 
 /** The part of a $select that applies to one resource. */
 export function selectFor(resource: GraphResource, select: readonly string[] | undefined): readonly string[] | undefined {
-  return select?.filter((name) => name in resource.properties);
+  return select?.filter((name) => name in resource.properties || name in resource.unstored);
 }
 
 /** Graph matches property names case-insensitively; answers use the canonical spelling. */
@@ -89,13 +96,19 @@ export function canonicalProperty(resource: GraphResource, name: string): string
   return Object.keys(resource.properties).find((p) => p.toLowerCase() === lower);
 }
 
+/** A Graph property of the resource that the directory does not store, canonically spelt. */
+export function canonicalUnstored(resource: GraphResource, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  return Object.keys(resource.unstored).find((p) => p.toLowerCase() === lower);
+}
+
 export function parseSelect(resource: GraphResource, text: string | undefined): readonly string[] | undefined {
   if (text === undefined) return undefined;
   checkSelectBounds(text);
   const names = text.split(',').map((s) => s.trim()).filter(Boolean);
   if (names.length === 0) return undefined;
   return names.map((name) => {
-    const canonical = canonicalProperty(resource, name);
+    const canonical = canonicalProperty(resource, name) ?? canonicalUnstored(resource, name);
     if (!canonical) throw badRequest(`Parsing OData Select and Expand failed: Could not find a property named '${name}' on type 'microsoft.graph.${resource.name}'.`);
     return canonical;
   });
@@ -114,7 +127,8 @@ export function serialize(
   out.id = record.id;
   for (const name of select ?? resource.defaultSelect) {
     if (name === 'id') continue;
-    out[name] = source[name] ?? (resource.properties[name] === 'strings' ? [] : null);
+    const unstored = resource.properties[name] === undefined ? resource.unstored[name] : undefined;
+    out[name] = unstored !== undefined ? unstoredValue(unstored, source) : source[name] ?? (resource.properties[name] === 'strings' ? [] : null);
   }
   return out;
 }
