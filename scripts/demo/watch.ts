@@ -31,19 +31,33 @@ function describeEntry(entry: Json): string {
   return `${String(entry.provisioningAction)} ${String(source.displayName ?? source.id ?? '')}${modified.length > 0 ? ` (${modified.slice(0, 4).join('; ')})` : ''}`;
 }
 
-/** Prints each cycle after `first` as it ends, and the objects it exported, until `stopped()`. */
+/**
+ * Prints each cycle after `first` as it ends, and what was exported since the last look, until
+ * `stopped()`. What was exported is read from the job's provisioning logs, not from the newest
+ * cycle alone: a change signal and the agent's DirSync poll can each wake the job, so two cycles
+ * may end within one look, and the second, which exports nothing, would hide the first.
+ */
 export async function followCycles(graph: DemoGraph, jobPath: string, first: Json, say: (line: string) => void, stopped: () => boolean): Promise<void> {
+  const jobId = jobPath.split('/').pop()!;
   let seen = String(first.activityIdentifier);
+  let since = String(first.timeEnded);
+  const printed = new Set<string>();
   while (!stopped()) {
-    await sleep(1000);
+    await sleep(500);
     const execution = await lastExecution(graph, jobPath).catch(() => undefined);
     if (!execution || String(execution.activityIdentifier) === seen) continue;
     seen = String(execution.activityIdentifier);
     const seconds = (Date.parse(String(execution.timeEnded)) - Date.parse(String(execution.timeBegan))) / 1000;
     say(`${new Date().toLocaleTimeString()} cycle ${String(execution.state)} in ${seconds.toFixed(2)} s: imported ${String(execution.countImported)}, ` +
       `exported ${String(execution.countExported)}, escrowed ${String(execution.countEscrowed)}`);
-    if (Number(execution.countExported) === 0 && Number(execution.countEscrowed) === 0) continue;
-    const logs = (await graph.get(`/v1.0/auditLogs/provisioning?$top=10&$filter=${encodeURIComponent(`cycleId eq '${seen}'`)}`).catch(() => ({ value: [] }))) as { value: Json[] };
-    for (const entry of logs.value) say(`    ${describeEntry(entry)}`);
+    const filter = encodeURIComponent(`jobId eq '${jobId}'`);
+    const logs = (await graph.get(`/v1.0/auditLogs/provisioning?$top=50&$filter=${filter}`).catch(() => ({ value: [] }))) as { value: Json[] };
+    const fresh = logs.value.filter((e) => String(e.activityDateTime) > since && !printed.has(String(e.id))).reverse();
+    for (const entry of fresh.slice(0, 10)) say(`    ${describeEntry(entry)}`);
+    if (fresh.length > 10) say(`    … and ${fresh.length - 10} more (GET /v1.0/auditLogs/provisioning)`);
+    for (const entry of fresh) {
+      printed.add(String(entry.id));
+      if (String(entry.activityDateTime) > since) since = String(entry.activityDateTime);
+    }
   }
 }
