@@ -13,6 +13,15 @@
  * A group leaves no node of its own in the package's tree, nor here. Inside a term, a
  * parenthesis that does not follow a name (a call or `in`) is a group the package would
  * have to backtrack over, so a term may hold at most one level of those.
+ *
+ * The package lacks three parts of OData's grammar that Graph accepts, and they are read
+ * here with the rest of the structure (OData ABNF notExpr, lambda any/all, dateTimeOffsetValue):
+ *   primary = "not" (SP+ | &"(") primary            → { type: 'NotExpr', value }
+ *           | name "/" ("any" | "all") "(" SP* var SP* ":" SP* or SP* ")"
+ *                                                    → { type: 'LambdaExpr', name, property, variable, value }
+ *   and a datetime literal (2021-01-01, 2021-01-01T00:00:00Z) in a term goes to the package
+ *   as a string marked with DATETIME_MARK, so the translator knows its type.
+ * Keywords (and, or, not) are matched without case, as Graph does (`NOT(…)`, `… OR …`).
  */
 import { parseFilter } from 'odata-filter-to-ast';
 import { endOfString, keywordAt } from './odata-limits.ts';
@@ -20,6 +29,42 @@ import { endOfString, keywordAt } from './odata-limits.ts';
 export type FilterAst = ReturnType<typeof parseFilter>;
 
 export class FilterSyntaxError extends Error {}
+
+/** Prefix of a datetime literal handed to the package as a string; refused in client input. */
+export const DATETIME_MARK = '\u0001';
+
+export interface NotNode {
+  readonly type: 'NotExpr';
+  readonly value: FilterAst;
+}
+
+export interface LambdaNode {
+  readonly type: 'LambdaExpr';
+  readonly name: 'any' | 'all';
+  readonly property: string;
+  readonly variable: string;
+  readonly value: FilterAst;
+}
+
+const LAMBDA_START = /([A-Za-z_]\w*)\/(any|all)\( *([A-Za-z_]\w*) *: */iy;
+const DATETIME = /(?<![\w'.:-])(\d{4}-\d\d-\d\d(?:T\d\d:\d\d(?::\d\d(?:\.\d{1,7})?)?(?:Z|[+-]\d\d:\d\d))?)(?![\w'.:-])/g;
+
+/** Datetime literals outside quoted strings become marked strings (see the header). */
+function markDatetimes(term: string): string {
+  if (!/\d{4}-\d\d-\d\d/.test(term)) return term;
+  let out = '';
+  let i = 0;
+  while (i < term.length) {
+    const quote = term.indexOf("'", i);
+    const plainEnd = quote < 0 ? term.length : quote;
+    out += term.slice(i, plainEnd).replace(DATETIME, `'${DATETIME_MARK}$1'`);
+    if (quote < 0) break;
+    const close = endOfString(term, quote);
+    out += term.slice(quote, close + 1);
+    i = close + 1;
+  }
+  return out;
+}
 
 /** Group parentheses allowed inside one term (e.g. `id eq ('a')`); see the header. */
 const TERM_GROUP_DEPTH = 1;
@@ -69,16 +114,41 @@ class StructureReader {
   }
 
   primary(): FilterAst {
+    if (this.notAhead()) {
+      this.at += 3;
+      this.skipSpaces();
+      return { type: 'NotExpr', value: this.primary() } satisfies NotNode as unknown as FilterAst;
+    }
+    LAMBDA_START.lastIndex = this.at;
+    const lambda = LAMBDA_START.exec(this.text);
+    if (lambda) {
+      this.at = LAMBDA_START.lastIndex;
+      const value = this.or();
+      this.skipSpaces();
+      this.expectClose();
+      const node: LambdaNode = { type: 'LambdaExpr', name: lambda[2]!.toLowerCase() as 'any' | 'all', property: lambda[1]!, variable: lambda[3]!, value };
+      return node as unknown as FilterAst;
+    }
     if (this.text[this.at] !== '(') return this.term();
     this.at++;
     this.skipSpaces();
     const inner = this.or();
     this.skipSpaces();
+    this.expectClose();
+    return inner;
+  }
+
+  expectClose(): void {
     if (this.text[this.at] !== ')') {
       throw new FilterSyntaxError(this.atEnd() ? 'Expected ")" but end of input found.' : `Expected ")" but "${this.text[this.at]}" found.`);
     }
     this.at++;
-    return inner;
+  }
+
+  /** `not` followed by spaces or a parenthesis (so `notes eq 'x'` is a term). */
+  notAhead(): boolean {
+    const next = this.text[this.at + 3];
+    return this.text.slice(this.at, this.at + 3).toLowerCase() === 'not' && (next === ' ' || next === '(');
   }
 
   /** A term runs to the next top-level ` and `, ` or `, unmatched `)` or the end. */
@@ -108,7 +178,7 @@ class StructureReader {
     this.at = end;
     if (end === start) throw new FilterSyntaxError(this.atEnd() ? 'Expected an expression but end of input found.' : `Expected an expression but "${text[start]}" found.`);
     try {
-      return parseFilter(text.slice(start, end));
+      return parseFilter(markDatetimes(text.slice(start, end)));
     } catch (error) {
       throw new FilterSyntaxError((error as Error).message);
     }

@@ -89,7 +89,7 @@ export function endOfString(text: string, start: number): number {
   return text.length;
 }
 
-/** `word` at `at`, followed by a space (the grammar's RWS is spaces only). */
+/** `word` at `at` in any case, followed by a space (the grammar's RWS is spaces only). */
 export function keywordAt(text: string, at: number, word: string): boolean {
-  return text.startsWith(word, at) && text[at + word.length] === ' ';
+  return text.slice(at, at + word.length).toLowerCase() === word && text[at + word.length] === ' ';
 }

@@ -59,9 +59,9 @@ export function decodeSkipToken(token: string | undefined): string | undefined {
 function parseCount(request: FastifyRequest, text: string | undefined): boolean {
   if (text === undefined || text === 'false') return false;
   if (text !== 'true') throw badRequest(`Invalid value '${text}' for $count; expected true or false.`);
-  // $count on directory objects is an advanced query (Graph answers 400 without the header).
-  if (!isEventuallyConsistent(request)) throw requestBadRequest('$count is not currently supported.');
-  return true;
+  // $count on directory objects is an advanced query: without the header Graph silently
+  // ignores ?$count=true (and answers 400 for the /$count segment, in the routes).
+  return isEventuallyConsistent(request);
 }
 
 export function parseCollectionQuery(request: FastifyRequest, resource: GraphResource, options: { filter?: boolean } = {}): CollectionQuery {

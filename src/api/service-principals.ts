@@ -5,7 +5,7 @@
  * evaluated here rather than in the store.
  */
 import type { FastifyInstance } from 'fastify';
-import type { DirectoryStore, Predicate } from '../directory/store.ts';
+import { LAMBDA_ELEMENT, type DirectoryStore, type Predicate } from '../directory/store.ts';
 import { READ_DIRECTORY, requireRole } from './authentication.ts';
 import { badRequest, notFound } from './errors.ts';
 import { collectionBody, contextUrl, entitySelect, parseCollectionQuery } from './paging.ts';
@@ -15,12 +15,28 @@ const READ_SERVICE_PRINCIPALS = ['Application.Read.All', 'Application.ReadWrite.
 
 /** Graph compares strings case-insensitively; ids exactly. */
 function fold(property: string, value: unknown): unknown {
-  return typeof value === 'string' && SERVICE_PRINCIPAL_RESOURCE.properties[property] === 'string' ? value.toLowerCase() : value;
+  const kind = property === LAMBDA_ELEMENT ? 'string' : SERVICE_PRINCIPAL_RESOURCE.properties[property];
+  if (kind === 'datetime' && typeof value === 'string') return Date.parse(value);
+  return typeof value === 'string' && kind === 'string' ? value.toLowerCase() : value;
 }
 
+/** The store's Predicate over one in-memory record, with the adapters' semantics (store.ts). */
 export function matches(record: Record<string, unknown>, predicate: Predicate): boolean {
-  if ('operands' in predicate) {
-    return predicate.op === 'and' ? predicate.operands.every((p) => matches(record, p)) : predicate.operands.some((p) => matches(record, p));
+  switch (predicate.op) {
+    case 'and':
+      return predicate.operands.every((p) => matches(record, p));
+    case 'or':
+      return predicate.operands.some((p) => matches(record, p));
+    case 'not':
+      return !matches(record, predicate.operand);
+    case 'any':
+    case 'all': {
+      const elements = Array.isArray(record[predicate.property]) ? (record[predicate.property] as unknown[]) : [];
+      const test = (element: unknown) => matches({ [LAMBDA_ELEMENT]: element }, predicate.where);
+      return predicate.op === 'any' ? elements.some(test) : elements.every(test);
+    }
+    default:
+      break;
   }
   const actual = fold(predicate.property, record[predicate.property] ?? null);
   switch (predicate.op) {
@@ -34,6 +50,15 @@ export function matches(record: Record<string, unknown>, predicate: Predicate): 
       return typeof actual === 'string' && actual.startsWith(String(fold(predicate.property, predicate.value)));
     case 'endswith':
       return typeof actual === 'string' && actual.endsWith(String(fold(predicate.property, predicate.value)));
+    case 'gt':
+    case 'ge':
+    case 'lt':
+    case 'le': {
+      const expected = fold(predicate.property, predicate.value);
+      if (actual === null || typeof actual !== typeof expected) return false;
+      const order = (actual as string | number) < (expected as string | number) ? -1 : actual === expected ? 0 : 1;
+      return predicate.op === 'gt' ? order > 0 : predicate.op === 'ge' ? order >= 0 : predicate.op === 'lt' ? order < 0 : order <= 0;
+    }
   }
 }
 

@@ -32,12 +32,25 @@ import type {
   UserProperties,
 } from './types.ts';
 
-/** A filter the adapters translate to their query language; the API builds it from $filter. */
+/**
+ * A filter the adapters translate to their query language; the API builds it from $filter.
+ * - `gt`/`ge`/`lt`/`le` compare strings without case and `datetime` properties as instants.
+ * - `not` is true where its operand is false or unknown (null), as Graph's `not` and `ne` are.
+ * - `any`/`all` test the elements of a multi-valued (`strings`) property: `where` names the
+ *   element as the property LAMBDA_ELEMENT. `all` over an empty collection is true.
+ * - `and`/`or` with no operands are the constants true and false.
+ */
 export type Predicate =
   | { readonly op: 'eq' | 'ne'; readonly property: string; readonly value: string | boolean | null }
   | { readonly op: 'startswith' | 'endswith'; readonly property: string; readonly value: string }
+  | { readonly op: 'gt' | 'ge' | 'lt' | 'le'; readonly property: string; readonly value: string }
   | { readonly op: 'in'; readonly property: string; readonly values: readonly (string | boolean | null)[] }
+  | { readonly op: 'not'; readonly operand: Predicate }
+  | { readonly op: 'any' | 'all'; readonly property: string; readonly where: Predicate }
   | { readonly op: 'and' | 'or'; readonly operands: readonly Predicate[] };
+
+/** The element of a collection inside an `any`/`all` predicate (a string, compared without case). */
+export const LAMBDA_ELEMENT = '$element';
 
 export interface PageRequest {
   /** At most this many items (1 … 1000). */

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isCanopyError } from '../../src/core/errors.ts';
-import { deletedItemsPurgeCutoff, iteratePages, type DirectoryStore } from '../../src/directory/store.ts';
+import { LAMBDA_ELEMENT, deletedItemsPurgeCutoff, iteratePages, type DirectoryStore } from '../../src/directory/store.ts';
 import type { NewUser } from '../../src/directory/types.ts';
 import { withTenants, type StoreFactory } from './store-contract-support.ts';
 
@@ -165,6 +165,43 @@ export function runDirectoryObjectContract(makeStore: StoreFactory): void {
     // `ne` matches nulls, as Graph's `onPremisesSyncEnabled ne true` finds cloud-only users.
     assert.deepEqual(await names({ filter: { op: 'ne', property: 'onPremisesSyncEnabled', value: true } }), ['Cloud']);
     assert.equal(await store.countUsers(a, { filter: { op: 'eq', property: 'onPremisesImmutableId', value: null } }), 1);
+  }));
+
+  test('predicates: not, gt/ge/lt/le on strings and instants, any/all over a collection, constants', () => withTenants(makeStore, async (store, a) => {
+    await seed(store, a, 12);
+    await store.transaction((tx) => tx.createUsers(a, [
+      { userPrincipalName: 'cloud@corp.test', displayName: null, proxyAddresses: [], onPremisesLastSyncDateTime: null },
+      { userPrincipalName: 'x500@corp.test', displayName: 'X500', proxyAddresses: ['X500:/o=corp/cn=x'], onPremisesLastSyncDateTime: '2026-01-02T00:00:00Z' },
+    ]));
+    const last = await store.listUsers(a, { limit: 100 });
+    const byUpn = new Map(last.items.map((u) => [u.userPrincipalName, u.id]));
+    await store.transaction((tx) => tx.updateUsers(a, [
+      { id: byUpn.get('user001@corp.test')!, onPremisesLastSyncDateTime: '2026-01-01T00:00:00Z' },
+      { id: byUpn.get('user002@corp.test')!, onPremisesLastSyncDateTime: '2026-01-01T12:00:00.000Z' },
+    ]));
+    const upns = async (filter: Parameters<DirectoryStore['countUsers']>[1]) =>
+      (await store.listUsers(a, { limit: 100, ...filter })).items.map((u) => u.userPrincipalName).sort();
+    const count = (filter: NonNullable<Parameters<DirectoryStore['countUsers']>[1]>['filter']) => store.countUsers(a, { filter });
+    // not: nulls count as "not equal", as Graph's not does.
+    assert.equal(await count({ op: 'not', operand: { op: 'startswith', property: 'displayName', value: 'user' } }), 2);
+    assert.equal(await count({ op: 'not', operand: { op: 'eq', property: 'displayName', value: 'X500' } }), 13);
+    // Strings compare without case; ranges on displayName.
+    assert.deepEqual(await upns({ filter: { op: 'and', operands: [{ op: 'ge', property: 'displayName', value: 'user 10' }, { op: 'lt', property: 'displayName', value: 'USER 2' }] } }), ['user010@corp.test', 'user011@corp.test']);
+    assert.equal(await count({ op: 'gt', property: 'displayName', value: 'user 9' }), 1);
+    // Datetimes compare as instants, whatever their text form.
+    assert.deepEqual(await upns({ filter: { op: 'le', property: 'onPremisesLastSyncDateTime', value: '2026-01-01T00:00:00.000Z' } }), ['user001@corp.test']);
+    assert.deepEqual(await upns({ filter: { op: 'eq', property: 'onPremisesLastSyncDateTime', value: '2026-01-01T00:00:00.000Z' } }), ['user001@corp.test']);
+    assert.deepEqual(await upns({ filter: { op: 'gt', property: 'onPremisesLastSyncDateTime', value: '2026-01-01T00:00:00Z' } }), ['user002@corp.test', 'x500@corp.test']);
+    assert.equal(await count({ op: 'ge', property: 'createdDateTime', value: '2000-01-01T00:00:00Z' }), 14);
+    // any / all over proxyAddresses, elements compared without case.
+    assert.equal(await count({ op: 'any', property: 'proxyAddresses', where: { op: 'startswith', property: LAMBDA_ELEMENT, value: 'SMTP:ALIAS' } }), 12);
+    assert.deepEqual(await upns({ filter: { op: 'any', property: 'proxyAddresses', where: { op: 'eq', property: LAMBDA_ELEMENT, value: 'smtp:USER3@corp.test' } } }), ['user003@corp.test']);
+    assert.deepEqual(await upns({ filter: { op: 'any', property: 'proxyAddresses', where: { op: 'in', property: LAMBDA_ELEMENT, values: ['smtp:alias4@corp.test', 'x500:/o=corp/cn=x'] } } }), ['user004@corp.test', 'x500@corp.test']);
+    // all: true for an empty collection; not(any(smtp)) finds the ones without any SMTP address.
+    assert.deepEqual(await upns({ filter: { op: 'all', property: 'proxyAddresses', where: { op: 'startswith', property: LAMBDA_ELEMENT, value: 'x500:' } } }), ['cloud@corp.test', 'x500@corp.test']);
+    assert.deepEqual(await upns({ filter: { op: 'not', operand: { op: 'any', property: 'proxyAddresses', where: { op: 'startswith', property: LAMBDA_ELEMENT, value: 'smtp:' } } } }), ['cloud@corp.test', 'x500@corp.test']);
+    assert.equal(await count({ op: 'and', operands: [] }), 14);
+    assert.equal(await count({ op: 'or', operands: [] }), 0);
   }));
 
   test('soft delete, restore, and purge after the retention period', () => withTenants(makeStore, async (store, a) => {

@@ -4,7 +4,7 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from './open-database.ts';
-import type { Predicate } from '../store.ts';
+import { LAMBDA_ELEMENT, type Predicate } from '../store.ts';
 import { snakeCase, type PropertyKind } from '../properties.ts';
 
 export type SqlValue = string | number | null;
@@ -82,44 +82,81 @@ function likeEscape(text: string): string {
  * Compiles a Predicate to SQL over the given properties. Columns declared COLLATE NOCASE make
  * `=` case-insensitive as Graph compares strings; LIKE is case-insensitive for ASCII. `ne`
  * matches nulls too, as Graph's advanced `ne` does (`onPremisesSyncEnabled ne true` lists
- * cloud-only users).
+ * cloud-only users), and so does `not` (coalesce turns unknown into false before negating).
+ * A multi-valued property is a JSON array column: `any`/`all` test its elements through
+ * json_each, each compared without case. Datetimes are compared as instants (julianday), so
+ * `…T00:00:00Z` and `…T00:00:00.000Z` are equal.
  */
 export function compilePredicate(
   predicate: Predicate,
   properties: Readonly<Record<string, PropertyKind>>,
   params: unknown[],
 ): string {
-  if ('operands' in predicate) {
-    if (predicate.operands.length === 0) return predicate.op === 'and' ? '1' : '0';
-    return `(${predicate.operands.map((p) => compilePredicate(p, properties, params)).join(` ${predicate.op.toUpperCase()} `)})`;
+  switch (predicate.op) {
+    case 'and':
+    case 'or':
+      if (predicate.operands.length === 0) return predicate.op === 'and' ? '1' : '0';
+      return `(${predicate.operands.map((p) => compilePredicate(p, properties, params)).join(` ${predicate.op.toUpperCase()} `)})`;
+    case 'not':
+      return `NOT coalesce(${compilePredicate(predicate.operand, properties, params)}, 0)`;
+    case 'any':
+    case 'all': {
+      if (properties[predicate.property] !== 'strings') throw new TypeError(`property ${predicate.property} is not a collection`);
+      const column = snakeCase(predicate.property);
+      const where = compilePredicate(predicate.where, ELEMENT_PROPERTIES, params);
+      return predicate.op === 'any'
+        ? `EXISTS (SELECT 1 FROM json_each(${column}) AS e WHERE ${where})`
+        : `NOT EXISTS (SELECT 1 FROM json_each(${column}) AS e WHERE NOT coalesce(${where}, 0))`;
+    }
+    default:
+      return compileComparison(predicate, properties, params);
   }
+}
+
+const ELEMENT_PROPERTIES: Readonly<Record<string, PropertyKind>> = Object.freeze({ [LAMBDA_ELEMENT]: 'string' });
+
+type Comparison = Exclude<Predicate, { op: 'and' | 'or' | 'not' | 'any' | 'all' }>;
+
+function compileComparison(predicate: Comparison, properties: Readonly<Record<string, PropertyKind>>, params: unknown[]): string {
   const kind = properties[predicate.property];
   if (kind === undefined || kind === 'strings') throw new TypeError(`property ${predicate.property} cannot be filtered`);
-  const column = snakeCase(predicate.property);
+  const raw = predicate.property === LAMBDA_ELEMENT ? 'e.value COLLATE NOCASE' : snakeCase(predicate.property);
+  // Datetimes as instants; the placeholder is wrapped the same way.
+  const column = kind === 'datetime' ? `julianday(${raw})` : raw;
+  const mark = kind === 'datetime' ? 'julianday(?)' : '?';
   switch (predicate.op) {
     case 'eq':
-      if (predicate.value === null) return `${column} IS NULL`;
+      if (predicate.value === null) return `${raw} IS NULL`;
       params.push(toColumn(kind, predicate.value));
-      return `${column} = ?`;
+      return `${column} = ${mark}`;
     case 'ne':
-      if (predicate.value === null) return `${column} IS NOT NULL`;
+      if (predicate.value === null) return `${raw} IS NOT NULL`;
       params.push(toColumn(kind, predicate.value));
-      return `(${column} IS NULL OR ${column} <> ?)`;
+      return `(${raw} IS NULL OR ${column} <> ${mark})`;
+    case 'gt':
+    case 'ge':
+    case 'lt':
+    case 'le':
+      if (kind === 'boolean') throw new TypeError(`property ${predicate.property} cannot be compared with ${predicate.op}`);
+      params.push(predicate.value);
+      return `${column} ${COMPARISON[predicate.op]} ${mark}`;
     case 'startswith':
       params.push(`${likeEscape(predicate.value)}%`);
-      return `${column} LIKE ? ESCAPE '\\'`;
+      return `${raw} LIKE ? ESCAPE '\\'`;
     case 'endswith':
       params.push(`%${likeEscape(predicate.value)}`);
-      return `${column} LIKE ? ESCAPE '\\'`;
+      return `${raw} LIKE ? ESCAPE '\\'`;
     case 'in': {
       const values = predicate.values.filter((v) => v !== null);
       const parts: string[] = [];
       if (values.length > 0) {
         params.push(...values.map((v) => toColumn(kind, v)));
-        parts.push(`${column} IN (${placeholders(values.length)})`);
+        parts.push(`${column} IN (${values.map(() => mark).join(', ')})`);
       }
-      if (values.length < predicate.values.length) parts.push(`${column} IS NULL`);
+      if (values.length < predicate.values.length) parts.push(`${raw} IS NULL`);
       return parts.length === 0 ? '0' : `(${parts.join(' OR ')})`;
     }
   }
 }
+
+export const COMPARISON = Object.freeze({ gt: '>', ge: '>=', lt: '<', le: '<=' });
