@@ -23,6 +23,7 @@ import { organizationRoutes } from './organization.ts';
 import { servicePrincipalsRoutes } from './service-principals.ts';
 import { auditLogRoutes } from './audit-logs.ts';
 import { synchronizationRoutes, type SynchronizationEvent } from './synchronization.ts';
+import type { OnDemandRunner } from './provision-on-demand.ts';
 
 export interface ApiOptions {
   readonly store: DirectoryStore;
@@ -30,6 +31,8 @@ export interface ApiOptions {
   readonly auth: TokenSigner;
   /** Told after a synchronization job, its schema or its secrets change (to update the scheduler). */
   readonly onSynchronizationEvent?: (event: SynchronizationEvent) => void | Promise<void>;
+  /** The engine's provision on demand (SyncEngine.provisionOnDemand); absent: the route answers 503. */
+  readonly provisionOnDemand?: OnDemandRunner;
 }
 
 /**
@@ -83,7 +86,7 @@ export async function graphApiPlugin(
   await app.register(servicePrincipalsRoutes, routeOptions);
   await app.register(applicationTemplatesRoutes, routeOptions);
   await app.register(auditLogRoutes, routeOptions);
-  await app.register(synchronizationRoutes, { store: options.store, onSynchronizationEvent: options.onSynchronizationEvent });
+  await app.register(synchronizationRoutes, { store: options.store, onSynchronizationEvent: options.onSynchronizationEvent, provisionOnDemand: options.provisionOnDemand });
   for (const routes of options.extraRoutes ?? []) await app.register(routes);
 }
 
@@ -97,6 +100,6 @@ export async function canopyApiPlugin(app: FastifyInstance, options: ApiOptions 
 
 export function buildApiApp(options: ApiOptions & { fastify?: FastifyServerOptions }): FastifyInstance {
   const app = Fastify({ genReqId: () => randomUUID(), ...options.fastify });
-  void app.register(canopyApiPlugin, { store: options.store, auth: options.auth, onSynchronizationEvent: options.onSynchronizationEvent });
+  void app.register(canopyApiPlugin, { store: options.store, auth: options.auth, onSynchronizationEvent: options.onSynchronizationEvent, provisionOnDemand: options.provisionOnDemand });
   return app;
 }

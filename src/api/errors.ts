@@ -7,7 +7,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isCanopyError } from '../core/errors.ts';
 
 export class GraphError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(readonly status: number, readonly code: string, message: string, readonly headers: Readonly<Record<string, string>> = {}) {
     super(message);
   }
 }
@@ -19,6 +19,10 @@ export const ON_PREMISES_MASTERED_MESSAGE =
 export const notFound = (id: string) =>
   new GraphError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
 
+/** Graph's throttling answer (429 TooManyRequests with Retry-After in seconds). */
+export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
+  new GraphError(429, 'TooManyRequests', message, { 'retry-after': String(retryAfterSeconds) });
+
 export const badRequest = (message: string) => new GraphError(400, 'BadRequest', message);
 export const requestBadRequest = (message: string) => new GraphError(400, 'Request_BadRequest', message);
 export const unsupportedQuery = (message: string) => new GraphError(400, 'Request_UnsupportedQuery', message);
@@ -27,6 +31,7 @@ export const invalidToken = (message: string) => new GraphError(401, 'InvalidAut
 
 export function sendGraphError(request: FastifyRequest, reply: FastifyReply, error: GraphError) {
   if (error.status === 401) reply.header('www-authenticate', 'Bearer realm="", error="invalid_token"');
+  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
   return reply.code(error.status).send({
     error: {
       code: error.code,

@@ -13,7 +13,9 @@ import { checkSchema, functionSchemas, parseExpressionResponse } from './schema-
 import { parseSchedulePatch } from './synchronization-patch.ts';
 import { domainOfSecrets, parseSecrets, redactSecrets } from './synchronization-secrets.ts';
 import { READ_DIRECTORY, WRITE_DIRECTORY, requireRole } from './authentication.ts';
-import { notFound, requestBadRequest } from './errors.ts';
+import { GraphError, notFound, requestBadRequest, tooManyRequests } from './errors.ts';
+import { ON_DEMAND_LIMIT, onDemandError, onDemandResponse, parseOnDemandBody, type OnDemandRunner } from './provision-on-demand.ts';
+import { RateWindow } from './rate-window.ts';
 import { contextUrl } from './paging.ts';
 import {
   SYNCHRONIZATION_TEMPLATES, newJob, parseResetScope, pausedJob, restartJob, startedJob, withDomainSettings, type ResetScope,
@@ -27,6 +29,8 @@ export type SynchronizationEvent =
 export interface SynchronizationRoutesOptions {
   readonly store: DirectoryStore;
   readonly onSynchronizationEvent?: (event: SynchronizationEvent) => void | Promise<void>;
+  /** The engine's provision on demand; absent (an API without an engine): 503. */
+  readonly provisionOnDemand?: OnDemandRunner;
 }
 
 const READ = ['Synchronization.Read.All', 'Synchronization.ReadWrite.All', ...READ_DIRECTORY];
@@ -134,6 +138,22 @@ export async function synchronizationRoutes(app: FastifyInstance, options: Synch
     });
     await emit({ type: 'jobRestarted', tenantId: job.tenantId, jobId: job.id, resetScope });
     return reply.code(204).send();
+  });
+
+  const onDemandWindow = new RateWindow(ON_DEMAND_LIMIT.requests, ON_DEMAND_LIMIT.windowMs);
+  app.post<JobParams>(`${BASE}/jobs/:jobId/provisionOnDemand`, async (request) => {
+    const job = await jobOf(request, WRITE);
+    const decision = onDemandWindow.take(`${job.tenantId}/${job.id}`);
+    if (!decision.allowed) {
+      throw tooManyRequests(`provisionOnDemand is limited to ${ON_DEMAND_LIMIT.requests} requests per ${ON_DEMAND_LIMIT.windowMs / 1000} seconds per job; retry after ${decision.retryAfterSeconds} s.`, decision.retryAfterSeconds);
+    }
+    if (job.templateId !== 'AD2AADProvisioning') throw requestBadRequest(`provisionOnDemand runs provisioning jobs (AD2AADProvisioning), not ${job.templateId}.`);
+    const subject = parseOnDemandBody(request.body, (job.schema ?? templateSchema(job.templateId)) as unknown as SynchronizationSchema);
+    if (!options.provisionOnDemand) throw new GraphError(503, 'ServiceUnavailable', 'This API runs without the sync engine: provision on demand is not available.');
+    const result = await options.provisionOnDemand(job.tenantId, job.id, subject).catch((error: unknown) => {
+      throw onDemandError(error);
+    });
+    return { '@odata.context': contextUrl(request, 'microsoft.graph.stringKeyStringValuePair'), ...onDemandResponse(result) };
   });
 
   app.get<JobParams>(`${BASE}/jobs/:jobId/schema`, async (request) => {

@@ -89,7 +89,12 @@ export async function startService(options: ServeOptions): Promise<Service> {
   const app = (tls ? Fastify({ https: tls, genReqId }) : Fastify({ genReqId })) as unknown as FastifyInstance;
   // The engine needs the relay, which registers on the app after the API: bound late.
   const late: { engine?: SyncEngine } = {};
-  await app.register(canopyApiPlugin, { store, auth: signer, onSynchronizationEvent: (event) => late.engine?.onSynchronizationEvent(event) });
+  await app.register(canopyApiPlugin, {
+    store,
+    auth: signer,
+    onSynchronizationEvent: (event) => late.engine?.onSynchronizationEvent(event),
+    provisionOnDemand: (tenantId, jobId, subject) => late.engine!.provisionOnDemand(tenantId, jobId, subject),
+  });
   const authenticateAdmin = adminAuthenticator(signer);
   const relay = await registerRelay(app, { ...options.relay, registry: backend.registry, authenticateAdmin });
   const syncEngine = new SyncEngine({ store: syncStore, ...(backend.exclusive ? { exclusive: backend.exclusive } : {}), source: createScimChangeSource((tenantId, request) => relay.request(tenantId, request)) });

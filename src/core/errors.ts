@@ -43,7 +43,9 @@ export type CanopyErrorCode =
   | 'ERR_ENGINE_MAPPING'
   | 'ERR_ENGINE_SOURCE_INVALID'
   | 'ERR_ENGINE_SCHEDULER_STOPPED'
-  | 'ERR_ENGINE_LEASE_LOST';
+  | 'ERR_ENGINE_LEASE_LOST'
+  | 'ERR_ENGINE_ON_DEMAND_INVALID'
+  | 'ERR_ENGINE_OBJECT_NOT_FOUND';
 
 export class CanopyError extends Error {
   override readonly name = 'CanopyError';

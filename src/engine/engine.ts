@@ -12,6 +12,8 @@ import { CanopyError } from '../core/errors.ts';
 import type { SynchronizationJob } from '../directory/types.ts';
 import { runCycle, type CycleResult } from './cycle.ts';
 import type { DeletePolicy } from './deletes.ts';
+import type { MatchOptions } from './matching.ts';
+import { provisionOnDemand, type OnDemandResult, type OnDemandSubject } from './on-demand.ts';
 import type { ChangeSource, CycleJob, SyncStore } from './ports.ts';
 import { templateSchema } from './schema/password-hash-schema.ts';
 import type { SynchronizationSchema } from './schema/synchronization-schema.ts';
@@ -72,6 +74,10 @@ export function cycleJobOf(job: SynchronizationJob): CycleJob {
     domain,
     schema: (job.schema as SynchronizationSchema | null) ?? templateSchema(job.templateId),
   };
+}
+
+function matchOptionsOf(job: SynchronizationJob): MatchOptions {
+  return { softMatchOnUpn: setting(job, 'SoftMatchOnUpn')?.toLowerCase() === 'true' };
 }
 
 /** The job's domain in lower case, or undefined while it has none (no Domain secret yet). */
@@ -188,6 +194,27 @@ export class SyncEngine extends EventEmitter {
     await this.scheduler.stop();
   }
 
+  /**
+   * Provision on demand: one object through the cycle's steps now (on-demand.ts), with the
+   * job's delete policy and matching settings. Throws ERR_DIRECTORY_NOT_FOUND for an
+   * unknown job.
+   */
+  async provisionOnDemand(tenantId: string, jobId: string, subject: OnDemandSubject): Promise<OnDemandResult> {
+    const record = await this.#options.store.directory.getSynchronizationJob(tenantId, jobId);
+    if (!record) throw new CanopyError('ERR_DIRECTORY_NOT_FOUND', `no synchronization job ${jobId}`);
+    const deletePolicy = this.#options.deletePolicyFor?.(record);
+    return provisionOnDemand({
+      job: cycleJobOf(record),
+      source: this.#options.source,
+      store: this.#options.store,
+      subject,
+      ...(this.#options.now ? { now: this.#options.now } : {}),
+      ...(deletePolicy ? { deletePolicy } : {}),
+      match: matchOptionsOf(record),
+      signal: this.#abort.signal,
+    });
+  }
+
   async #cycle(tenantId: string, jobId: string, trigger: Trigger): Promise<CycleResult | undefined> {
     const record = await this.#options.store.directory.getSynchronizationJob(tenantId, jobId);
     if (!record) {
@@ -201,7 +228,7 @@ export class SyncEngine extends EventEmitter {
       store: this.#options.store,
       ...(this.#options.now ? { now: this.#options.now } : {}),
       ...(deletePolicy ? { deletePolicy } : {}),
-      match: { softMatchOnUpn: setting(record, 'SoftMatchOnUpn')?.toLowerCase() === 'true' },
+      match: matchOptionsOf(record),
       signal,
     });
     const { exclusive } = this.#options;

@@ -18,6 +18,7 @@ import { decideScope, objectTypeOf } from './scoping.ts';
 import { immutableIdOf, readAttribute } from './source-attributes.ts';
 import { primarySmtpAddress } from './matching.ts';
 import { observeUserWrites } from './soft-match-keys.ts';
+import type { ObjectLog } from './provisioning-log.ts';
 
 /** Per-object failures the page absorbs (logged, escrowed); anything else rolls the page back. */
 function isObjectLevel(error: unknown): boolean {
@@ -31,7 +32,8 @@ export interface PageOptions {
   readonly commitWatermark: boolean;
 }
 
-export async function applyPage(ctx: CycleContext, store: SyncStore, source: ChangeSource, page: SourcePage, options: PageOptions, signal?: AbortSignal): Promise<void> {
+/** Applies the page; returns the provisioning log of each object it processed (committed). */
+export async function applyPage(ctx: CycleContext, store: SyncStore, source: ChangeSource, page: SourcePage, options: PageOptions, signal?: AbortSignal): Promise<readonly ObjectLog[]> {
   const { tenantId, jobId } = ctx.job;
   const guids = page.changes.map((c) => (c.kind === 'upsert' ? c.object.objectGuid : c.objectGuid).toLowerCase());
   const states = await store.state.byObjectGuids(tenantId, jobId, guids);
@@ -50,7 +52,7 @@ export async function applyPage(ctx: CycleContext, store: SyncStore, source: Cha
     }
   }
 
-  await store.transaction(async (raw) => {
+  return store.transaction(async (raw) => {
     const lookup = await prefetchTargets(raw, tenantId, page, states);
     const tx: SyncTransaction = { directory: observeUserWrites(raw.directory, lookup.softKeys), state: raw.state };
     const work = newPageWork(new Map(states), lookup, await prefetchManagers(ctx, raw, page));
@@ -78,6 +80,7 @@ export async function applyPage(ctx: CycleContext, store: SyncStore, source: Cha
       await tx.state.markSeen(tenantId, jobId, page.changes.filter((c) => c.kind === 'upsert').map((c) => (c as { object: AdObject }).object.objectGuid), options.resetToken);
     }
     if (options.commitWatermark) await tx.directory.setWatermark(tenantId, jobId, page.watermark);
+    return work.logs;
   });
 }
 

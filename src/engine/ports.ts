@@ -35,6 +35,8 @@ export interface ChangeSource {
    * engine has never seen, and to retry escrows. Optional: without it such changes escrow.
    */
   readObject?(job: CycleJob, objectGuid: string, signal?: AbortSignal): Promise<SourceObject | undefined>;
+  /** One object read whole, by DN (provision on demand names objects by DN). */
+  readObjectByDn?(job: CycleJob, dn: string, signal?: AbortSignal): Promise<SourceObject | undefined>;
 }
 
 /**

@@ -45,6 +45,9 @@ export class ObjectLog {
   #target: Summary['targetIdentity'] = { id: null, displayName: null, identityType: '', details: {} };
   #error: ErrorInformation | undefined;
   #status: Status | undefined;
+  /** When each step was recorded (ISO 8601), for provision on demand's step timestamps. */
+  readonly #stepTimes: string[] = [];
+  #summary: ProvisioningObjectSummary | undefined;
 
   constructor(
     context: LogContext,
@@ -56,6 +59,7 @@ export class ObjectLog {
 
   step(provisioningStepType: Step['provisioningStepType'], status: Status, description: string, details: Record<string, JsonValue> = {}): this {
     this.#steps.push({ name: stepName(provisioningStepType), provisioningStepType, status, description, details });
+    this.#stepTimes.push(this.#context.now().toISOString());
     return this;
   }
 
@@ -93,7 +97,21 @@ export class ObjectLog {
     return this.#status === 'failure';
   }
 
+  get stepTimes(): readonly string[] {
+    return this.#stepTimes;
+  }
+
+  get startedAt(): Date {
+    return new Date(this.#started);
+  }
+
+  /** The entry, fixed at its first call (id, time and duration stay what was written). */
   toSummary(): ProvisioningObjectSummary {
+    this.#summary ??= this.#summarize();
+    return this.#summary;
+  }
+
+  #summarize(): ProvisioningObjectSummary {
     const now = this.#context.now();
     const status: Status = this.#status ?? (this.#steps.some((s) => s.status === 'warning') ? 'warning' : 'success');
     return {

@@ -217,5 +217,21 @@ export function createScimChangeSource(send: ScimSend, options: ScimChangeSource
       }
       return undefined;
     },
+
+    async readObjectByDn(job, dn) {
+      // The AD extension's distinguishedName is filterable (agent/scim/filter-map.ts); a SCIM
+      // filter's compValue is a JSON string (RFC 7644 §3.4.2.2), so JSON escaping is its escaping.
+      const filter = `${AD}:distinguishedName eq ${JSON.stringify(dn)}`;
+      for (const path of ['/Users', '/Groups']) {
+        const response = await get(job, path, { filter, count: '1' });
+        if (response.status < 200 || response.status > 299) throw scimFailure(response, `the agent could not read ${dn}`);
+        const found = ((response.body ?? {}) as { Resources?: unknown }).Resources;
+        const resource = Array.isArray(found) ? (found[0] as Json | undefined) : undefined;
+        if (!resource) continue;
+        const change = changeFromScim(resource);
+        return change?.kind === 'upsert' ? change.object : undefined;
+      }
+      return undefined;
+    },
   };
 }

@@ -1,0 +1,89 @@
+/**
+ * Provision on demand (Graph synchronizationJob: provisionOnDemand): one AD object, named
+ * by DN (as the cloud sync docs do) or by objectGUID, read whole from the agent now and
+ * taken through the very steps a cycle takes (page.ts: import, scoping, matching,
+ * processing, export) as a page of one change. The watermark and a full re-read's marks
+ * are left alone: the next cycle reads on from where it was, and finds the object synced.
+ *
+ * It does not wait for a running cycle of the job: the page is one transaction, and an
+ * object a cycle writes at the same time is found again by its anchor (hard match), as a
+ * replayed page is.
+ */
+import { randomUUID } from 'node:crypto';
+import { CanopyError } from '../core/errors.ts';
+import { compileMappings } from './cycle.ts';
+import { newCounters, type CycleContext } from './cycle-context.ts';
+import { ADMIT_ALL, type DeletePolicy } from './deletes.ts';
+import type { MatchOptions } from './matching.ts';
+import { applyPage } from './page.ts';
+import type { ChangeSource, CycleJob, SourceObject, SyncStore } from './ports.ts';
+import type { ObjectLog } from './provisioning-log.ts';
+import { objectTypeOf, scopeRulesOf } from './scoping.ts';
+
+export interface OnDemandSubject {
+  /** The AD object's DN, or its objectGUID. */
+  readonly objectId: string;
+  /** 'user' or 'group' (Graph's objectTypeName; case does not matter). */
+  readonly objectTypeName: string;
+}
+
+export interface OnDemandOptions {
+  readonly job: CycleJob;
+  readonly source: ChangeSource;
+  readonly store: SyncStore;
+  readonly subject: OnDemandSubject;
+  readonly now?: () => Date;
+  readonly deletePolicy?: DeletePolicy;
+  readonly match?: MatchOptions;
+  readonly signal?: AbortSignal;
+}
+
+export interface OnDemandResult {
+  /** The object as read from AD. */
+  readonly object: SourceObject;
+  /** Its provisioning log entry, as written; undefined when the engine skips it without one (an excluded object). */
+  readonly log: ObjectLog | undefined;
+}
+
+const GUID = /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i;
+
+async function readSubject(options: OnDemandOptions): Promise<SourceObject | undefined> {
+  const { source, job, subject, signal } = options;
+  if (GUID.test(subject.objectId)) {
+    if (!source.readObject) throw new CanopyError('ERR_ENGINE_SOURCE_INVALID', 'the source cannot read one object by objectGUID');
+    return source.readObject(job, subject.objectId.replace(/[{}]/g, '').toLowerCase(), signal);
+  }
+  if (!source.readObjectByDn) throw new CanopyError('ERR_ENGINE_SOURCE_INVALID', 'the source cannot read one object by DN');
+  return source.readObjectByDn(job, subject.objectId, signal);
+}
+
+export async function provisionOnDemand(options: OnDemandOptions): Promise<OnDemandResult> {
+  const { job, store, source, subject } = options;
+  const wanted = subject.objectTypeName.toLowerCase();
+  if (wanted !== 'user' && wanted !== 'group') {
+    throw new CanopyError('ERR_ENGINE_ON_DEMAND_INVALID', `objectTypeName "${subject.objectTypeName}": cloud sync provisions user and group objects`);
+  }
+  // Compiled before AD is read: a schema the cycle would refuse is refused here too.
+  const mappings = compileMappings(job.schema);
+  const scope = scopeRulesOf(job.schema.synchronizationRules[0]!, job.syncAccount);
+  const object = await readSubject(options);
+  if (!object) {
+    throw new CanopyError('ERR_ENGINE_OBJECT_NOT_FOUND', `no ${wanted} ${subject.objectId} in Active Directory within the agent's scope`);
+  }
+  const type = objectTypeOf(object);
+  if (type !== wanted) {
+    throw new CanopyError('ERR_ENGINE_ON_DEMAND_INVALID', `${subject.objectId} is ${type ? `a ${type}` : `an object of class ${object.objectClass}`}, not a ${wanted}`);
+  }
+  const now = options.now ?? (() => new Date());
+  const cycleId = randomUUID();
+  const ctx: CycleContext = {
+    job, cycleId, mode: 'delta', scope, now, counters: newCounters(), mappings,
+    deletePolicy: options.deletePolicy ?? ADMIT_ALL,
+    match: options.match ?? {},
+    log: { tenantId: job.tenantId, jobId: job.jobId, cycleId, now },
+    escrowedNow: new Set(),
+  };
+  const page = { changes: [{ kind: 'upsert' as const, object, complete: true }], watermark: '', more: false };
+  const logs = await applyPage(ctx, store, source, page, { resetToken: undefined, commitWatermark: false }, options.signal);
+  return { object, log: logs[0] };
+}
