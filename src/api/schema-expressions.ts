@@ -7,6 +7,7 @@
  */
 import { isCanopyError } from '../core/errors.ts';
 import { compileMappings } from '../engine/cycle.ts';
+import { scopeRulesOf } from '../engine/scoping.ts';
 import type { SynchronizationSchema } from '../engine/schema/synchronization-schema.ts';
 import { evaluateSync, flowValues, FUNCTIONS, fromGraphSource, isExpressionError, parseExpression, toGraphSource, validateExpression } from '../expressions/index.ts';
 import { badRequest } from './errors.ts';
@@ -15,6 +16,7 @@ import { badRequest } from './errors.ts';
 export function checkSchema(schema: SynchronizationSchema): void {
   try {
     compileMappings(schema);
+    scopeRulesOf(schema.synchronizationRules[0]!, undefined, schema.directories);
   } catch (error) {
     if (isCanopyError(error, 'ERR_ENGINE_SCHEMA_INVALID')) throw badRequest(`The schema was not saved: ${error.message}`);
     throw error;

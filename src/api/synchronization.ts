@@ -5,7 +5,8 @@
  * can bring the scheduler in line; the store stays the source of truth.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { DirectoryReader, DirectoryStore } from '../directory/store.ts';
+import type { DirectoryReader, DirectoryStore, DirectoryTransaction } from '../directory/store.ts';
+import { filterOperatorSchemas } from '../engine/scope-filter.ts';
 import type { JsonValue, ServicePrincipal, SynchronizationJob } from '../directory/types.ts';
 import { templateSchema } from '../engine/schema/password-hash-schema.ts';
 import type { SynchronizationSchema } from '../engine/schema/synchronization-schema.ts';
@@ -173,7 +174,7 @@ export async function synchronizationRoutes(app: FastifyInstance, options: Synch
     checkSchema(schema as unknown as SynchronizationSchema);
     await store.transaction(async (tx) => {
       const current = await tx.getSynchronizationJob(job.tenantId, job.id);
-      if (current) await tx.putSynchronizationJob({ ...current, schema });
+      if (current) await putSchema(tx, current, schema);
     });
     await emit({ type: 'schemaChanged', tenantId: job.tenantId, jobId: job.id });
     return reply.code(204).send();
@@ -183,10 +184,21 @@ export async function synchronizationRoutes(app: FastifyInstance, options: Synch
     const job = await jobOf(request, WRITE);
     await store.transaction(async (tx) => {
       const current = await tx.getSynchronizationJob(job.tenantId, job.id);
-      if (current) await tx.putSynchronizationJob({ ...current, schema: null });
+      if (current) await putSchema(tx, current, null);
     });
     await emit({ type: 'schemaChanged', tenantId: job.tenantId, jobId: job.id });
     return reply.code(204).send();
+  });
+
+  app.get<JobParams>(`${BASE}/jobs/:jobId/schema/directories`, async (request) => {
+    const job = await jobOf(request, READ);
+    const schema = (job.schema ?? templateSchema(job.templateId)) as unknown as SynchronizationSchema;
+    return { '@odata.context': contextUrl(request, `servicePrincipals('${job.servicePrincipalId}')/synchronization/jobs('${job.id}')/schema/directories`), value: schema.directories };
+  });
+
+  app.get<JobParams>(`${BASE}/jobs/:jobId/schema/filterOperators`, async (request) => {
+    await jobOf(request, READ);
+    return { '@odata.context': contextUrl(request, 'Collection(microsoft.graph.filterOperatorSchema)'), value: filterOperatorSchemas() };
   });
 
   app.get<JobParams>(`${BASE}/jobs/:jobId/schema/functions`, async (request) => {
@@ -220,6 +232,18 @@ export async function synchronizationRoutes(app: FastifyInstance, options: Synch
     await emit({ type: 'secretsChanged', tenantId: sp.tenantId, servicePrincipalId: sp.id });
     return reply.code(204).send();
   });
+}
+
+/**
+ * A schema change takes effect on the next cycle and re-evaluates every object, as Entra's
+ * full sync after a saved scoping filter or mapping: the watermark goes, so the next cycle
+ * reads AD whole, maps every object again, and deletes (through the delete threshold) what
+ * the new scope leaves out. The same schema PUT again changes nothing.
+ */
+async function putSchema(tx: DirectoryTransaction, job: SynchronizationJob, schema: JsonValue | null): Promise<void> {
+  if (JSON.stringify(job.schema ?? null) === JSON.stringify(schema)) return;
+  await tx.putSynchronizationJob({ ...job, schema });
+  await tx.setWatermark(job.tenantId, job.id, null);
 }
 
 /**

@@ -103,7 +103,7 @@ export async function runCycle(options: RunCycleOptions): Promise<CycleResult> {
   let pages = 0;
   try {
     const mappings = compileMappings(job.schema);
-    const scope = scopeRulesOf(job.schema.synchronizationRules[0]!, job.syncAccount);
+    const scope = scopeRulesOf(job.schema.synchronizationRules[0]!, job.syncAccount, job.schema.directories);
     // An empty watermark is none: a full read.
     const watermark = (await store.directory.getWatermark(job.tenantId, job.jobId)) || undefined;
     mode = watermark === undefined ? 'full' : 'delta';

@@ -42,7 +42,7 @@ export async function syncUpsert(ctx: CycleContext, tx: SyncTransaction, work: P
   const guid = object.objectGuid.toLowerCase();
   const state = work.states.get(guid);
   if (state?.state === 'excluded') return;
-  const decision = decideScope(object, ctx.scope);
+  const decision = decideScope(object, ctx.scope, complete);
   const objectType = decision.inScope ? decision.objectType : state?.objectType ?? objectTypeOf(object);
   if (objectType === undefined) return; // computers, contacts, OUs: not synced, not logged
   const log = newLog(ctx, guid, objectType, displayNameOf(object), object.dn);

@@ -65,7 +65,7 @@ export async function provisionOnDemand(options: OnDemandOptions): Promise<OnDem
   }
   // Compiled before AD is read: a schema the cycle would refuse is refused here too.
   const mappings = compileMappings(job.schema);
-  const scope = scopeRulesOf(job.schema.synchronizationRules[0]!, job.syncAccount);
+  const scope = scopeRulesOf(job.schema.synchronizationRules[0]!, job.syncAccount, job.schema.directories);
   const object = await readSubject(options);
   if (!object) {
     throw new CanopyError('ERR_ENGINE_OBJECT_NOT_FOUND', `no ${wanted} ${subject.objectId} in Active Directory within the agent's scope`);

@@ -46,7 +46,7 @@ export async function applyPage(ctx: CycleContext, store: SyncStore, source: Cha
       if (change.kind !== 'upsert' || change.complete) continue;
       const guid = change.object.objectGuid.toLowerCase();
       if (states.get(guid)?.state === 'synced' || states.get(guid)?.state === 'excluded') continue;
-      if (!decideScope(change.object, ctx.scope).inScope) continue;
+      if (!decideScope(change.object, ctx.scope, false).inScope) continue;
       const whole = await source.readObject(ctx.job, guid, signal);
       if (whole) fetched.set(guid, whole);
     }

@@ -1,6 +1,7 @@
 /**
  * Which source objects a job syncs. Cloud sync scopes on the synchronization rule's
- * containerFilter (OU DNs, the object anywhere below one of them) and always leaves out
+ * containerFilter (OU DNs, the object anywhere below one of them), then on the
+ * objectMapping's attribute scoping filter (scope-filter.ts), and always leaves out
  * objects with isCriticalSystemObject=TRUE and the agent's own service account. Computers
  * are objectClass=user in AD too (MS-ADTS 3.1.1.2, computer derives from user) and never
  * become cloud users.
@@ -8,7 +9,9 @@
 import { CanopyError } from '../core/errors.ts';
 import type { AdObject } from '../core/ad-object.ts';
 import { isDnWithin, normalizeDn } from '../core/dn.ts';
-import type { SynchronizationRule } from './schema/synchronization-schema.ts';
+import type { AttributeDefinition, DirectoryDefinition, SynchronizationRule } from './schema/synchronization-schema.ts';
+import { compileScopeFilter, evaluateScopeFilter, type CompiledScopeFilter } from './scope-filter.ts';
+import { readAttribute } from './source-attributes.ts';
 
 export type SyncedObjectType = 'user' | 'group';
 
@@ -21,26 +24,43 @@ export type ScopeDecision =
       readonly reason: string;
     };
 
+/** The attribute scoping filter of each enabled objectMapping, by source object. */
+export type ScopeFilters = { readonly [K in 'user' | 'inetOrgPerson' | 'group']?: CompiledScopeFilter };
+
 export interface ScopeRules {
   readonly includedContainers: readonly string[];
   readonly syncAccountDn?: string;
   readonly syncAccountSam?: string;
+  readonly filters?: ScopeFilters;
 }
 
-export function scopeRulesOf(rule: SynchronizationRule, syncAccount?: { dn?: string; sAMAccountName?: string }): ScopeRules {
+function sourceDefinitions(directories: readonly DirectoryDefinition[] | undefined, rule: SynchronizationRule, objectName: string): ReadonlyMap<string, AttributeDefinition> | undefined {
+  const object = directories?.find((d) => d.name === rule.sourceDirectoryName)?.objects.find((o) => o.name.toLowerCase() === objectName.toLowerCase());
+  return object ? new Map(object.attributes.map((a) => [a.name.toLowerCase(), a])) : undefined;
+}
+
+/**
+ * The rule's scope, checked: container filter, the objectMappings' attribute scoping filters
+ * (scope-filter.ts; attributes checked against the source directory's definitions when
+ * `directories` are given), and the accounts never synced.
+ */
+export function scopeRulesOf(rule: SynchronizationRule, syncAccount?: { dn?: string; sAMAccountName?: string }, directories?: readonly DirectoryDefinition[]): ScopeRules {
   if (rule.groupFilter && rule.groupFilter.includedGroups.length > 0) {
     throw new CanopyError('ERR_ENGINE_SCHEMA_INVALID', 'groupFilter scoping is not supported yet; use containerFilter');
   }
+  const filters: { -readonly [K in keyof ScopeFilters]: CompiledScopeFilter } = {};
   for (const mapping of rule.objectMappings) {
-    const groups = [...(mapping.scope?.groups ?? []), ...(mapping.scope?.inputFilterGroups ?? [])];
-    if (groups.some((g) => g.clauses.length > 0)) {
-      throw new CanopyError('ERR_ENGINE_SCHEMA_INVALID', `attribute scoping filters (objectMapping "${mapping.name}") are not supported yet`);
-    }
+    if (!mapping.enabled) continue;
+    const source = mapping.sourceObjectName.toLowerCase();
+    const key = source === 'inetorgperson' ? 'inetOrgPerson' : source;
+    const filter = compileScopeFilter(mapping.scope, `objectMapping "${mapping.name}"`, sourceDefinitions(directories, rule, mapping.sourceObjectName));
+    if (filter && (key === 'user' || key === 'group' || key === 'inetOrgPerson')) filters[key] = filter;
   }
   return {
     includedContainers: (rule.containerFilter?.includedContainers ?? []).filter((c) => c.trim() !== ''),
     ...(syncAccount?.dn ? { syncAccountDn: normalizeDn(syncAccount.dn) } : {}),
     ...(syncAccount?.sAMAccountName ? { syncAccountSam: syncAccount.sAMAccountName.toLowerCase() } : {}),
+    ...(Object.keys(filters).length > 0 ? { filters } : {}),
   };
 }
 
@@ -60,8 +80,13 @@ export function objectTypeOf(object: Pick<AdObject, 'objectClass' | 'objectClass
   return undefined;
 }
 
-/** Decides one object. Only attributes present are consulted (a partial change may lack them). */
-export function decideScope(object: AdObject, rules: ScopeRules): ScopeDecision {
+/**
+ * Decides one object. Only attributes present are consulted: a partial change (`complete`
+ * false) that lacks an attribute a scoping filter reads is taken as in scope, so a synced
+ * object is not deleted for what the change did not carry (an object not synced yet is read
+ * whole before it is created, and decided again).
+ */
+export function decideScope(object: AdObject, rules: ScopeRules, complete = true): ScopeDecision {
   const objectType = objectTypeOf(object);
   if (objectType === undefined) {
     return { inScope: false, kind: 'unsupported', reason: `objectClass ${object.objectClass} is not synced` };
@@ -78,5 +103,15 @@ export function decideScope(object: AdObject, rules: ScopeRules): ScopeDecision 
   if (rules.includedContainers.length > 0 && !rules.includedContainers.some((container) => isDnWithin(object.dn, container))) {
     return { inScope: false, kind: 'out-of-scope', reason: 'the object is outside every included container' };
   }
+  const filter = rules.filters?.[objectType === 'user' && isInetOrgPerson(object) ? 'inetOrgPerson' : objectType];
+  if (filter) {
+    const view = { object, complete, anchor: '' };
+    const result = evaluateScopeFilter(filter, (name) => readAttribute(view, name));
+    if (result.passes === false) return { inScope: false, kind: 'out-of-scope', reason: result.reason };
+  }
   return { inScope: true, objectType };
+}
+
+function isInetOrgPerson(object: AdObject): boolean {
+  return object.objectClasses.some((c) => c.toLowerCase() === 'inetorgperson');
 }
