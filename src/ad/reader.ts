@@ -6,6 +6,7 @@
 import type { Client, Filter } from 'ldapts';
 import type { AdChangePage, AdObject, AdObjectClass, AdResetReason } from '../core/ad-object.ts';
 import { CanopyError, isCanopyError } from '../core/errors.ts';
+import { resolveBindAccountDn } from './bind-account.ts';
 import { toPages, upserts } from './change-pages.ts';
 import { connect, type AdConnection } from './connection.ts';
 import { normalizeDn } from './dn.ts';
@@ -42,21 +43,27 @@ export class AdReader {
     private readonly options: AdReaderOptions,
     connection: AdConnection,
     info: DcInfo,
+    /** The sync account's DN as the DC resolved its bind name (bind-account.ts). */
+    readonly bindAccountDn: string | undefined,
   ) {
     this.connection = connection;
     this.info = info;
     this.resolved = resolveOptions(options);
-    this.ctx = new ReadContext(this.resolved, [...(options.excludeDns ?? []), options.bindDn], () => this.client());
+    const excluded = [...(options.excludeDns ?? []), options.bindDn, ...(bindAccountDn ? [bindAccountDn] : [])];
+    this.ctx = new ReadContext(this.resolved, excluded, () => this.client());
   }
 
-  /** Connects (with failover), binds, and checks that baseDn is a naming context of the DC. */
+  /**
+   * Connects (with failover), binds, checks that baseDn is a naming context of the DC, and
+   * resolves the sync account's DN so that it is never read, whatever form its bind name has.
+   */
   static async connect(options: AdReaderOptions): Promise<AdReader> {
     const resolved = resolveOptions(options);
     const connection = await connect(options);
     try {
       const info = await readDcInfo(connection.client, connection.url);
       checkBaseDn(info, resolved.baseDn, resolved.scopeDns);
-      return new AdReader(options, connection, info);
+      return new AdReader(options, connection, info, await resolveBindAccountDn(connection.client, options.bindDn, resolved.baseDn));
     } catch (error) {
       await connection.client.unbind().catch(() => undefined);
       throw error;
