@@ -8,6 +8,7 @@
  */
 import type { JsonValue, ProvisioningObjectSummary } from '../directory/types.ts';
 import type { OnDemandResult, OnDemandSubject } from '../engine/on-demand.ts';
+import { REDACTED } from '../engine/provisioning-log.ts';
 import type { SynchronizationSchema } from '../engine/schema/synchronization-schema.ts';
 import { isCanopyError } from '../core/errors.ts';
 import { GraphError, badRequest } from './errors.ts';
@@ -58,7 +59,9 @@ function importDetails(result: OnDemandResult): Record<string, string> {
   const details: Record<string, string> = { distinguishedName: object.dn, objectGUID: object.objectGuid };
   if (object.consistencyGuid) details['mS-DS-ConsistencyGuid'] = object.consistencyGuid;
   if (object.objectSid) details.objectSid = object.objectSid;
-  for (const [name, values] of Object.entries(object.attributes)) details[name] = values.join(', ');
+  for (const [name, values] of Object.entries(object.attributes)) {
+    details[name] = result.redactedSources.has(name.toLowerCase()) && values.length > 0 ? REDACTED : values.join(', ');
+  }
   return details;
 }
 

@@ -9,7 +9,8 @@
  * yields nothing. Reference attributes (manager, members) yield source DNs; the cycle
  * resolves them to cloud ids. An expression that reads an attribute a partial change does
  * not carry is "not known" and does not flow on update, as a plain attribute.
- * IgnoreFlowIfNullOrEmpty drops its attribute from the flow.
+ * IgnoreFlowIfNullOrEmpty drops its attribute from the flow. Redact() flows the value and
+ * marks the attribute: the provisioning log shows "[Redact]" for it, never the value.
  */
 import { CanopyError } from '../core/errors.ts';
 import {
@@ -30,6 +31,8 @@ export interface MappedObject {
   readonly values: Map<string, TargetValue>;
   /** Reference target attribute → source DNs (possibly empty: clears the reference). */
   readonly references: Map<string, readonly string[]>;
+  /** Target attributes whose expression ran Redact(): their values never reach a log. */
+  readonly redacted: ReadonlySet<string>;
 }
 
 export interface MappingFailure {
@@ -130,7 +133,7 @@ class NotKnown {}
 const NOT_KNOWN = new NotKnown();
 
 /** 'ignore' drops the attribute from the flow; undefined means "not known" (partial change). */
-export function evaluateSource(compiled: CompiledAttribute, view: SourceView): readonly string[] | undefined | 'ignore' {
+export function evaluateSource(compiled: CompiledAttribute, view: SourceView, onRedact?: () => void): readonly string[] | undefined | 'ignore' {
   const source = compiled.mapping.source;
   if (source === null) return [];
   if (compiled.expression) {
@@ -142,6 +145,7 @@ export function evaluateSource(compiled: CompiledAttribute, view: SourceView): r
           return values;
         },
       });
+      if (result.redacted) onRedact?.();
       return result.ignoreFlow ? 'ignore' : flowValues(result);
     } catch (error) {
       if (error === NOT_KNOWN) return undefined;
@@ -194,11 +198,12 @@ export function evaluateMapping(compiled: CompiledObjectMapping, view: SourceVie
   const references = new Map<string, readonly string[]>();
   const failures: MappingFailure[] = [];
   const ignored = new Set<string>();
+  const redacted = new Set<string>();
   for (const attribute of compiled.attributes) {
     const { mapping, definition } = attribute;
     if (operation === 'update' && mapping.flowType === 'ObjectAddOnly') continue;
     try {
-      let raw = evaluateSource(attribute, view);
+      let raw = evaluateSource(attribute, view, () => redacted.add(definition.name));
       if (raw === 'ignore') {
         ignored.add(definition.name);
         continue;
@@ -228,5 +233,5 @@ export function evaluateMapping(compiled: CompiledObjectMapping, view: SourceVie
       }
     }
   }
-  return { mapped: { values, references }, failures };
+  return { mapped: { values, references, redacted }, failures };
 }

@@ -11,7 +11,7 @@ import type { MatchOutcome } from './matching.ts';
 import type { SourceObjectState, SyncTransaction } from './ports.ts';
 import type { ErrorInformation, ObjectLog } from './provisioning-log.ts';
 import type { SourceView } from './source-attributes.ts';
-import { diffProperties, type ObjectType, type PropertyChange } from './target-properties.ts';
+import { diffProperties, storePropertyOf, type ObjectType, type PropertyChange } from './target-properties.ts';
 
 export type Upsert = Extract<AdChange, { kind: 'upsert' }>;
 
@@ -39,6 +39,7 @@ export function countDelete(ctx: CycleContext): void {
 export function mapOrFail(ctx: CycleContext, work: PageWork, input: ObjectInput, objectType: ObjectType, operation: 'create' | 'update'): MappedObject | undefined {
   const result = evaluateMapping(input.compiled, input.view, operation);
   if (result.failures.length === 0) {
+    input.log.redact([...result.mapped.redacted].map((name) => storePropertyOf(objectType, name)));
     input.log.step('processing', 'success', `attribute mappings evaluated (${operation})`);
     return result.mapped;
   }

@@ -11,6 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CanopyError } from '../core/errors.ts';
+import { attributesOf, type ExpressionNode } from '../expressions/index.ts';
 import { compileMappings } from './cycle.ts';
 import { newCounters, type CycleContext } from './cycle-context.ts';
 import { ADMIT_ALL, type DeletePolicy } from './deletes.ts';
@@ -43,6 +44,27 @@ export interface OnDemandResult {
   readonly object: SourceObject;
   /** Its provisioning log entry, as written; undefined when the engine skips it without one (an excluded object). */
   readonly log: ObjectLog | undefined;
+  /** Source attributes read inside a Redact() mapping (lower case): an answer must not show their values. */
+  readonly redactedSources: ReadonlySet<string>;
+}
+
+/** The attributes each mapping that calls Redact() reads, anywhere below the call. */
+function redactedSourcesOf(mappings: CycleContext['mappings']): Set<string> {
+  const names = new Set<string>();
+  const visit = (node: ExpressionNode, inside: boolean): void => {
+    if (node.kind === 'call') {
+      for (const arg of node.args) visit(arg, inside || node.name === 'Redact');
+    } else if (node.kind === 'binary') {
+      visit(node.left, inside);
+      visit(node.right, inside);
+    } else if (inside) {
+      for (const name of attributesOf(node)) names.add(name.toLowerCase());
+    }
+  };
+  for (const compiled of Object.values(mappings)) {
+    for (const attribute of compiled?.attributes ?? []) if (attribute.expression) visit(attribute.expression.root, false);
+  }
+  return names;
 }
 
 const GUID = /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i;
@@ -85,5 +107,5 @@ export async function provisionOnDemand(options: OnDemandOptions): Promise<OnDem
   };
   const page = { changes: [{ kind: 'upsert' as const, object, complete: true }], watermark: '', more: false };
   const logs = await applyPage(ctx, store, source, page, { resetToken: undefined, commitWatermark: false }, options.signal);
-  return { object, log: logs[0] };
+  return { object, log: logs[0], redactedSources: redactedSourcesOf(mappings) };
 }

@@ -27,6 +27,9 @@ export interface ErrorInformation {
   readonly recommendedAction: string;
 }
 
+/** What a log shows for a redacted value (the functions page: Redact). */
+export const REDACTED = '[Redact]';
+
 const SOURCE_SYSTEM = { id: 'ad', displayName: 'Active Directory', details: {} };
 const TARGET_SYSTEM = { id: 'aad', displayName: 'Canopy cloud directory', details: {} };
 
@@ -47,6 +50,7 @@ export class ObjectLog {
   #status: Status | undefined;
   /** When each step was recorded (ISO 8601), for provision on demand's step timestamps. */
   readonly #stepTimes: string[] = [];
+  readonly #redacted = new Set<string>();
   #summary: ProvisioningObjectSummary | undefined;
 
   constructor(
@@ -78,7 +82,14 @@ export class ObjectLog {
   }
 
   modified(displayName: string, oldValue: unknown, newValue: unknown): this {
-    this.#modified.push({ displayName, oldValue: text(oldValue), newValue: text(newValue) });
+    const shown = (value: unknown) => (this.#redacted.has(displayName) && text(value) !== null ? REDACTED : text(value));
+    this.#modified.push({ displayName, oldValue: shown(oldValue), newValue: shown(newValue) });
+    return this;
+  }
+
+  /** Properties whose mapping ran Redact(): logged as "[Redact]", before and after. */
+  redact(names: Iterable<string>): this {
+    for (const name of names) this.#redacted.add(name);
     return this;
   }
 
