@@ -4,10 +4,19 @@ import type { DirectoryStore } from '../directory/store.ts';
 import type { DirectoryGroup } from '../directory/types.ts';
 import { READ_GROUPS, requireRole } from './authentication.ts';
 import { notFound, requestBadRequest } from './errors.ts';
-import { collectionBody, contextUrl, entitySelect, isEventuallyConsistent, parseCollectionQuery } from './paging.ts';
+import { collectionBody, contextUrl, entityQuery, isEventuallyConsistent, parseCollectionQuery, type CollectionOptions } from './paging.ts';
+import { expandObject, type Navigation } from './expand.ts';
 import { GROUP_RESOURCE, MEMBER_RESOURCE, USER_RESOURCE, selectFor, serialize } from './resources.ts';
 
 type IdParams = { Params: { id: string }; Querystring: Record<string, string> };
+
+const GROUP_NAVIGATIONS: readonly Navigation[] = ['members', 'memberOf'];
+/** Graph: groups sort by displayName by default; $search on displayName, description, mail. */
+const GROUPS_QUERY: CollectionOptions = {
+  orderBy: ['displayName'],
+  search: ['displayName', 'description', 'mail', 'mailNickname'],
+  expand: GROUP_NAVIGATIONS,
+};
 
 async function groupById(store: DirectoryStore, tenantId: string, id: string): Promise<DirectoryGroup> {
   const group = await store.getGroup(tenantId, id);
@@ -20,10 +29,11 @@ export async function groupsRoutes(app: FastifyInstance, options: { store: Direc
 
   app.get('/groups', async (request) => {
     const { tenantId } = requireRole(request, READ_GROUPS);
-    const q = parseCollectionQuery(request, GROUP_RESOURCE);
-    const page = await store.listGroups(tenantId, { limit: q.top, cursor: q.cursor, filter: q.filter });
+    const q = parseCollectionQuery(request, GROUP_RESOURCE, GROUPS_QUERY);
+    const page = await store.listGroups(tenantId, { limit: q.top, cursor: q.cursor, filter: q.filter, orderBy: q.orderBy });
     const count = q.count ? await store.countGroups(tenantId, { filter: q.filter }) : undefined;
-    const items = page.items.map((group) => serialize(GROUP_RESOURCE, group, q.select));
+    const items: Record<string, unknown>[] = [];
+    for (const group of page.items) items.push({ ...serialize(GROUP_RESOURCE, group, q.select), ...await expandObject(store, tenantId, group, q.expand) });
     return collectionBody(request, contextUrl(request, 'groups', q.select), items, page.cursor, count);
   });
 
@@ -36,9 +46,9 @@ export async function groupsRoutes(app: FastifyInstance, options: { store: Direc
 
   app.get<IdParams>('/groups/:id', async (request) => {
     const { tenantId } = requireRole(request, READ_GROUPS);
-    const select = entitySelect(request, GROUP_RESOURCE);
+    const { select, expand } = entityQuery(request, GROUP_RESOURCE, GROUP_NAVIGATIONS);
     const group = await groupById(store, tenantId, request.params.id);
-    return { '@odata.context': contextUrl(request, 'groups/$entity', select), ...serialize(GROUP_RESOURCE, group, select) };
+    return { '@odata.context': contextUrl(request, 'groups/$entity', select), ...serialize(GROUP_RESOURCE, group, select), ...await expandObject(store, tenantId, group, expand) };
   });
 
   app.get<IdParams>('/groups/:id/members', async (request) => {

@@ -8,6 +8,9 @@ import type { Predicate } from '../directory/store.ts';
 import { badRequest, requestBadRequest, unsupportedQuery } from './errors.ts';
 import { parseGraphFilter } from './odata-filter.ts';
 import { parseSelect, type GraphResource } from './resources.ts';
+import { parseOrderBy, type OrderBy } from './odata-orderby.ts';
+import { parseSearch } from './odata-search.ts';
+import { parseExpand, type ExpandItem, type Navigation } from './expand.ts';
 
 /** Graph's default page size for directory objects, and its maximum $top. */
 export const DEFAULT_PAGE_SIZE = 100;
@@ -21,7 +24,36 @@ export interface CollectionQuery {
   readonly cursor?: string;
   readonly count: boolean;
   readonly select?: readonly string[];
+  /** $filter and $search together. */
   readonly filter?: Predicate;
+  readonly orderBy?: OrderBy;
+  readonly expand: readonly ExpandItem[];
+}
+
+/** What a collection takes beyond $top, $skiptoken, $count and $select. */
+export interface CollectionOptions {
+  /** false: $filter is refused. */
+  readonly filter?: boolean;
+  /** Properties $orderby may name; absent: $orderby is refused. */
+  readonly orderBy?: readonly string[];
+  /** Properties $search may name; absent: $search is refused. */
+  readonly search?: readonly string[];
+  /** Navigation properties $expand may name; absent: $expand is refused. */
+  readonly expand?: readonly Navigation[];
+}
+
+/** Refuses options the collection does not take, naming them as Graph does. */
+function checkOptions(query: Query, options: CollectionOptions, single: boolean): void {
+  const allowed = new Set(single ? ['$select'] : SUPPORTED);
+  if (options.orderBy) allowed.add('$orderby');
+  if (options.search) allowed.add('$search');
+  if (options.expand) allowed.add('$expand');
+  for (const key of Object.keys(query)) {
+    const name = (key.startsWith('$') ? key : `$${key}`).toLowerCase();
+    if (allowed.has(name)) continue;
+    if (KNOWN_UNSUPPORTED.has(name)) throw unsupportedQuery(`The query option '${name}' is not supported.`);
+    if (key.startsWith('$')) throw badRequest(`The query parameter '${key}' is not supported.`);
+  }
 }
 
 type Query = Record<string, string | string[] | undefined>;
@@ -64,42 +96,73 @@ function parseCount(request: FastifyRequest, text: string | undefined): boolean 
   return isEventuallyConsistent(request);
 }
 
-export function parseCollectionQuery(request: FastifyRequest, resource: GraphResource, options: { filter?: boolean } = {}): CollectionQuery {
+export function parseCollectionQuery(request: FastifyRequest, resource: GraphResource, options: CollectionOptions = {}): CollectionQuery {
   const query = request.query as Query;
-  for (const key of Object.keys(query)) {
-    const name = key.startsWith('$') ? key : `$${key}`;
-    if (KNOWN_UNSUPPORTED.has(name.toLowerCase())) throw unsupportedQuery(`The query option '${name}' is not supported.`);
-    if (key.startsWith('$') && !SUPPORTED.has(key)) throw badRequest(`The query parameter '${key}' is not supported.`);
-  }
+  checkOptions(query, options, false);
   const count = parseCount(request, option(query, '$count'));
+  const advancedHeaders = count && isEventuallyConsistent(request);
   const filterText = option(query, '$filter');
-  let filter: Predicate | undefined;
+  const predicates: Predicate[] = [];
   if (filterText !== undefined) {
     if (options.filter === false) throw unsupportedQuery('$filter is not supported on this collection.');
     const parsed = parseGraphFilter(resource, filterText);
-    if (parsed.advanced && !(count && isEventuallyConsistent(request))) {
+    if (parsed.advanced && !advancedHeaders) {
       throw unsupportedQuery('Unsupported or invalid query filter clause: this filter is an advanced query; send ConsistencyLevel: eventual and $count=true.');
     }
-    filter = parsed.predicate;
+    predicates.push(parsed.predicate);
   }
+  const searchText = option(query, '$search');
+  if (searchText !== undefined && options.search) {
+    // Graph: $search works only with ConsistencyLevel: eventual ($count is not needed).
+    if (!isEventuallyConsistent(request)) {
+      throw unsupportedQuery("Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'");
+    }
+    predicates.push(parseSearch(resource, options.search, searchText));
+  }
+  const orderText = option(query, '$orderby');
+  const orderBy = orderText !== undefined && options.orderBy ? parseOrderBy(resource, options.orderBy, orderText) : undefined;
+  // Graph: $filter and $orderby in one query is an advanced query.
+  if (orderBy && filterText !== undefined && !advancedHeaders) {
+    throw unsupportedQuery('Sorting with $filter is an advanced query; send ConsistencyLevel: eventual and $count=true.');
+  }
+  const expandText = option(query, '$expand');
+  const cursor = decodeSkipToken(option(query, '$skiptoken'));
+  if (cursor !== undefined && orderBy && !isOrderedCursor(cursor)) throw requestBadRequest('The specified page token value has expired or is invalid.');
   return {
     top: parseTop(option(query, '$top')),
-    cursor: decodeSkipToken(option(query, '$skiptoken')),
+    cursor,
     count,
     select: parseSelect(resource, option(query, '$select')),
-    filter,
+    filter: predicates.length === 0 ? undefined : predicates.length === 1 ? predicates[0] : { op: 'and', operands: predicates },
+    orderBy,
+    expand: expandText !== undefined && options.expand ? parseExpand(resource, options.expand, expandText) : [],
   };
 }
 
-/** A single-entity GET takes $select only; $expand and the rest are refused, not ignored. */
-export function entitySelect(request: FastifyRequest, resource: GraphResource): readonly string[] | undefined {
-  const query = request.query as Query;
-  for (const key of Object.keys(query)) {
-    const name = key.startsWith('$') ? key : `$${key}`;
-    if (KNOWN_UNSUPPORTED.has(name.toLowerCase())) throw unsupportedQuery(`The query option '${name}' is not supported.`);
-    if (key.startsWith('$') && key !== '$select') throw badRequest(`The query parameter '${key}' is not supported.`);
+/** An ordered listing's cursor is JSON [value, id] (the stores' keyset on the sort key). */
+function isOrderedCursor(cursor: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(cursor);
+    return Array.isArray(parsed) && parsed.length === 2 && parsed.every((v) => typeof v === 'string');
+  } catch {
+    return false;
   }
-  return parseSelect(resource, option(query, '$select'));
+}
+
+/** A single-entity GET takes $select (and $expand where the entity has navigations); the rest is refused, not ignored. */
+export function entityQuery(request: FastifyRequest, resource: GraphResource, expand?: readonly Navigation[]): { select?: readonly string[]; expand: readonly ExpandItem[] } {
+  const query = request.query as Query;
+  checkOptions(query, { expand }, true);
+  const expandText = option(query, '$expand');
+  return {
+    select: parseSelect(resource, option(query, '$select')),
+    expand: expandText !== undefined && expand ? parseExpand(resource, expand, expandText) : [],
+  };
+}
+
+/** A single-entity GET with $select only. */
+export function entitySelect(request: FastifyRequest, resource: GraphResource): readonly string[] | undefined {
+  return entityQuery(request, resource).select;
 }
 
 /** The request's own origin: nextLink and @odata.context point back at this service. */

@@ -50,6 +50,8 @@ export function matches(record: Record<string, unknown>, predicate: Predicate): 
       return typeof actual === 'string' && actual.startsWith(String(fold(predicate.property, predicate.value)));
     case 'endswith':
       return typeof actual === 'string' && actual.endsWith(String(fold(predicate.property, predicate.value)));
+    case 'contains':
+      return typeof actual === 'string' && actual.includes(String(fold(predicate.property, predicate.value)));
     case 'gt':
     case 'ge':
     case 'lt':

@@ -4,12 +4,21 @@ import type { DirectoryStore } from '../directory/store.ts';
 import type { DirectoryUser } from '../directory/types.ts';
 import { READ_GROUPS, READ_USERS, WRITE_USERS, requireRole } from './authentication.ts';
 import { GraphError, ON_PREMISES_MASTERED_MESSAGE, notFound, requestBadRequest } from './errors.ts';
-import { collectionBody, contextUrl, entitySelect, isEventuallyConsistent, parseCollectionQuery } from './paging.ts';
+import { collectionBody, contextUrl, entityQuery, entitySelect, isEventuallyConsistent, parseCollectionQuery, type CollectionOptions } from './paging.ts';
+import { expandObject, type Navigation } from './expand.ts';
 import { GROUP_RESOURCE, USER_RESOURCE, serialize } from './resources.ts';
 import { parseUserBody, touchesOnPremisesMastered } from './user-body.ts';
 import { isCanopyError } from '../core/errors.ts';
 
 type IdParams = { Params: { id: string }; Querystring: Record<string, string> };
+
+const USER_NAVIGATIONS: readonly Navigation[] = ['manager', 'directReports', 'memberOf'];
+/** Graph: users sort by displayName and userPrincipalName by default; $search on their names and mail. */
+const USERS_QUERY: CollectionOptions = {
+  orderBy: ['displayName', 'userPrincipalName'],
+  search: ['displayName', 'givenName', 'surname', 'mail', 'mailNickname', 'userPrincipalName', 'jobTitle', 'department', 'employeeId'],
+  expand: USER_NAVIGATIONS,
+};
 
 /** `/users/{id | userPrincipalName}`: a key with `@` is a UPN (Graph accepts both). */
 export async function userByKey(store: DirectoryStore, tenantId: string, key: string): Promise<DirectoryUser> {
@@ -30,10 +39,11 @@ export async function usersRoutes(app: FastifyInstance, options: { store: Direct
 
   app.get('/users', async (request) => {
     const { tenantId } = requireRole(request, READ_USERS);
-    const q = parseCollectionQuery(request, USER_RESOURCE);
-    const page = await store.listUsers(tenantId, { limit: q.top, cursor: q.cursor, filter: q.filter });
+    const q = parseCollectionQuery(request, USER_RESOURCE, USERS_QUERY);
+    const page = await store.listUsers(tenantId, { limit: q.top, cursor: q.cursor, filter: q.filter, orderBy: q.orderBy });
     const count = q.count ? await store.countUsers(tenantId, { filter: q.filter }) : undefined;
-    const items = page.items.map((user) => serialize(USER_RESOURCE, user, q.select));
+    const items: Record<string, unknown>[] = [];
+    for (const user of page.items) items.push({ ...serialize(USER_RESOURCE, user, q.select), ...await expandObject(store, tenantId, user, q.expand) });
     return collectionBody(request, contextUrl(request, 'users', q.select), items, page.cursor, count);
   });
 
@@ -46,9 +56,9 @@ export async function usersRoutes(app: FastifyInstance, options: { store: Direct
 
   app.get<IdParams>('/users/:id', async (request) => {
     const { tenantId } = requireRole(request, READ_USERS);
-    const select = entitySelect(request, USER_RESOURCE);
+    const { select, expand } = entityQuery(request, USER_RESOURCE, USER_NAVIGATIONS);
     const user = await userByKey(store, tenantId, request.params.id);
-    return { '@odata.context': contextUrl(request, 'users/$entity', select), ...serialize(USER_RESOURCE, user, select) };
+    return { '@odata.context': contextUrl(request, 'users/$entity', select), ...serialize(USER_RESOURCE, user, select), ...await expandObject(store, tenantId, user, expand) };
   });
 
   app.get<IdParams>('/users/:id/memberOf', async (request) => {

@@ -39,10 +39,11 @@ import type {
  * - `any`/`all` test the elements of a multi-valued (`strings`) property: `where` names the
  *   element as the property LAMBDA_ELEMENT. `all` over an empty collection is true.
  * - `and`/`or` with no operands are the constants true and false.
+ * - `contains` (substring, without case) serves $search; Graph's $filter has no contains.
  */
 export type Predicate =
   | { readonly op: 'eq' | 'ne'; readonly property: string; readonly value: string | boolean | null }
-  | { readonly op: 'startswith' | 'endswith'; readonly property: string; readonly value: string }
+  | { readonly op: 'startswith' | 'endswith' | 'contains'; readonly property: string; readonly value: string }
   | { readonly op: 'gt' | 'ge' | 'lt' | 'le'; readonly property: string; readonly value: string }
   | { readonly op: 'in'; readonly property: string; readonly values: readonly (string | boolean | null)[] }
   | { readonly op: 'not'; readonly operand: Predicate }
@@ -63,6 +64,11 @@ export interface ObjectQuery extends PageRequest {
   readonly filter?: Predicate;
   /** List deleted items instead of live objects. */
   readonly deleted?: boolean;
+  /**
+   * Order by one string property (without case, null as ''), then id; the cursor then names
+   * both, so paging stays keyset. Absent: id order.
+   */
+  readonly orderBy?: { readonly property: string; readonly descending?: boolean };
 }
 
 export interface Page<T> {

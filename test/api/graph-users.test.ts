@@ -136,8 +136,9 @@ describe('Graph users API', () => {
     assert.equal(errorCode(await get(`/v1.0/users?$filter=${encodeURIComponent("proxyAddresses eq 'smtp:a@b'")}`)), 'Request_UnsupportedQuery');
     assert.equal(errorCode(await get(`/v1.0/users?$filter=${encodeURIComponent("substringof('a',displayName)")}`)), 'Request_UnsupportedQuery');
     assert.equal(errorCode(await get(`/v1.0/users?$filter=${encodeURIComponent("employeeId gt 'E1'")}`)), 'Request_UnsupportedQuery');
-    assert.equal(errorCode(await get('/v1.0/users?$orderby=displayName')), 'Request_UnsupportedQuery');
-    assert.equal(errorCode(await get(`/v1.0/users/${users[0]!.id}?$expand=manager`)), 'Request_UnsupportedQuery', 'refused, not ignored');
+    assert.equal(errorCode(await get('/v1.0/users?$orderby=jobTitle')), 'Request_UnsupportedQuery');
+    assert.equal(errorCode(await get(`/v1.0/users/${users[0]!.id}?$expand=owners`)), 'BadRequest', 'refused, not ignored');
+    assert.equal(errorCode(await get(`/v1.0/users/${users[0]!.id}?$skip=1`)), 'Request_UnsupportedQuery');
   });
 
   test('$count and advanced filters need ConsistencyLevel: eventual (?$count=true is ignored without it, as Graph does)', async () => {

@@ -204,6 +204,27 @@ export function runDirectoryObjectContract(makeStore: StoreFactory): void {
     assert.equal(await count({ op: 'or', operands: [] }), 0);
   }));
 
+  test('lists ordered by a string property page by keyset on (value, id), both ways, null first as empty', () => withTenants(makeStore, async (store, a) => {
+    const names = ['delta', 'Alpha', 'charlie', 'Bravo', 'alpha', 'echo', null, 'Delta'];
+    await store.transaction((tx) => tx.createUsers(a, names.map((displayName, n) => ({ userPrincipalName: `o${n}@corp.test`, displayName }))));
+    const walk = async (descending: boolean, filter?: Parameters<DirectoryStore['countUsers']>[1]) => {
+      const seen: (string | null)[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.listUsers(a, { limit: 3, cursor, orderBy: { property: 'displayName', descending }, ...filter });
+        seen.push(...page.items.map((u) => u.displayName));
+        cursor = page.cursor;
+      } while (cursor !== undefined);
+      return seen;
+    };
+    const ascending = await walk(false);
+    assert.equal(ascending.length, 8);
+    assert.deepEqual(ascending.map((n) => n?.toLowerCase() ?? null), [null, 'alpha', 'alpha', 'bravo', 'charlie', 'delta', 'delta', 'echo']);
+    const lower = (list: (string | null)[]) => list.map((n) => n?.toLowerCase() ?? null);
+    assert.deepEqual(lower(await walk(true)), lower(ascending).reverse());
+    assert.deepEqual((await walk(false, { filter: { op: 'startswith', property: 'displayName', value: 'd' } })).map((n) => n!.toLowerCase()), ['delta', 'delta']);
+  }));
+
   test('soft delete, restore, and purge after the retention period', () => withTenants(makeStore, async (store, a) => {
     const users = await store.transaction((tx) => tx.createUsers(a, [synced(1), synced(2)]));
     const [group] = await store.transaction(async (tx) => {

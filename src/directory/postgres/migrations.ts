@@ -224,4 +224,9 @@ UPDATE directory_tenants SET on_premises_sync_enabled = TRUE
   WHERE EXISTS (SELECT 1 FROM directory_sync_jobs j WHERE j.tenant_id = directory_tenants.id);
 `,
   },
+  {
+    // As SQLite's directory-004: directReports finds users by manager.
+    id: 'directory-004-manager-index',
+    sql: 'CREATE INDEX directory_users_manager ON directory_users (tenant_id, manager_id);',
+  },
 ];

@@ -48,6 +48,7 @@ function whereOf(table: ObjectTable, tenantId: string, query: { filter?: Predica
 
 /** Keyset on id (COLLATE "C" in the schema: byte order, as in SQLite). */
 export async function listObjects<T extends { id: string }>(db: Queryable, table: ObjectTable, tenantId: string, query: ObjectQuery): Promise<Page<T>> {
+  if (query.orderBy) return listOrdered<T>(db, table, tenantId, query, query.orderBy);
   const limit = Math.max(1, Math.min(PAGE_MAX, query.limit));
   const params: unknown[] = [];
   let where = whereOf(table, tenantId, query, params);
@@ -55,6 +56,26 @@ export async function listObjects<T extends { id: string }>(db: Queryable, table
   const { rows } = await db.query(`SELECT * FROM ${table.table} WHERE ${where} ORDER BY id LIMIT ${bind(params, limit + 1)}`, params);
   const items = rows.slice(0, limit).map((row) => toRecord<T>(table, row));
   return rows.length > limit ? { items, cursor: items[items.length - 1]!.id } : { items };
+}
+
+/** Keyset on (key, id), key the citext property with null as '' (as sqlite/objects.ts); the cursor is JSON [key, id]. */
+async function listOrdered<T extends { id: string }>(db: Queryable, table: ObjectTable, tenantId: string, query: ObjectQuery, order: NonNullable<ObjectQuery['orderBy']>): Promise<Page<T>> {
+  if (table.properties[order.property] !== 'string') throw new TypeError(`${table.table} cannot be ordered by ${order.property}`);
+  const limit = Math.max(1, Math.min(PAGE_MAX, query.limit));
+  const key = `coalesce(${snakeCase(order.property)}, ''::citext)`;
+  const [after, direction] = order.descending ? ['<', 'DESC'] : ['>', 'ASC'];
+  const params: unknown[] = [];
+  let where = whereOf(table, tenantId, query, params);
+  if (query.cursor !== undefined) {
+    const [value, id] = JSON.parse(query.cursor) as [string, string];
+    const v = bind(params, value);
+    where += ` AND (${key} ${after} ${v}::citext OR (${key} = ${v}::citext AND id ${after} ${bind(params, id)}))`;
+  }
+  const { rows } = await db.query(`SELECT * FROM ${table.table} WHERE ${where} ORDER BY ${key} ${direction}, id ${direction} LIMIT ${bind(params, limit + 1)}`, params);
+  const items = rows.slice(0, limit).map((row) => toRecord<T>(table, row));
+  if (rows.length <= limit) return { items };
+  const last = items[items.length - 1] as T & Record<string, unknown>;
+  return { items, cursor: JSON.stringify([last[order.property] ?? '', last.id]) };
 }
 
 export async function countObjects(db: Queryable, table: ObjectTable, tenantId: string, query: { filter?: Predicate; deleted?: boolean }): Promise<number> {

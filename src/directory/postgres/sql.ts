@@ -101,6 +101,8 @@ function compileComparison(predicate: Comparison, properties: Readonly<Record<st
       return `${raw} LIKE ${bind(params, `${likeEscape(predicate.value)}%`)} ESCAPE '\\'`;
     case 'endswith':
       return `${raw} LIKE ${bind(params, `%${likeEscape(predicate.value)}`)} ESCAPE '\\'`;
+    case 'contains':
+      return `${raw} LIKE ${bind(params, `%${likeEscape(predicate.value)}%`)} ESCAPE '\\'`;
     case 'in': {
       const values = predicate.values.filter((v) => v !== null);
       const parts: string[] = [];

@@ -222,4 +222,10 @@ UPDATE directory_tenants SET on_premises_sync_enabled = 1
   WHERE EXISTS (SELECT 1 FROM directory_sync_jobs j WHERE j.tenant_id = directory_tenants.id);
 `,
   },
+  {
+    // directReports (GET /users/{id}/directReports, $expand=directReports) lists the users
+    // whose manager is one user: without an index each was a scan of the tenant's users.
+    id: 'directory-004-manager-index',
+    sql: 'CREATE INDEX directory_users_manager ON directory_users (tenant_id, manager_id);',
+  },
 ];

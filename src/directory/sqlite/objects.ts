@@ -66,6 +66,7 @@ function whereOf(table: ObjectTable, tenantId: string, query: { filter?: Predica
 }
 
 export function listObjects<T extends { id: string }>(db: SqliteDatabase, table: ObjectTable, tenantId: string, query: ObjectQuery): Page<T> {
+  if (query.orderBy) return listOrdered<T>(db, table, tenantId, query, query.orderBy);
   const limit = Math.max(1, Math.min(PAGE_MAX, query.limit));
   const params: unknown[] = [];
   let where = whereOf(table, tenantId, query, params);
@@ -77,6 +78,27 @@ export function listObjects<T extends { id: string }>(db: SqliteDatabase, table:
   const rows = all(db, `SELECT * FROM ${table.table} WHERE ${where} ORDER BY id LIMIT ?`, params);
   const items = rows.slice(0, limit).map((row) => toRecord<T>(table, row));
   return rows.length > limit ? { items, cursor: items[items.length - 1]!.id } : { items };
+}
+
+/** Keyset on (key, id) where key is the property without case, null as ''; the cursor is JSON [key, id]. */
+function listOrdered<T extends { id: string }>(db: SqliteDatabase, table: ObjectTable, tenantId: string, query: ObjectQuery, order: NonNullable<ObjectQuery['orderBy']>): Page<T> {
+  if (table.properties[order.property] !== 'string') throw new TypeError(`${table.table} cannot be ordered by ${order.property}`);
+  const limit = Math.max(1, Math.min(PAGE_MAX, query.limit));
+  const key = `coalesce(${snakeCase(order.property)}, '') COLLATE NOCASE`;
+  const [after, direction] = order.descending ? ['<', 'DESC'] : ['>', 'ASC'];
+  const params: unknown[] = [];
+  let where = whereOf(table, tenantId, query, params);
+  if (query.cursor !== undefined) {
+    const [value, id] = JSON.parse(query.cursor) as [string, string];
+    where += ` AND (${key} ${after} ? OR (${key} = ? AND id ${after} ?))`;
+    params.push(value, value, id);
+  }
+  params.push(limit + 1);
+  const rows = all(db, `SELECT * FROM ${table.table} WHERE ${where} ORDER BY ${key} ${direction}, id ${direction} LIMIT ?`, params);
+  const items = rows.slice(0, limit).map((row) => toRecord<T>(table, row));
+  if (rows.length <= limit) return { items };
+  const last = items[items.length - 1] as T & Record<string, unknown>;
+  return { items, cursor: JSON.stringify([last[order.property] ?? '', last.id]) };
 }
 
 export function countObjects(db: SqliteDatabase, table: ObjectTable, tenantId: string, query: { filter?: Predicate; deleted?: boolean }): number {

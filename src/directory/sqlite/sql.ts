@@ -146,6 +146,9 @@ function compileComparison(predicate: Comparison, properties: Readonly<Record<st
     case 'endswith':
       params.push(`%${likeEscape(predicate.value)}`);
       return `${raw} LIKE ? ESCAPE '\\'`;
+    case 'contains':
+      params.push(`%${likeEscape(predicate.value)}%`);
+      return `${raw} LIKE ? ESCAPE '\\'`;
     case 'in': {
       const values = predicate.values.filter((v) => v !== null);
       const parts: string[] = [];
