@@ -12,7 +12,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { DirectoryStore } from '../directory/store.ts';
 import type { TokenSigner } from './auth/verify.ts';
 import { tokenEndpointPlugin } from './auth/token-endpoint.ts';
-import { createAuthenticationHook } from './authentication.ts';
+import { createAuthenticationHook, principalOf } from './authentication.ts';
+import { RequestThrottle, createThrottleHook } from './throttle.ts';
 import { GraphError, badRequest, clientRequestId, sendGraphError, toGraphError } from './errors.ts';
 import { RouteTable } from './route-table.ts';
 import { applicationTemplatesRoutes } from './application-templates.ts';
@@ -33,6 +34,8 @@ export interface ApiOptions {
   readonly onSynchronizationEvent?: (event: SynchronizationEvent) => void | Promise<void>;
   /** The engine's provision on demand (SyncEngine.provisionOnDemand); absent: the route answers 503. */
   readonly provisionOnDemand?: OnDemandRunner;
+  /** Admission per application and tenant (api/throttle.ts); one instance across /v1.0 and /beta. Default limits when absent. */
+  readonly throttle?: RequestThrottle;
 }
 
 /**
@@ -49,6 +52,7 @@ export async function graphApiPlugin(
   // Handed out at once; it fills as the routes below register (read it after ready()).
   options.onRoutes?.(app.prefix, table);
   app.addHook('onRequest', createAuthenticationHook(options.store, options.auth));
+  app.addHook('onRequest', createThrottleHook(options.throttle ?? new RequestThrottle(), principalOf));
   // Graph takes actions (start, pause, restore) with no body; fastify's JSON parser refuses an
   // empty one, so an empty body reads as none and the rest goes to fastify's safe parser.
   const parseJson = app.getDefaultJsonParser('error', 'error');
@@ -95,11 +99,12 @@ export const GRAPH_VERSIONS = ['/v1.0', '/beta'] as const;
 
 export async function canopyApiPlugin(app: FastifyInstance, options: ApiOptions & { onRoutes?: (prefix: string, table: RouteTable) => void }): Promise<void> {
   await app.register(tokenEndpointPlugin, { store: options.store, signer: options.auth });
-  for (const prefix of GRAPH_VERSIONS) await app.register(graphApiPlugin, { ...options, prefix });
+  const throttle = options.throttle ?? new RequestThrottle();
+  for (const prefix of GRAPH_VERSIONS) await app.register(graphApiPlugin, { ...options, throttle, prefix });
 }
 
 export function buildApiApp(options: ApiOptions & { fastify?: FastifyServerOptions }): FastifyInstance {
   const app = Fastify({ genReqId: () => randomUUID(), ...options.fastify });
-  void app.register(canopyApiPlugin, { store: options.store, auth: options.auth, onSynchronizationEvent: options.onSynchronizationEvent, provisionOnDemand: options.provisionOnDemand });
+  void app.register(canopyApiPlugin, { store: options.store, auth: options.auth, onSynchronizationEvent: options.onSynchronizationEvent, provisionOnDemand: options.provisionOnDemand, throttle: options.throttle });
   return app;
 }

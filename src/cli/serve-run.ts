@@ -2,6 +2,7 @@
 import type { CycleResult } from '../engine/cycle.ts';
 import { readyLine, startService, type Service } from './serve.ts';
 import type { ServeCliOptions } from './serve-command.ts';
+import { httpLimitsFromEnv, throttleLimitsFromEnv } from './http-limits-env.ts';
 
 const log = (line: string): void => void process.stdout.write(`${new Date().toISOString()} canopy: ${line}\n`);
 
@@ -32,7 +33,7 @@ function relayTimings(): Record<string, number> {
 
 export async function runServe(options: ServeCliOptions): Promise<void> {
   if (!options.data) throw new TypeError('--data <dir> is required (or CANOPY_DATA_DIR)');
-  const service = await startService({ dataDir: options.data, listen: options.listen, tlsCert: options.tlsCert, tlsKey: options.tlsKey, store: options.store, secretsKeyFile: options.secretsKeyFile, relay: relayTimings() });
+  const service = await startService({ dataDir: options.data, listen: options.listen, tlsCert: options.tlsCert, tlsKey: options.tlsKey, store: options.store, secretsKeyFile: options.secretsKeyFile, relay: relayTimings(), http: httpLimitsFromEnv(), throttle: throttleLimitsFromEnv() });
   service.relay.events.on('agent.connected', ({ agentId, domains }: { agentId: string; domains: string[] }) => console.log(`canopy: agent ${agentId} connected (${domains.join(', ')})`));
   service.relay.events.on('agent.disconnected', ({ agentId, code }: { agentId: string; code: number }) => console.log(`canopy: agent ${agentId} disconnected (${code})`));
   service.relay.events.on('agent.down', ({ agentId, silentMs }: { agentId: string; silentMs: number }) => console.log(`canopy: agent ${agentId} down (silent ${silentMs} ms)`));

@@ -20,7 +20,10 @@ import { RELAY_PATHS } from '../relay/defaults.ts';
 import { registerRelay, type Relay, type RelayOptions } from '../relay/relay.ts';
 import { SyncEngine } from '../engine/engine.ts';
 import { createScimChangeSource } from '../engine/scim-change-source.ts';
+import { HTTP_DEFAULTS, type HttpLimits, type ThrottleLimits } from '../api/http-limits.ts';
+import { RequestThrottle } from '../api/throttle.ts';
 import { openServiceBackend } from './serve-backend.ts';
+import { closeWithGrace, httpServerOptions, limitConnections } from './http-server.ts';
 import { isLoopback, parseListen } from './listen.ts';
 import { adminStatusRoutes } from './status-route.ts';
 
@@ -38,6 +41,10 @@ export interface ServeOptions {
   readonly store?: string;
   /** Relay timings (tests shorten them). */
   readonly relay?: Partial<Omit<RelayOptions, 'registry' | 'authenticateAdmin'>>;
+  /** HTTP server bounds over HTTP_DEFAULTS (api/http-limits.ts). */
+  readonly http?: Partial<HttpLimits>;
+  /** Admission bounds per application and tenant over THROTTLE_DEFAULTS. */
+  readonly throttle?: Partial<ThrottleLimits>;
 }
 
 export interface Service {
@@ -86,12 +93,15 @@ export async function startService(options: ServeOptions): Promise<Service> {
   // The https and http instances differ only in their server type; routes see the same API.
   // Graph's request-id is a GUID (innerError and the request-id header).
   const genReqId = () => randomUUID();
-  const app = (tls ? Fastify({ https: tls, genReqId }) : Fastify({ genReqId })) as unknown as FastifyInstance;
+  const limits: HttpLimits = Object.freeze({ ...HTTP_DEFAULTS, ...options.http });
+  const app = Fastify({ ...httpServerOptions(limits, tls), genReqId }) as unknown as FastifyInstance;
+  limitConnections(app.server, limits);
   // The engine needs the relay, which registers on the app after the API: bound late.
   const late: { engine?: SyncEngine } = {};
   await app.register(canopyApiPlugin, {
     store,
     auth: signer,
+    throttle: new RequestThrottle(options.throttle),
     onSynchronizationEvent: (event) => late.engine?.onSynchronizationEvent(event),
     provisionOnDemand: (tenantId, jobId, subject) => late.engine!.provisionOnDemand(tenantId, jobId, subject),
   });
@@ -121,7 +131,7 @@ export async function startService(options: ServeOptions): Promise<Service> {
   const close = async (): Promise<void> => {
     clearInterval(reload);
     await syncEngine.stop();
-    await app.close();
+    await closeWithGrace(app, limits);
     await backend.close();
   };
   return {
