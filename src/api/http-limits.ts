@@ -11,7 +11,11 @@ export interface HttpLimits {
   readonly requestTimeoutMs: number;
   /** How often Node checks the two timeouts above (it checks on an interval, not per socket). */
   readonly timeoutCheckIntervalMs: number;
-  /** An idle keep-alive connection is closed after this time. */
+  /**
+   * An idle keep-alive connection is closed after this time: fastify's default, longer than
+   * clients' own idle timeouts (Node's agent: 5 s), so that the client closes first and never
+   * reuses a socket the server is closing (a 'socket hang up' in the crash-recovery e2e test).
+   */
   readonly keepAliveTimeoutMs: number;
   /** A socket with no traffic either way for this long is destroyed (WebSockets excepted: ws clears it). */
   readonly socketIdleTimeoutMs: number;
@@ -29,7 +33,7 @@ export const HTTP_DEFAULTS: HttpLimits = Object.freeze({
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   timeoutCheckIntervalMs: 1_000,
-  keepAliveTimeoutMs: 5_000,
+  keepAliveTimeoutMs: 72_000,
   socketIdleTimeoutMs: 120_000,
   maxConnections: 1024,
   maxConnectionsPerAddress: 256,
