@@ -7,6 +7,8 @@
  * `{"Enabled":true,"Recipients":"a@b","DeleteThresholdEnabled":true,"DeleteThresholdValue":50}`.
  */
 import type { KeyValue } from '../directory/types.ts';
+import { isCanopyError } from '../core/errors.ts';
+import { checkNotificationSettings } from '../engine/delete-threshold.ts';
 import { requestBadRequest } from './errors.ts';
 
 /**
@@ -52,9 +54,16 @@ function checkSecret(secret: KeyValue): void {
       }
       return;
     }
-    case 'SyncNotificationSettings':
-      parseJsonObject('SyncNotificationSettings', secret.value, '{"Enabled":true,"Recipients":"admin@contoso.com","DeleteThresholdEnabled":true,"DeleteThresholdValue":500}');
+    case 'SyncNotificationSettings': {
+      const parsed = parseJsonObject('SyncNotificationSettings', secret.value, '{"Enabled":true,"Recipients":"admin@contoso.com","DeleteThresholdEnabled":true,"DeleteThresholdValue":500}');
+      try {
+        checkNotificationSettings(parsed);
+      } catch (error) {
+        if (isCanopyError(error, 'ERR_CONFIG_INVALID')) throw requestBadRequest(`${(error as Error).message}.`);
+        throw error;
+      }
       return;
+    }
     default:
       return;
   }

@@ -1,5 +1,7 @@
 /** What `canopy serve` does; loaded only when it runs (serve-command.ts). */
 import type { CycleResult } from '../engine/cycle.ts';
+import type { QuarantineChange } from '../engine/job-status.ts';
+import type { SmtpOptions, SmtpSecurity } from './serve-mail.ts';
 import { readyLine, startService, type Service } from './serve.ts';
 import type { ServeCliOptions } from './serve-command.ts';
 import { httpLimitsFromEnv, throttleLimitsFromEnv } from './http-limits-env.ts';
@@ -11,7 +13,10 @@ function logCycles(service: Service): void {
   service.engine.on('cycleStarted', ({ key, trigger }: { key: string; trigger: string }) => log(`cycle of job ${key} started (${trigger})`));
   service.engine.on('cycleResult', ({ tenantId, jobId, result }: { tenantId: string; jobId: string; result: CycleResult }) => {
     const e = result.execution;
-    log(`cycle ${result.cycleId} of job ${tenantId}/${jobId} ${e.state}: ${result.mode}, ${result.pages} pages, imported ${e.countImported}, exported ${e.countExported}, escrowed ${e.countEscrowed}`);
+    log(`cycle ${result.cycleId} of job ${tenantId}/${jobId} ${e.state}: ${result.mode}, ${result.pages} pages, imported ${e.countImported}, exported ${e.countExported}, escrowed ${e.countEscrowed}${result.stagedDeletes?.pending ? `, ${result.stagedDeletes.pending} deletes staged` : ''}`);
+  });
+  service.engine.on('quarantineChanged', ({ tenantId, jobId, change }: { tenantId: string; jobId: string; change: QuarantineChange }) => {
+    log(`job ${tenantId}/${jobId} ${change.kind === 'entered' ? 'quarantined' : 'out of quarantine'}: ${change.reason}`);
   });
   service.engine.on('cycleSkipped', ({ tenantId, jobId }: { tenantId: string; jobId: string }) => log(`cycle of job ${tenantId}/${jobId} skipped: another node holds its lease`));
   service.engine.on('cycleFailed', ({ key, error }: { key: string; error: unknown }) => {
@@ -31,9 +36,31 @@ function relayTimings(): Record<string, number> {
   return timings;
 }
 
+/** The --smtp-* options as serve-mail.ts takes them; undefined without --smtp-host. */
+function smtpOptions(options: ServeCliOptions): SmtpOptions | undefined {
+  if (!options.smtpHost) return undefined;
+  if (options.smtpPort !== undefined && !/^\d+$/.test(options.smtpPort)) throw new TypeError(`--smtp-port ${options.smtpPort}: a port number`);
+  return {
+    host: options.smtpHost,
+    ...(options.smtpPort !== undefined ? { port: Number(options.smtpPort) } : {}),
+    ...(options.smtpSecurity !== undefined ? { security: options.smtpSecurity as SmtpSecurity } : {}),
+    ...(options.smtpUser !== undefined ? { user: options.smtpUser } : {}),
+    ...(options.smtpPasswordFile !== undefined ? { passwordFile: options.smtpPasswordFile } : {}),
+    from: options.smtpFrom ?? '',
+    ...(options.smtpCaFile !== undefined ? { caFile: options.smtpCaFile } : {}),
+  };
+}
+
 export async function runServe(options: ServeCliOptions): Promise<void> {
   if (!options.data) throw new TypeError('--data <dir> is required (or CANOPY_DATA_DIR)');
-  const service = await startService({ dataDir: options.data, listen: options.listen, tlsCert: options.tlsCert, tlsKey: options.tlsKey, store: options.store, secretsKeyFile: options.secretsKeyFile, relay: relayTimings(), http: httpLimitsFromEnv(), throttle: throttleLimitsFromEnv() });
+  const retry = process.env.CANOPY_SMTP_RETRY_MS;
+  const smtp = smtpOptions(options);
+  const service = await startService({
+    dataDir: options.data, listen: options.listen, tlsCert: options.tlsCert, tlsKey: options.tlsKey, store: options.store, secretsKeyFile: options.secretsKeyFile, relay: relayTimings(), http: httpLimitsFromEnv(), throttle: throttleLimitsFromEnv(),
+    ...(smtp ? { smtp } : {}),
+    ...(retry !== undefined && /^\d+$/.test(retry) ? { mailRetryMs: Number(retry) } : {}),
+    log,
+  });
   service.relay.events.on('agent.connected', ({ agentId, domains }: { agentId: string; domains: string[] }) => console.log(`canopy: agent ${agentId} connected (${domains.join(', ')})`));
   service.relay.events.on('agent.disconnected', ({ agentId, code }: { agentId: string; code: number }) => console.log(`canopy: agent ${agentId} disconnected (${code})`));
   service.relay.events.on('agent.down', ({ agentId, silentMs }: { agentId: string; silentMs: number }) => console.log(`canopy: agent ${agentId} down (silent ${silentMs} ms)`));

@@ -18,12 +18,14 @@ import { readSecretFile } from '../core/private-files.ts';
 import type { DirectoryStore } from '../directory/store.ts';
 import { RELAY_PATHS } from '../relay/defaults.ts';
 import { registerRelay, type Relay, type RelayOptions } from '../relay/relay.ts';
-import { SyncEngine } from '../engine/engine.ts';
+import { SyncEngine, thresholdFromSecrets } from '../engine/engine.ts';
 import { createScimChangeSource } from '../engine/scim-change-source.ts';
 import { HTTP_DEFAULTS, type HttpLimits, type ThrottleLimits } from '../api/http-limits.ts';
 import { RequestThrottle } from '../api/throttle.ts';
 import { openServiceBackend } from './serve-backend.ts';
 import { closeWithGrace, httpServerOptions, limitConnections } from './http-server.ts';
+import { Notifier } from '../engine/notifications/notifier.ts';
+import { createMailSender, type SmtpOptions } from './serve-mail.ts';
 import { isLoopback, parseListen } from './listen.ts';
 import { adminStatusRoutes } from './status-route.ts';
 
@@ -39,6 +41,12 @@ export interface ServeOptions {
   readonly secretsKeyFile?: string;
   /** A postgres:// URL (several nodes share it); absent: SQLite in the data folder. */
   readonly store?: string;
+  /** The mail server for notification email (serve-mail.ts); absent: no email. */
+  readonly smtp?: SmtpOptions;
+  /** First retry delay of an email the mail server refused (default 30 s, doubling). */
+  readonly mailRetryMs?: number;
+  /** Where the service reports what it does beside the API (notification email). */
+  readonly log?: (line: string) => void;
   /** Relay timings (tests shorten them). */
   readonly relay?: Partial<Omit<RelayOptions, 'registry' | 'authenticateAdmin'>>;
   /** HTTP server bounds over HTTP_DEFAULTS (api/http-limits.ts). */
@@ -52,6 +60,8 @@ export interface Service {
   readonly relay: Relay;
   readonly store: DirectoryStore;
   readonly engine: SyncEngine;
+  /** Sends the notification email; absent without --smtp-host. */
+  readonly notifier?: Notifier;
   readonly url: string;
   readonly tenantId: string;
   readonly bootstrapPath?: string;
@@ -87,6 +97,8 @@ export async function startService(options: ServeOptions): Promise<Service> {
   if (!tls && !isLoopback(host)) {
     throw new CanopyError('ERR_CONFIG_INVALID', `--listen ${options.listen}: refusing to serve the API and the agents' relay without TLS on a non-loopback address; give --tls-cert and --tls-key (plain http/ws is for loopback only)`);
   }
+  // Checked before anything opens: a bad mail option is a start-up error naming it.
+  const sender = options.smtp ? createMailSender(options.smtp) : undefined;
   const backend = await openServiceBackend({ dataDir: options.dataDir, store: options.store, secretsKeyFile: options.secretsKeyFile });
   const { store, syncStore } = backend;
   const signer = createTokenSigner(backend.signingKey);
@@ -107,8 +119,14 @@ export async function startService(options: ServeOptions): Promise<Service> {
   });
   const authenticateAdmin = adminAuthenticator(signer);
   const relay = await registerRelay(app, { ...options.relay, registry: backend.registry, authenticateAdmin });
-  const syncEngine = new SyncEngine({ store: syncStore, ...(backend.exclusive ? { exclusive: backend.exclusive } : {}), source: createScimChangeSource((tenantId, request) => relay.request(tenantId, request)) });
+  const syncEngine = new SyncEngine({ store: syncStore, deleteThresholdFor: thresholdFromSecrets(store), ...(backend.exclusive ? { exclusive: backend.exclusive } : {}), source: createScimChangeSource((tenantId, request) => relay.request(tenantId, request)) });
   late.engine = syncEngine;
+  const notifier = sender && options.smtp
+    ? new Notifier({ directory: store, sender, from: options.smtp.from, ...(options.mailRetryMs !== undefined ? { retryMs: options.mailRetryMs } : {}), ...(options.log ? { log: options.log } : {}) })
+    : undefined;
+  if (notifier) {
+    syncEngine.on('quarantineChanged', (event) => void notifier.quarantineChanged(event).catch((error: unknown) => options.log?.(`notification failed: ${error instanceof Error ? error.message : String(error)}`)));
+  }
   // Near-real-time: an agent's change signal, or an agent connecting, wakes the domain's jobs.
   relay.events.on('agent.changed', ({ tenantId, domain }: { tenantId: string; domain: string }) => syncEngine.wake(tenantId, domain, 'notification'));
   relay.events.on('agent.connected', ({ tenantId, domains }: { tenantId: string; domains: readonly string[] }) => {
@@ -131,6 +149,7 @@ export async function startService(options: ServeOptions): Promise<Service> {
   const close = async (): Promise<void> => {
     clearInterval(reload);
     await syncEngine.stop();
+    notifier?.stop();
     await closeWithGrace(app, limits);
     await backend.close();
   };
@@ -139,6 +158,7 @@ export async function startService(options: ServeOptions): Promise<Service> {
     relay,
     store,
     engine: syncEngine,
+    ...(notifier ? { notifier } : {}),
     url,
     tenantId: bootstrap.tenantId,
     bootstrapPath: bootstrap.bootstrapPath,

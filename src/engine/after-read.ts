@@ -35,6 +35,7 @@ export async function sweepUnseen(ctx: CycleContext, store: SyncStore, token: st
           ctx.counters.deleted++;
           ctx.counters.exported++;
         }
+        if (outcome === 'staged') ctx.counters.staged++;
         logs.push(log.toSummary());
       }
       await tx.directory.appendProvisioningLogs(tenantId, logs);

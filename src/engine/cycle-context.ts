@@ -18,11 +18,13 @@ export interface CycleCounters {
   created: number;
   updated: number;
   deleted: number;
+  /** Deletes held back by the delete threshold (staged-deletes.ts). */
+  staged: number;
   skipped: number;
 }
 
 export function newCounters(): CycleCounters {
-  return { imported: 0, importedDeltas: 0, importedReferenceDeltas: 0, entitled: 0, exported: 0, escrowed: 0, created: 0, updated: 0, deleted: 0, skipped: 0 };
+  return { imported: 0, importedDeltas: 0, importedReferenceDeltas: 0, entitled: 0, exported: 0, escrowed: 0, created: 0, updated: 0, deleted: 0, staged: 0, skipped: 0 };
 }
 
 export interface CycleContext {
@@ -34,6 +36,8 @@ export interface CycleContext {
   readonly scope: ScopeRules;
   readonly now: () => Date;
   readonly deletePolicy: DeletePolicy;
+  /** The job had staged deletes when the cycle began: objects that come back are unstaged. */
+  readonly hadStagedDeletes: boolean;
   readonly match: MatchOptions;
   readonly counters: CycleCounters;
   readonly log: LogContext;
@@ -73,6 +77,8 @@ export interface PageWork {
   /** Objects created, restored or moved in this page: pending references naming them resolve. */
   readonly arrivals: { reference: string; memberId: string; memberType: MemberType }[];
   readonly succeeded: string[];
+  /** Objects read in scope: a delete staged for one of them is forgotten (it came back). */
+  readonly returned: string[];
   readonly escrows: EscrowInput[];
   readonly logs: ObjectLog[];
   /**
@@ -85,5 +91,5 @@ export interface PageWork {
 }
 
 export function newPageWork(states: Map<string, SourceObjectState>, lookup?: MatchLookup, knownTargets: PageWork['knownTargets'] = new Map()): PageWork {
-  return { states, ...(lookup ? { lookup } : {}), references: [], arrivals: [], succeeded: [], escrows: [], logs: [], knownTargets };
+  return { states, ...(lookup ? { lookup } : {}), references: [], arrivals: [], succeeded: [], returned: [], escrows: [], logs: [], knownTargets };
 }

@@ -9,14 +9,16 @@ import { randomUUID } from 'node:crypto';
 import { CanopyError } from '../core/errors.ts';
 import { purgeExpired, retryEscrows, sweepUnseen } from './after-read.ts';
 import { newCounters, type CycleContext } from './cycle-context.ts';
-import { ADMIT_ALL, type DeletePolicy } from './deletes.ts';
-import { executionOf, recordExecution, type SynchronizationTaskExecution } from './job-status.ts';
+import type { DeleteThreshold } from './delete-threshold.ts';
+import { ADMIT_ALL, STAGE_ALL, type DeletePolicy } from './deletes.ts';
+import { executionOf, recordExecution, type QuarantineChange, type QuarantineRequest, type SynchronizationTaskExecution } from './job-status.ts';
 import { compileObjectMapping, type CompiledObjectMapping } from './mapping.ts';
 import type { MatchOptions } from './matching.ts';
 import { applyPage } from './page.ts';
 import type { ChangeSource, CycleJob, SyncStore } from './ports.ts';
 import { resolveLeftovers } from './references.ts';
 import { scopeRulesOf } from './scoping.ts';
+import { concludeStagedDeletes, settleDeletes, type StagedDeleteOutcome, type StagedDeleteMode } from './staged-deletes.ts';
 import { checkMappingTargets } from './target-properties.ts';
 
 export interface RunCycleOptions {
@@ -24,8 +26,13 @@ export interface RunCycleOptions {
   readonly source: ChangeSource;
   readonly store: SyncStore;
   readonly now?: () => Date;
-  /** Holds deletes back (the delete threshold); default: every delete goes through. */
+  /** Holds deletes back per request; default: every delete goes through. */
   readonly deletePolicy?: DeletePolicy;
+  /**
+   * The delete threshold (delete-threshold.ts): every delete is staged and counted at the
+   * end of the cycle (staged-deletes.ts). Overrides deletePolicy.
+   */
+  readonly deleteThreshold?: DeleteThreshold;
   readonly match?: MatchOptions;
   readonly signal?: AbortSignal;
   readonly cycleId?: string;
@@ -39,6 +46,10 @@ export interface CycleResult {
   readonly pages: number;
   readonly execution: SynchronizationTaskExecution;
   readonly synchronizedEntryCountByType: readonly { key: string; value: number }[];
+  /** With a delete threshold: what became of the staged deletes. */
+  readonly stagedDeletes?: StagedDeleteOutcome;
+  /** How the job's quarantine changed with this cycle, if it did. */
+  readonly quarantine?: QuarantineChange;
 }
 
 /**
@@ -93,53 +104,80 @@ async function* lookahead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
   }
 }
 
+/** Where a job's deletes stand when a cycle begins: quarantined for too many, forced, or neither. */
+async function stagedDeleteMode(store: SyncStore, job: CycleJob): Promise<StagedDeleteMode> {
+  if (await store.state.getForceDeletes(job.tenantId, job.jobId)) return 'force';
+  const record = await store.directory.getSynchronizationJob(job.tenantId, job.jobId);
+  const quarantine = record?.status.quarantine as { reason?: string } | null | undefined;
+  return quarantine?.reason === 'TooManyDeletes' ? 'hold' : 'evaluate';
+}
+
+/**
+ * Reads from the committed watermark (all of it when there is none) and applies it page by
+ * page; after a full re-read, sweeps what it no longer returned. Returns the pages read.
+ */
+async function readAndApply(ctx: CycleContext, store: SyncStore, source: ChangeSource, signal: AbortSignal | undefined): Promise<number> {
+  const { job, cycleId, counters } = ctx;
+  // An empty watermark is none: a full read.
+  const watermark = (await store.directory.getWatermark(job.tenantId, job.jobId)) || undefined;
+  const mode = watermark === undefined ? 'full' : 'delta';
+  // A full re-read in progress (an earlier cycle crashed in it) keeps its token.
+  const persistedToken = await store.state.getResetToken(job.tenantId, job.jobId);
+  let resetToken = mode === 'full' ? persistedToken ?? cycleId : undefined;
+  let staleToken = persistedToken !== undefined && mode === 'delta';
+  let lastWatermark: string | undefined;
+  let pages = 0;
+  for await (const page of lookahead(source.readDelta(job, watermark, signal))) {
+    signal?.throwIfAborted();
+    counters.imported += page.changes.length;
+    if (mode === 'delta') counters.importedDeltas += page.changes.length;
+    if (page.reset !== undefined) {
+      resetToken ??= persistedToken ?? cycleId;
+      staleToken = false;
+    }
+    const holdBack = resetToken !== undefined && !page.more;
+    // A plain delta after a re-read that never finished: forget its marks rather than
+    // sweep with them (no delete without a complete read to justify it).
+    const token = staleToken && resetToken === undefined ? null : resetToken;
+    await applyPage(ctx, store, source, page, { resetToken: token, commitWatermark: !holdBack }, signal);
+    staleToken = false;
+    lastWatermark = page.watermark;
+    pages++;
+  }
+  if (resetToken !== undefined && lastWatermark !== undefined) await sweepUnseen(ctx, store, resetToken, lastWatermark);
+  return pages;
+}
+
 export async function runCycle(options: RunCycleOptions): Promise<CycleResult> {
-  const { job, store, source, signal } = options;
+  const { job, store, source, signal, deleteThreshold } = options;
   const now = options.now ?? (() => new Date());
   const cycleId = options.cycleId ?? randomUUID();
   const began = now();
   const counters = newCounters();
   let mode: 'full' | 'delta' = 'full';
   let pages = 0;
+  let stagedDeletes: StagedDeleteOutcome | undefined;
   try {
     const mappings = compileMappings(job.schema);
     const scope = scopeRulesOf(job.schema.synchronizationRules[0]!, job.syncAccount, job.schema.directories);
-    // An empty watermark is none: a full read.
-    const watermark = (await store.directory.getWatermark(job.tenantId, job.jobId)) || undefined;
-    mode = watermark === undefined ? 'full' : 'delta';
-    // A full re-read in progress (an earlier cycle crashed in it) keeps its token.
-    const persistedToken = await store.state.getResetToken(job.tenantId, job.jobId);
-    let resetToken = mode === 'full' ? persistedToken ?? cycleId : undefined;
-    let staleToken = persistedToken !== undefined && mode === 'delta';
-    let lastWatermark: string | undefined;
+    mode = (await store.directory.getWatermark(job.tenantId, job.jobId)) ? 'delta' : 'full';
+    const deleteMode = deleteThreshold ? await stagedDeleteMode(store, job) : 'evaluate';
     const ctx: CycleContext = {
       job, cycleId, mode, scope, now, counters,
       mappings,
-      deletePolicy: options.deletePolicy ?? ADMIT_ALL,
+      deletePolicy: deleteThreshold ? STAGE_ALL : options.deletePolicy ?? ADMIT_ALL,
+      hadStagedDeletes: deleteThreshold ? (await store.state.countStagedDeletes(job.tenantId, job.jobId)) > 0 : false,
       match: options.match ?? {},
       log: { tenantId: job.tenantId, jobId: job.jobId, cycleId, now },
       escrowedNow: new Set(),
     };
-    for await (const page of lookahead(source.readDelta(job, watermark, signal))) {
-      signal?.throwIfAborted();
-      counters.imported += page.changes.length;
-      if (mode === 'delta') counters.importedDeltas += page.changes.length;
-      if (page.reset !== undefined) {
-        resetToken ??= persistedToken ?? cycleId;
-        staleToken = false;
-      }
-      const holdBack = resetToken !== undefined && !page.more;
-      // A plain delta after a re-read that never finished: forget its marks rather than
-      // sweep with them (no delete without a complete read to justify it).
-      const token = staleToken && resetToken === undefined ? null : resetToken;
-      await applyPage(ctx, store, source, page, { resetToken: token, commitWatermark: !holdBack }, signal);
-      staleToken = false;
-      lastWatermark = page.watermark;
-      pages++;
+    pages += await readAndApply(ctx, store, source, signal);
+    if (deleteThreshold && deleteMode === 'evaluate') {
+      await settleDeletes(ctx, store, deleteThreshold, async () => void (pages += await readAndApply(ctx, store, source, signal)), signal);
     }
-    if (resetToken !== undefined && lastWatermark !== undefined) await sweepUnseen(ctx, store, resetToken, lastWatermark);
     await retryEscrows(ctx, store, source, signal);
     await resolveLeftovers(ctx, store);
+    if (deleteThreshold) stagedDeletes = await concludeStagedDeletes(ctx, store, deleteThreshold, deleteMode);
     await purgeExpired(store, job.tenantId, now());
   } catch (error) {
     const execution = executionOf(cycleId, counters, began, now(), error);
@@ -148,7 +186,8 @@ export async function runCycle(options: RunCycleOptions): Promise<CycleResult> {
     throw error;
   }
   const execution = executionOf(cycleId, counters, began, now());
-  if (options.recordStatus !== false) await recordExecution(store, job.tenantId, job.jobId, execution);
+  const change = quarantineChangeOf(stagedDeletes, now());
+  const quarantine = options.recordStatus !== false ? await recordExecution(store, job.tenantId, job.jobId, execution, change) : undefined;
   const counts = await store.state.countSynced(job.tenantId, job.jobId);
   return {
     cycleId,
@@ -159,5 +198,27 @@ export async function runCycle(options: RunCycleOptions): Promise<CycleResult> {
       { key: 'user to User', value: counts.user },
       { key: 'group to Group', value: counts.group },
     ],
+    ...(stagedDeletes ? { stagedDeletes } : {}),
+    ...(quarantine ? { quarantine } : {}),
   };
+}
+
+/** TooManyDeletes: entered when the threshold trips, released once no staged delete is left. */
+function quarantineChangeOf(outcome: StagedDeleteOutcome | undefined, at: Date): QuarantineRequest | undefined {
+  if (!outcome) return undefined;
+  if (outcome.tooManyDeletes) {
+    return {
+      enter: {
+        reason: 'TooManyDeletes',
+        at,
+        nextAttempt: null,
+        error: {
+          code: 'TooManyDeletes',
+          message: `Delete threshold exceeded: ${outcome.tooManyDeletes}. Nothing was deleted; the ${outcome.pending} deletes are staged (stagedDelete in the provisioning logs). Restart the job with resetScope ForceDeletes to apply them, or restart it without ForceDeletes to evaluate them again once the source is fixed.`,
+          tenantActionable: true,
+        },
+      },
+    };
+  }
+  return outcome.pending === 0 ? { release: ['TooManyDeletes'] } : undefined;
 }

@@ -19,16 +19,21 @@ export interface DeleteRequest {
   readonly reason: DeleteReason;
 }
 
-/** Decides per request; 'stage' keeps the object and logs a stagedDelete. */
+/**
+ * Decides per request; 'stage' keeps the object synced, marks it (SourceStateStore
+ * stageDeletes) and logs a stagedDelete: staged-deletes.ts applies it later or holds it.
+ */
 export interface DeletePolicy {
   admit(request: DeleteRequest): 'delete' | 'stage';
 }
 
 export const ADMIT_ALL: DeletePolicy = { admit: () => 'delete' };
+/** With a delete threshold every delete is staged first and counted at the end of the cycle. */
+export const STAGE_ALL: DeletePolicy = { admit: () => 'stage' };
 
 export type DeleteOutcome = 'deleted' | 'staged' | 'absent';
 
-const REASONS: Record<DeleteReason, string> = {
+export const REASONS: Record<DeleteReason, string> = {
   deleted: 'the object was deleted in Active Directory',
   'out-of-scope': 'the object left the sync scope',
   excluded: 'the object is excluded from sync',
@@ -50,7 +55,10 @@ export async function deleteSyncedObject(
     return 'absent';
   }
   if (policy.admit(request) === 'stage') {
-    log.action('stagedDelete').step('export', 'skipped', `delete held back: ${REASONS[request.reason]}`);
+    // The row may not exist yet (an object found by anchor with no engine record).
+    await tx.state.put(tenantId, jobId, [state]);
+    await tx.state.stageDeletes(tenantId, jobId, [{ objectGuid: state.objectGuid, reason: request.reason }], at);
+    log.action('stagedDelete').step('export', 'skipped', `delete staged (the delete threshold counts it before it is applied): ${REASONS[request.reason]}`, { reason: request.reason });
     return 'staged';
   }
   const removed = state.objectType === 'user'

@@ -11,9 +11,10 @@ import { EventEmitter } from 'node:events';
 import { CanopyError } from '../core/errors.ts';
 import type { SynchronizationJob } from '../directory/types.ts';
 import { runCycle, type CycleResult } from './cycle.ts';
-import type { DeletePolicy } from './deletes.ts';
 import type { MatchOptions } from './matching.ts';
 import { provisionOnDemand, type OnDemandResult, type OnDemandSubject } from './on-demand.ts';
+import type { DirectoryReader } from '../directory/store.ts';
+import { deleteThresholdOf, notificationSettingsOf, type DeleteThreshold } from './delete-threshold.ts';
 import type { ChangeSource, CycleJob, SyncStore } from './ports.ts';
 import { templateSchema } from './schema/password-hash-schema.ts';
 import type { SynchronizationSchema } from './schema/synchronization-schema.ts';
@@ -26,8 +27,11 @@ export interface SyncEngineOptions {
   readonly timers?: Timers;
   readonly jitterRatio?: number;
   readonly now?: () => Date;
-  /** Per job: the delete threshold plugs in here. */
-  readonly deletePolicyFor?: (job: SynchronizationJob) => DeletePolicy | undefined;
+  /**
+   * Per job: its delete threshold, or undefined for none (every delete goes through at once).
+   * `canopy serve` passes thresholdFromSecrets: the job's SyncNotificationSettings secret.
+   */
+  readonly deleteThresholdFor?: (job: SynchronizationJob) => Promise<DeleteThreshold | undefined>;
   /**
    * Several nodes on one store: a job's cycle runs only while this node holds its lease
    * (engine/postgres/lease-runner.ts). Absent on one node, where the scheduler alone keeps
@@ -47,6 +51,12 @@ export interface SynchronizationEventLike {
   readonly tenantId: string;
   readonly jobId?: string;
   readonly servicePrincipalId?: string;
+  readonly resetScope?: readonly string[];
+}
+
+/** The delete threshold of a job as its service principal's SyncNotificationSettings secret sets it (default on, 500). */
+export function thresholdFromSecrets(directory: DirectoryReader): (job: SynchronizationJob) => Promise<DeleteThreshold | undefined> {
+  return async (job) => deleteThresholdOf(notificationSettingsOf(await directory.getSynchronizationSecrets(job.tenantId, job.servicePrincipalId)), job.synchronizationJobSettings);
 }
 
 /** Only provisioning jobs run cycles; password hash sync is a job of its own kind. */
@@ -140,6 +150,12 @@ export class SyncEngine extends EventEmitter {
       this.jobDeleted(event.tenantId, event.jobId);
       return;
     }
+    if (event.type === 'jobRestarted') {
+      // ForceDeletes: the next cycle applies the staged deletes whatever the threshold; a
+      // restart without it withdraws an earlier ForceDeletes not yet carried out.
+      const force = event.resetScope?.includes('ForceDeletes') ?? false;
+      await store.transaction((tx) => tx.state.setForceDeletes(event.tenantId, job.id, force));
+    }
     this.jobChanged(job);
     if ((event.type === 'jobStarted' || event.type === 'jobRestarted') && job.templateId === PROVISIONING_TEMPLATE) {
       // Outcome reported through the cycleFinished / cycleFailed events.
@@ -196,20 +212,20 @@ export class SyncEngine extends EventEmitter {
 
   /**
    * Provision on demand: one object through the cycle's steps now (on-demand.ts), with the
-   * job's delete policy and matching settings. Throws ERR_DIRECTORY_NOT_FOUND for an
+   * job's matching settings. Throws ERR_DIRECTORY_NOT_FOUND for an
    * unknown job.
    */
   async provisionOnDemand(tenantId: string, jobId: string, subject: OnDemandSubject): Promise<OnDemandResult> {
     const record = await this.#options.store.directory.getSynchronizationJob(tenantId, jobId);
     if (!record) throw new CanopyError('ERR_DIRECTORY_NOT_FOUND', `no synchronization job ${jobId}`);
-    const deletePolicy = this.#options.deletePolicyFor?.(record);
+    // One object an admin asked for: its delete (out of scope) goes through, as Entra's does;
+    // the delete threshold is about bulk deletes.
     return provisionOnDemand({
       job: cycleJobOf(record),
       source: this.#options.source,
       store: this.#options.store,
       subject,
       ...(this.#options.now ? { now: this.#options.now } : {}),
-      ...(deletePolicy ? { deletePolicy } : {}),
       match: matchOptionsOf(record),
       signal: this.#abort.signal,
     });
@@ -221,13 +237,13 @@ export class SyncEngine extends EventEmitter {
       this.scheduler.remove(tenantId, jobId);
       return undefined;
     }
-    const deletePolicy = this.#options.deletePolicyFor?.(record);
+    const deleteThreshold = await this.#options.deleteThresholdFor?.(record);
     const cycle = (signal: AbortSignal) => runCycle({
       job: cycleJobOf(record),
       source: this.#options.source,
       store: this.#options.store,
       ...(this.#options.now ? { now: this.#options.now } : {}),
-      ...(deletePolicy ? { deletePolicy } : {}),
+      ...(deleteThreshold ? { deleteThreshold } : {}),
       match: matchOptionsOf(record),
       signal,
     });
@@ -245,6 +261,7 @@ export class SyncEngine extends EventEmitter {
       result = await cycle(this.#abort.signal);
     }
     this.emit('cycleResult', { tenantId, jobId, trigger, result });
+    if (result.quarantine) this.emit('quarantineChanged', { tenantId, jobId, change: result.quarantine, result });
     return result;
   }
 }

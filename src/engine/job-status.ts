@@ -3,7 +3,9 @@
  * (resources/synchronizationstatus, synchronizationtaskexecution): lastExecution and its
  * counts, lastSuccessfulExecution(WithExports), countSuccessiveCompleteFailures,
  * synchronizedEntryCountByType ("user to User", "group to Group") and steady-state times.
- * Only these fields are touched; `code` (Active, Paused, Quarantine) stays the API's.
+ * and the quarantine the engine imposes or lifts (resources/synchronizationquarantine:
+ * currentBegan, nextAttempt, reason, seriesBegan, seriesCount, error), with `code`
+ * Quarantine while it holds. Otherwise `code` (Active, Paused) stays the API's.
  */
 import type { JsonValue } from '../directory/types.ts';
 import type { CycleCounters } from './cycle-context.ts';
@@ -25,6 +27,30 @@ export interface SynchronizationTaskExecution {
   readonly timeBegan: string;
   readonly timeEnded: string;
 }
+
+/** Graph quarantineReason. */
+export type QuarantineReason =
+  | 'EncounteredBaseEscrowThreshold' | 'EncounteredTotalEscrowThreshold' | 'EncounteredEscrowProportionThreshold'
+  | 'EncounteredQuarantineException' | 'Unknown' | 'QuarantinedOnDemand' | 'TooManyDeletes' | 'IngestionInterrupted';
+
+/** Graph synchronizationError. */
+export interface SynchronizationError {
+  readonly code: string;
+  readonly message: string;
+  readonly tenantActionable: boolean;
+}
+
+/** What a cycle asks of the job's quarantine. */
+export interface QuarantineRequest {
+  readonly enter?: { readonly reason: QuarantineReason; readonly at: Date; readonly nextAttempt: Date | null; readonly error: SynchronizationError };
+  /** Lifts the quarantine if it holds for one of these reasons. */
+  readonly release?: readonly QuarantineReason[];
+}
+
+/** A transition that happened (one notification each): the job entered or left quarantine. */
+export type QuarantineChange =
+  | { readonly kind: 'entered'; readonly reason: QuarantineReason; readonly quarantine: { readonly [key: string]: JsonValue } }
+  | { readonly kind: 'released'; readonly reason: QuarantineReason };
 
 export function executionOf(cycleId: string, counters: CycleCounters, timeBegan: Date, timeEnded: Date, error?: unknown): SynchronizationTaskExecution {
   const failed = error !== undefined;
@@ -52,16 +78,22 @@ export function executionOf(cycleId: string, counters: CycleCounters, timeBegan:
   };
 }
 
+/**
+ * Writes the execution into the job's status and applies the quarantine request; returns the
+ * quarantine transition it made, if any (entering while already quarantined for the same
+ * reason only refreshes currentBegan and the error: no new transition).
+ */
 export async function recordExecution(
   store: SyncStore,
   tenantId: string,
   jobId: string,
   execution: SynchronizationTaskExecution,
-): Promise<void> {
+  request?: QuarantineRequest,
+): Promise<QuarantineChange | undefined> {
   const counts = await store.state.countSynced(tenantId, jobId);
-  await store.transaction(async (tx) => {
+  return store.transaction(async (tx) => {
     const job = await tx.directory.getSynchronizationJob(tenantId, jobId);
-    if (!job) return;
+    if (!job) return undefined;
     const previous = job.status;
     const status: Record<string, JsonValue> = { ...previous };
     const asJson = execution as unknown as JsonValue;
@@ -82,6 +114,33 @@ export async function recordExecution(
         { key: 'group to Group', value: counts.group },
       ];
     }
+    const change = applyQuarantine(status, job.schedule.state, request);
     await tx.directory.putSynchronizationJob({ ...job, status });
+    return change;
   });
+}
+
+function applyQuarantine(status: Record<string, JsonValue>, scheduleState: string, request: QuarantineRequest | undefined): QuarantineChange | undefined {
+  const current = status.quarantine as { reason?: QuarantineReason; seriesBegan?: string; seriesCount?: number } | null | undefined;
+  if (request?.enter) {
+    const { reason, at, nextAttempt, error } = request.enter;
+    const same = current?.reason === reason;
+    const quarantine = {
+      currentBegan: at.toISOString(),
+      nextAttempt: nextAttempt?.toISOString() ?? null,
+      reason,
+      seriesBegan: current?.seriesBegan ?? at.toISOString(),
+      seriesCount: Number(current?.seriesCount ?? 0) + 1,
+      error: error as unknown as JsonValue,
+    };
+    status.quarantine = quarantine;
+    status.code = 'Quarantine';
+    return same ? undefined : { kind: 'entered', reason, quarantine };
+  }
+  if (current?.reason && request?.release?.includes(current.reason)) {
+    status.quarantine = null;
+    status.code = scheduleState === 'Paused' ? 'Paused' : 'Active';
+    return { kind: 'released', reason: current.reason };
+  }
+  return undefined;
 }

@@ -54,8 +54,9 @@ export async function syncUpsert(ctx: CycleContext, tx: SyncTransaction, work: P
     if (state?.state === 'synced') {
       const reason = decision.kind === 'excluded' ? 'excluded' : 'out-of-scope';
       const outcome = await deleteSyncedObject(tx, { tenantId: ctx.job.tenantId, jobId: ctx.job.jobId, state, reason }, log, ctx.now().toISOString(), ctx.deletePolicy);
-      work.states.set(guid, { ...state, state: reason === 'excluded' ? 'excluded' : 'deleted', pendingManager: null });
+      if (outcome !== 'staged') work.states.set(guid, { ...state, state: reason === 'excluded' ? 'excluded' : 'deleted', pendingManager: null });
       if (outcome === 'deleted') countDelete(ctx);
+      if (outcome === 'staged') ctx.counters.staged++;
     } else {
       log.skip();
       ctx.counters.skipped++;
@@ -73,6 +74,7 @@ export async function syncUpsert(ctx: CycleContext, tx: SyncTransaction, work: P
   }
   log.step('scoping', 'success', 'the object is in scope');
   ctx.counters.entitled++;
+  work.returned.push(guid);
 
   const compiled = objectType === 'user' && isInetOrgPerson(object) ? ctx.mappings.inetOrgPerson : ctx.mappings[objectType];
   if (!compiled) {
@@ -115,6 +117,7 @@ export async function syncDelete(ctx: CycleContext, tx: SyncTransaction, work: P
   log.step('import', 'success', change.reason === 'deleted' ? 'the object was deleted in Active Directory' : 'the source reports the object out of scope');
   const outcome = await deleteSyncedObject(tx, { tenantId: ctx.job.tenantId, jobId: ctx.job.jobId, state, reason: change.reason }, log, ctx.now().toISOString(), ctx.deletePolicy);
   if (outcome === 'deleted') countDelete(ctx);
+  if (outcome === 'staged') ctx.counters.staged++;
   if (outcome !== 'staged') work.states.set(guid, { ...state, state: 'deleted', pendingManager: null });
   work.succeeded.push(guid);
 }

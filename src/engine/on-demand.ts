@@ -101,6 +101,8 @@ export async function provisionOnDemand(options: OnDemandOptions): Promise<OnDem
   const ctx: CycleContext = {
     job, cycleId, mode: 'delta', scope, now, counters: newCounters(), mappings,
     deletePolicy: options.deletePolicy ?? ADMIT_ALL,
+    // An object read in scope forgets a delete staged for it (one query for one object).
+    hadStagedDeletes: true,
     match: options.match ?? {},
     log: { tenantId: job.tenantId, jobId: job.jobId, cycleId, now },
     escrowedNow: new Set(),

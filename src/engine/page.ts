@@ -72,6 +72,7 @@ export async function applyPage(ctx: CycleContext, store: SyncStore, source: Cha
     }
     await resolvePageReferences(ctx, tx, work);
     if (work.succeeded.length > 0) await tx.directory.removeEscrows(tenantId, jobId, work.succeeded);
+    if (work.returned.length > 0 && (ctx.hadStagedDeletes || ctx.counters.staged > 0)) await tx.state.unstageDeletes(tenantId, jobId, work.returned);
     if (work.escrows.length > 0) await tx.directory.putEscrows(tenantId, jobId, work.escrows);
     if (work.logs.length > 0) await tx.directory.appendProvisioningLogs(tenantId, work.logs.map((l) => l.toSummary()));
     if (options.resetToken === null) await tx.state.setResetToken(tenantId, jobId, null);

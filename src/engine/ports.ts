@@ -60,6 +60,14 @@ export interface SourceObjectState {
   readonly pendingManager: string | null;
 }
 
+/** A delete held back by the delete threshold (engine/staged-deletes.ts): the object is still synced. */
+export interface StagedDelete extends SourceObjectState {
+  /** Why it would be deleted (deletes.ts DeleteReason). */
+  readonly stagedReason: string;
+  /** When it was first staged (ISO 8601). */
+  readonly stagedAt: string;
+}
+
 /** Engine state reads and writes; inside a SyncTransaction they join the directory's transaction. */
 export interface SourceStateStore {
   byObjectGuids(tenantId: string, jobId: string, objectGuids: readonly string[]): Promise<Map<string, SourceObjectState>>;
@@ -76,6 +84,19 @@ export interface SourceStateStore {
   /** The token of the full re-read in progress, if any. */
   getResetToken(tenantId: string, jobId: string): Promise<string | undefined>;
   setResetToken(tenantId: string, jobId: string, token: string | null): Promise<void>;
+  /**
+   * Holds deletes back: the objects stay synced, marked with the reason; an object staged
+   * already keeps its first stagedAt. `put` with a state other than 'synced' unstages.
+   */
+  stageDeletes(tenantId: string, jobId: string, staged: readonly { objectGuid: string; reason: string }[], at: string): Promise<void>;
+  /** Forgets staged deletes (the objects came back into scope). */
+  unstageDeletes(tenantId: string, jobId: string, objectGuids: readonly string[]): Promise<void>;
+  /** Staged deletes, a page at a time (keyset on objectGuid). */
+  stagedDeletes(tenantId: string, jobId: string, after: string | undefined, limit: number): Promise<readonly StagedDelete[]>;
+  countStagedDeletes(tenantId: string, jobId: string): Promise<number>;
+  /** Restart with resetScope ForceDeletes: the next cycle applies the staged deletes whatever the threshold. */
+  getForceDeletes(tenantId: string, jobId: string): Promise<boolean>;
+  setForceDeletes(tenantId: string, jobId: string, force: boolean): Promise<void>;
   /** Forgets a job's state (restart with resetScope Full). */
   clear(tenantId: string, jobId: string): Promise<void>;
 }

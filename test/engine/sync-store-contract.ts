@@ -112,5 +112,31 @@ export function runSyncStoreContract(name: string, make: SyncStoreFactory): void
       assert.equal((await store.state.byObjectGuids(t, 'job', [guid(2)])).size, 1);
       assert.equal(await store.directory.getWatermark(t, 'job'), 'page-1');
     }));
+
+    test('staged deletes: staged with a reason and the first time, paged, counted, unstaged by a put of another state or on return; ForceDeletes flag', () => using(make, async (store, t) => {
+      await store.transaction((tx) => tx.state.put(t, 'job', [state(1), state(2), state(3), state(4)]));
+      await store.transaction((tx) => tx.state.stageDeletes(t, 'job', [{ objectGuid: guid(1).toUpperCase(), reason: 'deleted' }, { objectGuid: guid(2), reason: 'out-of-scope' }, { objectGuid: guid(3), reason: 'missing' }], '2026-01-01T00:00:00.000Z'));
+      await store.transaction((tx) => tx.state.stageDeletes(t, 'job', [{ objectGuid: guid(1), reason: 'out-of-scope' }], '2026-01-02T00:00:00.000Z'));
+      assert.equal(await store.state.countStagedDeletes(t, 'job'), 3);
+      assert.equal(await store.state.countStagedDeletes(t, 'other-job'), 0);
+      const first = await store.state.stagedDeletes(t, 'job', undefined, 2);
+      assert.deepEqual(first.map((s) => [s.objectGuid, s.stagedReason, s.stagedAt, s.state]), [
+        [guid(1), 'out-of-scope', '2026-01-01T00:00:00.000Z', 'synced'],
+        [guid(2), 'out-of-scope', '2026-01-01T00:00:00.000Z', 'synced'],
+      ]);
+      assert.deepEqual((await store.state.stagedDeletes(t, 'job', guid(2), 2)).map((s) => s.objectGuid), [guid(3)]);
+      // A put that keeps the object synced keeps the mark; one that deletes it clears it.
+      await store.transaction((tx) => tx.state.put(t, 'job', [state(1, { dn: 'CN=Renamed,OU=Sales,DC=corp,DC=test' }), state(2, { state: 'deleted' })]));
+      await store.transaction((tx) => tx.state.unstageDeletes(t, 'job', [guid(3).toUpperCase(), guid(4)]));
+      assert.deepEqual((await store.state.stagedDeletes(t, 'job', undefined, 10)).map((s) => s.objectGuid), [guid(1)]);
+      assert.equal(await store.state.getForceDeletes(t, 'job'), false);
+      await store.transaction((tx) => tx.state.setForceDeletes(t, 'job', true));
+      assert.equal(await store.state.getForceDeletes(t, 'job'), true);
+      await store.transaction((tx) => tx.state.setResetToken(t, 'job', 'read-9'));
+      assert.equal(await store.state.getForceDeletes(t, 'job'), true, 'the reset token does not touch the flag');
+      await store.transaction((tx) => tx.state.setForceDeletes(t, 'job', false));
+      assert.equal(await store.state.getForceDeletes(t, 'job'), false);
+      assert.equal(await store.state.getResetToken(t, 'job'), 'read-9');
+    }));
   });
 }

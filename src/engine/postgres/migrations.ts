@@ -39,4 +39,14 @@ CREATE TABLE engine_jobs (
 );
 `,
   },
+  {
+    id: 'engine-003-staged-deletes',
+    sql: `
+ALTER TABLE engine_source_objects ADD COLUMN staged_delete TEXT;
+ALTER TABLE engine_source_objects ADD COLUMN staged_at TEXT;
+CREATE INDEX engine_source_objects_staged ON engine_source_objects (tenant_id, job_id, object_guid)
+  WHERE staged_delete IS NOT NULL;
+ALTER TABLE engine_jobs ADD COLUMN force_deletes BOOLEAN NOT NULL DEFAULT false;
+`,
+  },
 ];

@@ -42,4 +42,17 @@ CREATE TABLE engine_jobs (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    // The delete threshold holds deletes back (engine/staged-deletes.ts): a staged object
+    // stays synced, marked with why it would go and since when; ForceDeletes is the
+    // admin's restart asking for them to be applied.
+    id: 'engine-003-staged-deletes',
+    sql: `
+ALTER TABLE engine_source_objects ADD COLUMN staged_delete TEXT;
+ALTER TABLE engine_source_objects ADD COLUMN staged_at TEXT;
+CREATE INDEX engine_source_objects_staged ON engine_source_objects (tenant_id, job_id, object_guid)
+  WHERE staged_delete IS NOT NULL;
+ALTER TABLE engine_jobs ADD COLUMN force_deletes INTEGER NOT NULL DEFAULT 0;
+`,
+  },
 ];

@@ -5,11 +5,12 @@
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../../directory/sqlite/open-database.ts';
 import { normalizeDn } from '../../core/dn.ts';
-import type { SourceObjectState, SourceStateStore } from '../ports.ts';
+import type { SourceObjectState, SourceStateStore, StagedDelete } from '../ports.ts';
 
 interface Row {
   object_guid: string; anchor: string; object_type: 'user' | 'group'; target_id: string | null;
   dn: string; dn_normalized: string; state: SourceObjectState['state']; pending_manager: string | null;
+  staged_delete?: string | null; staged_at?: string | null;
 }
 
 const CHUNK = 500;
@@ -68,7 +69,9 @@ export function createSqliteSourceState(db: SqliteDatabase): SourceStateStore {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (tenant_id, job_id, object_guid) DO UPDATE SET anchor = excluded.anchor, object_type = excluded.object_type,
           target_id = excluded.target_id, dn = excluded.dn, dn_normalized = excluded.dn_normalized, state = excluded.state,
-          pending_manager = excluded.pending_manager`);
+          pending_manager = excluded.pending_manager,
+          staged_delete = CASE WHEN excluded.state = 'synced' THEN engine_source_objects.staged_delete END,
+          staged_at = CASE WHEN excluded.state = 'synced' THEN engine_source_objects.staged_at END`);
       for (const s of states) {
         upsert.run(tenantId, jobId, s.objectGuid.toLowerCase(), s.anchor, s.objectType, s.targetId, s.dn, normalizeDn(s.dn), s.state, s.pendingManager);
       }
@@ -103,6 +106,34 @@ export function createSqliteSourceState(db: SqliteDatabase): SourceStateStore {
     async setResetToken(tenantId, jobId, token) {
       prepare(`INSERT INTO engine_jobs (tenant_id, job_id, reset_token) VALUES (?, ?, ?)
           ON CONFLICT (tenant_id, job_id) DO UPDATE SET reset_token = excluded.reset_token`).run(tenantId, jobId, token);
+    },
+    async stageDeletes(tenantId, jobId, staged, at) {
+      const stage = prepare(`UPDATE engine_source_objects SET staged_delete = ?, staged_at = COALESCE(staged_at, ?)
+          WHERE tenant_id = ? AND job_id = ? AND object_guid = ?`);
+      for (const s of staged) stage.run(s.reason, at, tenantId, jobId, s.objectGuid.toLowerCase());
+    },
+    async unstageDeletes(tenantId, jobId, objectGuids) {
+      if (objectGuids.length === 0) return;
+      prepare(`UPDATE engine_source_objects SET staged_delete = NULL, staged_at = NULL WHERE tenant_id = ? AND job_id = ?
+          AND object_guid IN (SELECT value FROM json_each(?)) AND staged_delete IS NOT NULL`)
+        .run(tenantId, jobId, JSON.stringify(objectGuids.map((g) => g.toLowerCase())));
+    },
+    async stagedDeletes(tenantId, jobId, after, limit) {
+      const rows = prepare(`SELECT * FROM engine_source_objects WHERE tenant_id = ? AND job_id = ? AND staged_delete IS NOT NULL
+          AND object_guid > ? ORDER BY object_guid LIMIT ?`).all(tenantId, jobId, after ?? '', limit) as Row[];
+      return rows.map((row): StagedDelete => ({ ...stateOf(row), stagedReason: row.staged_delete!, stagedAt: row.staged_at! }));
+    },
+    async countStagedDeletes(tenantId, jobId) {
+      const row = prepare('SELECT count(*) AS n FROM engine_source_objects WHERE tenant_id = ? AND job_id = ? AND staged_delete IS NOT NULL').get(tenantId, jobId) as { n: number };
+      return row.n;
+    },
+    async getForceDeletes(tenantId, jobId) {
+      const row = prepare('SELECT force_deletes FROM engine_jobs WHERE tenant_id = ? AND job_id = ?').get(tenantId, jobId) as { force_deletes: number } | undefined;
+      return row?.force_deletes === 1;
+    },
+    async setForceDeletes(tenantId, jobId, force) {
+      prepare(`INSERT INTO engine_jobs (tenant_id, job_id, force_deletes) VALUES (?, ?, ?)
+          ON CONFLICT (tenant_id, job_id) DO UPDATE SET force_deletes = excluded.force_deletes`).run(tenantId, jobId, force ? 1 : 0);
     },
     async clear(tenantId, jobId) {
       prepare('DELETE FROM engine_source_objects WHERE tenant_id = ? AND job_id = ?').run(tenantId, jobId);
