@@ -9,7 +9,6 @@
  * Without --smtp-host no email is sent (the quarantine still shows in the job's status).
  */
 import { readFileSync } from 'node:fs';
-import nodemailer from 'nodemailer';
 import { CanopyError } from '../core/errors.ts';
 import { readSecretFile } from '../core/private-files.ts';
 import type { MailSender } from '../engine/notifications/notifier.ts';
@@ -28,8 +27,11 @@ export interface SmtpOptions {
 
 const DEFAULT_PORTS: Record<SmtpSecurity, number> = { starttls: 587, tls: 465, none: 25 };
 
-/** Checks the options (a TypeError-like CanopyError naming the option) and makes the transport. */
-export function createMailSender(options: SmtpOptions): MailSender {
+/**
+ * Checks the options (a CanopyError naming the option) and makes the transport; nodemailer
+ * loads only when a mail server is configured, so a service without one starts as before.
+ */
+export async function createMailSender(options: SmtpOptions): Promise<MailSender> {
   const security = options.security ?? 'starttls';
   if (!['starttls', 'tls', 'none'].includes(security)) throw new CanopyError('ERR_CONFIG_INVALID', `--smtp-security ${String(security)}: use starttls, tls or none`);
   const port = options.port ?? DEFAULT_PORTS[security];
@@ -38,6 +40,7 @@ export function createMailSender(options: SmtpOptions): MailSender {
   if ((options.user === undefined) !== (options.passwordFile === undefined)) throw new CanopyError('ERR_CONFIG_INVALID', '--smtp-user and --smtp-password-file go together');
   const password = options.passwordFile ? readSecretFile(options.passwordFile, '--smtp-password-file').toString('utf8').trim() : undefined;
   const ca = options.caFile ? readFileSync(options.caFile) : undefined;
+  const { default: nodemailer } = await import('nodemailer');
   return nodemailer.createTransport({
     host: options.host,
     port,

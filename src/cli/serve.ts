@@ -18,7 +18,7 @@ import { readSecretFile } from '../core/private-files.ts';
 import type { DirectoryStore } from '../directory/store.ts';
 import { RELAY_PATHS } from '../relay/defaults.ts';
 import { registerRelay, type Relay, type RelayOptions } from '../relay/relay.ts';
-import { SyncEngine, thresholdFromSecrets } from '../engine/engine.ts';
+import { SyncEngine, quarantineFromSecrets, thresholdFromSecrets } from '../engine/engine.ts';
 import { createScimChangeSource } from '../engine/scim-change-source.ts';
 import { HTTP_DEFAULTS, type HttpLimits, type ThrottleLimits } from '../api/http-limits.ts';
 import { RequestThrottle } from '../api/throttle.ts';
@@ -98,7 +98,7 @@ export async function startService(options: ServeOptions): Promise<Service> {
     throw new CanopyError('ERR_CONFIG_INVALID', `--listen ${options.listen}: refusing to serve the API and the agents' relay without TLS on a non-loopback address; give --tls-cert and --tls-key (plain http/ws is for loopback only)`);
   }
   // Checked before anything opens: a bad mail option is a start-up error naming it.
-  const sender = options.smtp ? createMailSender(options.smtp) : undefined;
+  const sender = options.smtp ? await createMailSender(options.smtp) : undefined;
   const backend = await openServiceBackend({ dataDir: options.dataDir, store: options.store, secretsKeyFile: options.secretsKeyFile });
   const { store, syncStore } = backend;
   const signer = createTokenSigner(backend.signingKey);
@@ -119,7 +119,7 @@ export async function startService(options: ServeOptions): Promise<Service> {
   });
   const authenticateAdmin = adminAuthenticator(signer);
   const relay = await registerRelay(app, { ...options.relay, registry: backend.registry, authenticateAdmin });
-  const syncEngine = new SyncEngine({ store: syncStore, deleteThresholdFor: thresholdFromSecrets(store), ...(backend.exclusive ? { exclusive: backend.exclusive } : {}), source: createScimChangeSource((tenantId, request) => relay.request(tenantId, request)) });
+  const syncEngine = new SyncEngine({ store: syncStore, deleteThresholdFor: thresholdFromSecrets(store), quarantinePolicyFor: quarantineFromSecrets(store), ...(backend.exclusive ? { exclusive: backend.exclusive } : {}), source: createScimChangeSource((tenantId, request) => relay.request(tenantId, request)) });
   late.engine = syncEngine;
   const notifier = sender && options.smtp
     ? new Notifier({ directory: store, sender, from: options.smtp.from, ...(options.mailRetryMs !== undefined ? { retryMs: options.mailRetryMs } : {}), ...(options.log ? { log: options.log } : {}) })

@@ -19,7 +19,29 @@ function printTable(rows: readonly string[][]): void {
   for (const row of rows) process.stdout.write(`${row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()}\n`);
 }
 
-type Execution = { state?: string; timeBegan?: string; timeEnded?: string; countImported?: number; countExported?: number; countEscrowed?: number; error?: { message?: string } | null };
+type Execution = {
+  state?: string; timeBegan?: string; timeEnded?: string; countImported?: number; countExported?: number; countEscrowed?: number;
+  error?: { message?: string } | null;
+};
+type Progress = { completedUnits?: number; totalUnits?: number; units?: string; progressObservationDateTime?: string };
+type Quarantine = { reason?: string; currentBegan?: string; seriesBegan?: string; nextAttempt?: string | null; error?: { message?: string } | null };
+
+function seconds(ms: number): string {
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`;
+  return `${(ms / 3_600_000).toFixed(1)} h`;
+}
+
+function counts(e: Execution): string {
+  return `imported ${e.countImported ?? 0}, exported ${e.countExported ?? 0}, escrowed ${e.countEscrowed ?? 0}`;
+}
+
+/** One line for an execution: state, when it ended, how long it took, its counts, its error. */
+function execution(e: Execution | null): string {
+  if (!e) return 'none yet';
+  const took = e.timeBegan && e.timeEnded ? ` in ${seconds(Date.parse(e.timeEnded) - Date.parse(e.timeBegan))}` : '';
+  return `${e.state} ${e.timeEnded ?? ''}${took} (${counts(e)})${e.error?.message ? `: ${e.error.message}` : ''}`;
+}
 
 function currentCycle(job: JobStatusView): string {
   if (!job.current) return job.state === 'Active' ? 'not scheduled' : '-';
@@ -27,11 +49,30 @@ function currentCycle(job: JobStatusView): string {
   return job.current.nextRunAt ? `next at ${job.current.nextRunAt}` : 'idle';
 }
 
-function lastCycle(job: JobStatusView): string {
-  const last = job.lastExecution as Execution | null;
-  if (!last) return 'none yet';
-  const counts = `imported ${last.countImported ?? 0}, exported ${last.countExported ?? 0}, escrowed ${last.countEscrowed ?? 0}`;
-  return `${last.state} ${last.timeEnded ?? ''} (${counts})${last.error?.message ? `: ${last.error.message}` : ''}`;
+/** The running cycle: objects read and written, the rate, and the time left when the total is known. */
+export function runningCycle(job: JobStatusView): string | undefined {
+  if (!job.current?.running) return undefined;
+  const progress = (Array.isArray(job.progress) ? job.progress : []) as Progress[];
+  const read = progress.find((p) => p.units === 'objects read');
+  const written = progress.find((p) => p.units === 'objects written');
+  const started = job.current.startedAt ? Date.parse(job.current.startedAt) : NaN;
+  if (!read) return `running since ${job.current.startedAt} (no page committed yet)`;
+  const elapsed = Date.parse(read.progressObservationDateTime ?? '') - started;
+  const rate = elapsed > 0 ? ((read.completedUnits ?? 0) * 1000) / elapsed : 0;
+  const total = read.totalUnits ?? 0;
+  const left = total > (read.completedUnits ?? 0) && rate > 0 ? `, about ${seconds(((total - (read.completedUnits ?? 0)) / rate) * 1000)} left` : '';
+  return `running since ${job.current.startedAt}: read ${read.completedUnits ?? 0}${total ? ` of about ${total}` : ''}, written ${written?.completedUnits ?? 0}${rate ? `, ${rate.toFixed(1)} objects/s` : ''}${left}`;
+}
+
+/** The job's state as people read it: Graph's code, with the schedule when it says more. */
+function stateOf(job: JobStatusView): string {
+  return job.code && job.code !== job.state ? `${job.code} (schedule ${job.state})` : job.state;
+}
+
+function quarantineLine(job: JobStatusView): string | undefined {
+  const q = job.quarantine as Quarantine | null;
+  if (!q) return undefined;
+  return `QUARANTINED (${q.reason}) since ${q.seriesBegan ?? q.currentBegan}; next attempt ${q.nextAttempt ?? 'when the job is restarted'}${q.error?.message ? `\n    ${q.error.message}` : ''}`;
 }
 
 export function printJobs(jobs: readonly JobStatusView[]): void {
@@ -40,6 +81,20 @@ export function printJobs(jobs: readonly JobStatusView[]): void {
     return;
   }
   const rows = [['ID', 'TEMPLATE', 'DOMAIN', 'STATE', 'INTERVAL', 'CURRENT CYCLE', 'LAST CYCLE']];
-  for (const job of jobs) rows.push([job.id, job.templateId, job.domain ?? '-', job.state, job.interval, currentCycle(job), lastCycle(job)]);
+  for (const job of jobs) rows.push([job.id, job.templateId, job.domain ?? '-', stateOf(job), job.interval, currentCycle(job), execution(job.lastExecution as Execution | null)]);
   printTable(rows);
+  for (const job of jobs) printJobDetails(job);
+}
+
+/** Below the table, per job: quarantine, the running cycle, the last cycles, staged deletes. */
+function printJobDetails(job: JobStatusView): void {
+  const lines = [
+    quarantineLine(job),
+    runningCycle(job),
+    job.countSuccessiveCompleteFailures > 0 ? `failed ${job.countSuccessiveCompleteFailures} times in a row` : undefined,
+    `last successful: ${execution(job.lastSuccessfulExecution as Execution | null)}`,
+    `last with exports: ${execution(job.lastSuccessfulExecutionWithExports as Execution | null)}`,
+    job.stagedDeletes > 0 ? `${job.stagedDeletes} deletes staged by the delete threshold${(job.quarantine as Quarantine | null)?.reason === 'TooManyDeletes' ? ': restart with resetScope ForceDeletes to apply them, or fix the source and restart without it' : ''}` : undefined,
+  ].filter((l): l is string => l !== undefined);
+  process.stdout.write(`\n${job.id} (${job.domain ?? 'no domain'})\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
 }

@@ -25,7 +25,7 @@ function domainOf(job: SynchronizationJob): string | null {
   }
 }
 
-export function jobStatusView(job: SynchronizationJob, engine: SyncEngine): JobStatusView {
+export async function jobStatusView(job: SynchronizationJob, engine: SyncEngine): Promise<JobStatusView> {
   const runtime = engine.runtime(job.tenantId, job.id);
   const current: CurrentCycle | null = runtime
     ? {
@@ -43,8 +43,15 @@ export function jobStatusView(job: SynchronizationJob, engine: SyncEngine): JobS
     state: job.schedule.state,
     interval: job.schedule.interval,
     current,
+    code: typeof job.status.code === 'string' ? job.status.code : null,
+    quarantine: job.status.quarantine ?? null,
+    progress: job.status.progress ?? null,
     lastExecution: job.status.lastExecution ?? null,
+    lastSuccessfulExecution: job.status.lastSuccessfulExecution ?? null,
+    lastSuccessfulExecutionWithExports: job.status.lastSuccessfulExecutionWithExports ?? null,
+    countSuccessiveCompleteFailures: Number(job.status.countSuccessiveCompleteFailures ?? 0),
     synchronizedEntryCountByType: job.status.synchronizedEntryCountByType ?? null,
+    stagedDeletes: await engine.stagedDeletes(job.tenantId, job.id),
   };
 }
 
@@ -60,7 +67,7 @@ export function adminStatusRoutes(options: { store: DirectoryStore; relay: Relay
       const body: ServiceStatus = {
         tenantId,
         agents: await options.relay.agentStatus(tenantId),
-        jobs: jobs.map((job) => jobStatusView(job, options.engine)),
+        jobs: await Promise.all(jobs.map((job) => jobStatusView(job, options.engine))),
       };
       return body;
     });

@@ -22,8 +22,19 @@ export interface JobStatusView {
   readonly state: string;
   readonly interval: string;
   readonly current: CurrentCycle | null;
+  /** Graph status.code: NotConfigured, NotRun, Active, Paused, Quarantine. */
+  readonly code: string | null;
+  /** Graph synchronizationQuarantine, null when none. */
+  readonly quarantine: JsonValue | null;
+  /** Graph synchronizationProgress of the running cycle (objects read, written), [] when idle. */
+  readonly progress: JsonValue | null;
   readonly lastExecution: JsonValue | null;
+  readonly lastSuccessfulExecution: JsonValue | null;
+  readonly lastSuccessfulExecutionWithExports: JsonValue | null;
+  readonly countSuccessiveCompleteFailures: number;
   readonly synchronizedEntryCountByType: JsonValue | null;
+  /** Deletes the delete threshold holds (waiting for ForceDeletes while quarantined). */
+  readonly stagedDeletes: number;
 }
 
 export interface ServiceStatus {

@@ -1,10 +1,29 @@
-/** `canopy status`: the agents and their state, the jobs, the cycle running now and the last one. */
+/**
+ * `canopy status`: the agents and their state; per job its state, quarantine (reason, next
+ * attempt), the running cycle's progress (objects read and written, rate, time left), the last
+ * cycles and the deletes the delete threshold holds. `--watch` redraws it.
+ */
 import { Command } from 'commander';
 import { adminClient, expectStatus, type AdminOptions } from './admin-client.ts';
 import { printAgents, printJobs } from './status-print.ts';
 import { STATUS_PATH, type ServiceStatus } from './status-view.ts';
 
-async function status(options: AdminOptions & { json?: boolean }): Promise<void> {
+async function status(options: AdminOptions & { json?: boolean; watch?: string | boolean }): Promise<void> {
+  if (options.watch !== undefined && options.watch !== false) {
+    const seconds = options.watch === true ? 2 : Number(options.watch);
+    if (!Number.isFinite(seconds) || seconds < 0.5) throw new TypeError(`--watch ${String(options.watch)}: seconds between refreshes, at least 0.5`);
+    // Redraws until interrupted (Ctrl-C); a failed read is shown and tried again.
+    const { watch: _, ...plain } = options;
+    for (;;) {
+      process.stdout.write(`\x1b[2J\x1b[H${new Date().toISOString()} (every ${seconds} s; Ctrl-C to stop)\n`);
+      await once(plain).catch((error: unknown) => void process.stdout.write(`${error instanceof Error ? error.message : String(error)}\n`));
+      await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    }
+  }
+  await once(options);
+}
+
+async function once(options: AdminOptions & { json?: boolean }): Promise<void> {
   const client = await adminClient(options);
   const status = expectStatus(await client.call('GET', STATUS_PATH), 200, 'reading the service status') as ServiceStatus;
   if (options.json) {
@@ -24,5 +43,6 @@ export function statusCommand(): Command {
     .option('--bootstrap <file>', 'the bootstrap.json with the admin credentials')
     .option('--ca-file <file>', "PEM of the CA that issued the service's certificate")
     .option('--json', 'print JSON')
+    .option('--watch [seconds]', 'redraw every few seconds (default 2) until Ctrl-C')
     .action(status);
 }

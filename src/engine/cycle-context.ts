@@ -41,6 +41,8 @@ export interface CycleContext {
   readonly match: MatchOptions;
   readonly counters: CycleCounters;
   readonly log: LogContext;
+  /** Called after each page: writes the cycle's progress now and then (job-status.ts recordProgress). */
+  readonly progress?: () => Promise<void>;
   /** objectGUIDs escrowed during this cycle: not retried before the next one. */
   readonly escrowedNow: Set<string>;
 }

@@ -11,13 +11,14 @@ import { purgeExpired, retryEscrows, sweepUnseen } from './after-read.ts';
 import { newCounters, type CycleContext } from './cycle-context.ts';
 import type { DeleteThreshold } from './delete-threshold.ts';
 import { ADMIT_ALL, STAGE_ALL, type DeletePolicy } from './deletes.ts';
-import { executionOf, recordExecution, type QuarantineChange, type QuarantineRequest, type SynchronizationTaskExecution } from './job-status.ts';
+import { PROGRESS_EVERY_MS, executionOf, recordExecution, recordProgress, type QuarantineChange, type QuarantineRequest, type SynchronizationTaskExecution } from './job-status.ts';
 import { compileObjectMapping, type CompiledObjectMapping } from './mapping.ts';
 import type { MatchOptions } from './matching.ts';
 import { applyPage } from './page.ts';
 import type { ChangeSource, CycleJob, SyncStore } from './ports.ts';
 import { resolveLeftovers } from './references.ts';
 import { scopeRulesOf } from './scoping.ts';
+import type { QuarantinePolicy } from './quarantine.ts';
 import { concludeStagedDeletes, settleDeletes, type StagedDeleteOutcome, type StagedDeleteMode } from './staged-deletes.ts';
 import { checkMappingTargets } from './target-properties.ts';
 
@@ -36,6 +37,10 @@ export interface RunCycleOptions {
   readonly match?: MatchOptions;
   readonly signal?: AbortSignal;
   readonly cycleId?: string;
+  /** Quarantine on failures and escrows (quarantine.ts); absent: only the delete threshold quarantines. */
+  readonly quarantinePolicy?: QuarantinePolicy;
+  /** Told of each quarantine transition (entered, released), for one notification each. */
+  readonly onQuarantineChange?: (change: QuarantineChange, result: CycleResult | undefined) => void;
   /** Writes lastExecution into the job's status (default true). */
   readonly recordStatus?: boolean;
 }
@@ -143,6 +148,7 @@ async function readAndApply(ctx: CycleContext, store: SyncStore, source: ChangeS
     staleToken = false;
     lastWatermark = page.watermark;
     pages++;
+    await ctx.progress?.();
   }
   if (resetToken !== undefined && lastWatermark !== undefined) await sweepUnseen(ctx, store, resetToken, lastWatermark);
   return pages;
@@ -170,6 +176,7 @@ export async function runCycle(options: RunCycleOptions): Promise<CycleResult> {
       match: options.match ?? {},
       log: { tenantId: job.tenantId, jobId: job.jobId, cycleId, now },
       escrowedNow: new Set(),
+      ...(options.recordStatus !== false ? { progress: progressWriter(store, job, counters, mode, now) } : {}),
     };
     pages += await readAndApply(ctx, store, source, signal);
     if (deleteThreshold && deleteMode === 'evaluate') {
@@ -182,14 +189,17 @@ export async function runCycle(options: RunCycleOptions): Promise<CycleResult> {
   } catch (error) {
     const execution = executionOf(cycleId, counters, began, now(), error);
     // A cycle cut short by shutdown is not a failure of the job (it would count toward quarantine).
-    if (options.recordStatus !== false && !signal?.aborted) await recordExecution(store, job.tenantId, job.jobId, execution).catch(() => undefined);
+    if (options.recordStatus !== false && !signal?.aborted) {
+      const change = await recordExecution(store, job.tenantId, job.jobId, execution, undefined, options.quarantinePolicy).catch(() => undefined);
+      if (change) options.onQuarantineChange?.(change, undefined);
+    }
     throw error;
   }
   const execution = executionOf(cycleId, counters, began, now());
   const change = quarantineChangeOf(stagedDeletes, now());
-  const quarantine = options.recordStatus !== false ? await recordExecution(store, job.tenantId, job.jobId, execution, change) : undefined;
+  const quarantine = options.recordStatus !== false ? await recordExecution(store, job.tenantId, job.jobId, execution, change, options.quarantinePolicy) : undefined;
   const counts = await store.state.countSynced(job.tenantId, job.jobId);
-  return {
+  const result: CycleResult = {
     cycleId,
     mode,
     pages,
@@ -200,6 +210,24 @@ export async function runCycle(options: RunCycleOptions): Promise<CycleResult> {
     ],
     ...(stagedDeletes ? { stagedDeletes } : {}),
     ...(quarantine ? { quarantine } : {}),
+  };
+  if (quarantine) options.onQuarantineChange?.(quarantine, result);
+  return result;
+}
+
+/** Writes progress at most every PROGRESS_EVERY_MS (the first after one page). */
+function progressWriter(store: SyncStore, job: CycleJob, counters: CycleContext['counters'], mode: 'full' | 'delta', now: () => Date): () => Promise<void> {
+  let last = now().getTime();
+  let estimate: number | undefined;
+  return async () => {
+    const at = now();
+    if (at.getTime() - last < PROGRESS_EVERY_MS) return;
+    last = at.getTime();
+    if (estimate === undefined) {
+      const counts = mode === 'full' ? await store.state.countSynced(job.tenantId, job.jobId) : { user: 0, group: 0 };
+      estimate = counts.user + counts.group;
+    }
+    await recordProgress(store, job.tenantId, job.jobId, counters, estimate > 0 ? Math.max(estimate, counters.imported) : 0, at);
   };
 }
 

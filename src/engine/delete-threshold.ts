@@ -49,6 +49,8 @@ export interface SyncNotificationSettings {
   readonly DeleteThresholdValue?: number;
   readonly DeleteThresholdPercentage?: number;
   readonly DeleteSettleSeconds?: number;
+  /** Canopy's: failed cycles in a row before quarantine (quarantine.ts, default 3). */
+  readonly QuarantineAfterFailures?: number;
 }
 
 export function notificationSettingsOf(secrets: readonly KeyValue[]): SyncNotificationSettings {
@@ -81,6 +83,8 @@ export function checkNotificationSettings(settings: Record<string, unknown>): vo
   if ('DeleteThresholdPercentage' in settings && !(percentage !== undefined && percentage >= 0 && percentage <= 100)) fail('DeleteThresholdPercentage', 'a number from 0 (off) to 100');
   const settle = num(settings.DeleteSettleSeconds);
   if ('DeleteSettleSeconds' in settings && !(settle !== undefined && settle >= 0 && settle <= 600)) fail('DeleteSettleSeconds', 'a number of seconds from 0 to 600');
+  const after = num(settings.QuarantineAfterFailures);
+  if ('QuarantineAfterFailures' in settings && !(Number.isInteger(after) && after! >= 1)) fail('QuarantineAfterFailures', 'a whole number of at least 1');
   if ('Recipients' in settings && typeof settings.Recipients !== 'string') fail('Recipients', 'a string of addresses separated by ; or ,');
 }
 

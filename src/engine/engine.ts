@@ -15,6 +15,7 @@ import type { MatchOptions } from './matching.ts';
 import { provisionOnDemand, type OnDemandResult, type OnDemandSubject } from './on-demand.ts';
 import type { DirectoryReader } from '../directory/store.ts';
 import { deleteThresholdOf, notificationSettingsOf, type DeleteThreshold } from './delete-threshold.ts';
+import { quarantinePolicyOf, type QuarantinePolicy } from './quarantine.ts';
 import type { ChangeSource, CycleJob, SyncStore } from './ports.ts';
 import { templateSchema } from './schema/password-hash-schema.ts';
 import type { SynchronizationSchema } from './schema/synchronization-schema.ts';
@@ -32,6 +33,8 @@ export interface SyncEngineOptions {
    * `canopy serve` passes thresholdFromSecrets: the job's SyncNotificationSettings secret.
    */
   readonly deleteThresholdFor?: (job: SynchronizationJob) => Promise<DeleteThreshold | undefined>;
+  /** Per job: quarantine on failures and escrows (quarantine.ts); `canopy serve` passes quarantineFromSecrets. */
+  readonly quarantinePolicyFor?: (job: SynchronizationJob) => Promise<QuarantinePolicy | undefined>;
   /**
    * Several nodes on one store: a job's cycle runs only while this node holds its lease
    * (engine/postgres/lease-runner.ts). Absent on one node, where the scheduler alone keeps
@@ -57,6 +60,18 @@ export interface SynchronizationEventLike {
 /** The delete threshold of a job as its service principal's SyncNotificationSettings secret sets it (default on, 500). */
 export function thresholdFromSecrets(directory: DirectoryReader): (job: SynchronizationJob) => Promise<DeleteThreshold | undefined> {
   return async (job) => deleteThresholdOf(notificationSettingsOf(await directory.getSynchronizationSecrets(job.tenantId, job.servicePrincipalId)), job.synchronizationJobSettings);
+}
+
+/** The quarantine policy of a job: the defaults, QuarantineAfterFailures from its SyncNotificationSettings. */
+export function quarantineFromSecrets(directory: DirectoryReader): (job: SynchronizationJob) => Promise<QuarantinePolicy | undefined> {
+  return async (job) => quarantinePolicyOf(notificationSettingsOf(await directory.getSynchronizationSecrets(job.tenantId, job.servicePrincipalId)));
+}
+
+/** When a quarantined job's next scheduled attempt is due (epoch ms), if it backs off. */
+function nextAttemptOf(job: SynchronizationJob): number | undefined {
+  const quarantine = job.status.quarantine as { nextAttempt?: string | null } | null | undefined;
+  const at = quarantine?.nextAttempt ? Date.parse(quarantine.nextAttempt) : NaN;
+  return Number.isNaN(at) ? undefined : at;
 }
 
 /** Only provisioning jobs run cycles; password hash sync is a job of its own kind. */
@@ -128,6 +143,7 @@ export class SyncEngine extends EventEmitter {
   jobChanged(job: SynchronizationJob): void {
     if (job.templateId !== PROVISIONING_TEMPLATE) return;
     this.scheduler.upsert({ tenantId: job.tenantId, jobId: job.id, interval: job.schedule.interval, state: job.schedule.state });
+    this.#holdFor(job);
   }
 
   /**
@@ -163,6 +179,14 @@ export class SyncEngine extends EventEmitter {
     }
   }
 
+  /** The scheduler's clock follows the quarantine's nextAttempt (timers and the status share the epoch). */
+  #holdFor(job: SynchronizationJob): void {
+    const at = nextAttemptOf(job);
+    const timers = this.#options.timers;
+    // With injected timers (tests), nextAttempt is translated onto their clock.
+    this.scheduler.holdUntil(job.tenantId, job.id, at === undefined ? undefined : timers ? timers.now() + (at - (this.#options.now?.() ?? new Date()).getTime()) : at);
+  }
+
   jobDeleted(tenantId: string, jobId: string): void {
     this.scheduler.remove(tenantId, jobId);
   }
@@ -192,6 +216,11 @@ export class SyncEngine extends EventEmitter {
       // Outcome reported through the cycleFinished / cycleFailed events.
       this.scheduler.triggerNow(tenantId, job.id, trigger).catch(() => undefined);
     }
+  }
+
+  /** Deletes held by the delete threshold, waiting for a restart (ForceDeletes) or a later cycle. */
+  stagedDeletes(tenantId: string, jobId: string): Promise<number> {
+    return this.#options.store.state.countStagedDeletes(tenantId, jobId);
   }
 
   /** The running state for `canopy status`; the last cycle's outcome is in the job's status. */
@@ -238,15 +267,28 @@ export class SyncEngine extends EventEmitter {
       return undefined;
     }
     const deleteThreshold = await this.#options.deleteThresholdFor?.(record);
+    const quarantinePolicy = await this.#options.quarantinePolicyFor?.(record);
     const cycle = (signal: AbortSignal) => runCycle({
       job: cycleJobOf(record),
       source: this.#options.source,
       store: this.#options.store,
       ...(this.#options.now ? { now: this.#options.now } : {}),
       ...(deleteThreshold ? { deleteThreshold } : {}),
+      ...(quarantinePolicy ? { quarantinePolicy } : {}),
+      onQuarantineChange: (change, result) => this.emit('quarantineChanged', { tenantId, jobId, change, ...(result ? { result } : {}) }),
       match: matchOptionsOf(record),
       signal,
     });
+    try {
+      return await this.#runExclusive(tenantId, jobId, trigger, cycle);
+    } finally {
+      // The cycle may have entered or left quarantine: the schedule backs off or resumes.
+      const after = await this.#options.store.directory.getSynchronizationJob(tenantId, jobId).catch(() => undefined);
+      if (after) this.#holdFor(after);
+    }
+  }
+
+  async #runExclusive(tenantId: string, jobId: string, trigger: Trigger, cycle: (signal: AbortSignal) => Promise<CycleResult>): Promise<CycleResult | undefined> {
     const { exclusive } = this.#options;
     let result: CycleResult;
     if (exclusive) {
@@ -261,7 +303,6 @@ export class SyncEngine extends EventEmitter {
       result = await cycle(this.#abort.signal);
     }
     this.emit('cycleResult', { tenantId, jobId, trigger, result });
-    if (result.quarantine) this.emit('quarantineChanged', { tenantId, jobId, change: result.quarantine, result });
     return result;
   }
 }

@@ -10,6 +10,7 @@
 import type { JsonValue } from '../directory/types.ts';
 import type { CycleCounters } from './cycle-context.ts';
 import type { SyncStore } from './ports.ts';
+import { decideQuarantine, type QuarantinePolicy } from './quarantine.ts';
 
 export interface SynchronizationTaskExecution {
   readonly activityIdentifier: string;
@@ -88,7 +89,8 @@ export async function recordExecution(
   tenantId: string,
   jobId: string,
   execution: SynchronizationTaskExecution,
-  request?: QuarantineRequest,
+  deletes?: QuarantineRequest,
+  policy?: QuarantinePolicy,
 ): Promise<QuarantineChange | undefined> {
   const counts = await store.state.countSynced(tenantId, jobId);
   return store.transaction(async (tx) => {
@@ -114,6 +116,22 @@ export async function recordExecution(
         { key: 'group to Group', value: counts.group },
       ];
     }
+    let request = deletes;
+    const current = previous.quarantine as { reason?: string; seriesCount?: number } | null | undefined;
+    // Too many deletes waits for the admin: the failure and escrow rules apply otherwise.
+    if (policy && !request?.enter && current?.reason !== 'TooManyDeletes') {
+      const decided = decideQuarantine(policy, {
+        execution,
+        failures: Number(status.countSuccessiveCompleteFailures ?? 0),
+        jobEscrows: await tx.directory.countEscrows(tenantId, jobId),
+        entitled: execution.countEntitled,
+        interval: job.schedule.interval,
+        seriesCount: current ? Number(current.seriesCount ?? 0) : 0,
+        at: new Date(execution.timeEnded),
+      });
+      request = { ...decided, release: [...(decided.release ?? []), ...(request?.release ?? [])] };
+    }
+    status.progress = [];
     const change = applyQuarantine(status, job.schedule.state, request);
     await tx.directory.putSynchronizationJob({ ...job, status });
     return change;
@@ -124,7 +142,9 @@ function applyQuarantine(status: Record<string, JsonValue>, scheduleState: strin
   const current = status.quarantine as { reason?: QuarantineReason; seriesBegan?: string; seriesCount?: number } | null | undefined;
   if (request?.enter) {
     const { reason, at, nextAttempt, error } = request.enter;
-    const same = current?.reason === reason;
+    // A new series (and one notification) when the job was not quarantined already, or when
+    // too many deletes (which needs the admin) comes on top of another reason.
+    const same = Boolean(current?.reason) && !(reason === 'TooManyDeletes' && current?.reason !== 'TooManyDeletes');
     const quarantine = {
       currentBegan: at.toISOString(),
       nextAttempt: nextAttempt?.toISOString() ?? null,
@@ -143,4 +163,26 @@ function applyQuarantine(status: Record<string, JsonValue>, scheduleState: strin
     return { kind: 'released', reason: current.reason };
   }
   return undefined;
+}
+
+/** How often a running cycle writes its progress into the job's status (at a page boundary). */
+export const PROGRESS_EVERY_MS = 2_000;
+
+/**
+ * The running cycle's progress in Graph's shape (resources/synchronizationprogress): objects
+ * read and objects written so far; totalUnits is the job's synced objects when the cycle
+ * reads everything (an estimate), else 0 (unknown). Cleared when the cycle's execution is
+ * recorded. `canopy status` derives the rate and the time left from it.
+ */
+export async function recordProgress(store: SyncStore, tenantId: string, jobId: string, counters: CycleCounters, estimate: number, at: Date): Promise<void> {
+  await store.transaction(async (tx) => {
+    const job = await tx.directory.getSynchronizationJob(tenantId, jobId);
+    if (!job) return;
+    const observed = at.toISOString();
+    const progress = [
+      { completedUnits: counters.imported, totalUnits: estimate, units: 'objects read', progressObservationDateTime: observed },
+      { completedUnits: counters.exported, totalUnits: 0, units: 'objects written', progressObservationDateTime: observed },
+    ];
+    await tx.directory.putSynchronizationJob({ ...job, status: { ...job.status, progress } });
+  });
 }

@@ -69,6 +69,8 @@ interface Entry {
   lastStartedAt: number | undefined;
   lastFinishedAt: number | undefined;
   lastError: unknown;
+  /** Quarantine back-off: scheduled runs wait until then (triggers do not). */
+  notBefore: number | undefined;
 }
 
 export const jobKey = (tenantId: string, jobId: string): string => `${tenantId}/${jobId}`;
@@ -100,7 +102,7 @@ export class Scheduler extends EventEmitter {
     if (!entry) {
       this.#entries.set(key, {
         job, intervalMs, timer: undefined, nextRunAt: undefined, running: undefined, followUp: undefined,
-        lastStartedAt: undefined, lastFinishedAt: undefined, lastError: undefined,
+        lastStartedAt: undefined, lastFinishedAt: undefined, lastError: undefined, notBefore: undefined,
       });
       if (this.#started) this.#arm(key, this.#random() * intervalMs);
       return;
@@ -109,6 +111,18 @@ export class Scheduler extends EventEmitter {
     entry.job = job;
     entry.intervalMs = intervalMs;
     if (changed && this.#started && !entry.running) this.#arm(key, this.#jittered(intervalMs));
+  }
+
+  /**
+   * Scheduled runs of the job wait until `at` (epoch ms; undefined lifts it): a quarantined
+   * job backs off. Triggers (on demand, change signals) still run at once.
+   */
+  holdUntil(tenantId: string, jobId: string, at: number | undefined): void {
+    const key = jobKey(tenantId, jobId);
+    const entry = this.#entries.get(key);
+    if (!entry || entry.notBefore === at) return;
+    entry.notBefore = at;
+    if (this.#started && !entry.running && entry.job.state === 'Active') this.#arm(key, this.#jittered(entry.intervalMs));
   }
 
   /** Forgets a job; a running cycle finishes, nothing more starts. */
@@ -191,10 +205,11 @@ export class Scheduler extends EventEmitter {
     entry.nextRunAt = undefined;
   }
 
-  #arm(key: string, delay: number): void {
+  #arm(key: string, wanted: number): void {
     const entry = this.#entries.get(key);
     if (!entry) return;
     this.#disarm(entry);
+    const delay = entry.notBefore === undefined ? wanted : Math.max(wanted, entry.notBefore - this.#timers.now());
     if (this.#stopped || entry.job.state !== 'Active') return;
     entry.nextRunAt = this.#timers.now() + delay;
     entry.timer = this.#timers.setTimeout(() => {

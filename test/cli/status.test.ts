@@ -26,7 +26,7 @@ describe('canopy status: jobs, the current cycle and the last one', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'canopy-status-'));
     serve = spawnCanopy(['serve', '--data', join(dir, 'service'), '--listen', '127.0.0.1:0'], { CANOPY_RELAY_HEARTBEAT_MS: '300' });
-    const url = (await serve.waitForLine(/serving (http:\/\/\S+)/))[1]!;
+    const url = (await serve.waitForLine(/serving (http:\/\/\S+)/, 90_000))[1]!;
     graph = new GraphClient(url, readBootstrap(join(dir, 'service')));
   });
   after(async () => {
@@ -69,7 +69,8 @@ describe('canopy status: jobs, the current cycle and the last one', () => {
     assert.match(row!.current?.lastError ?? '', /no healthy agent/);
     assert.equal(row!.lastExecution?.state, 'Failed');
     const text = await runCanopy(['status', ...adminArgs()]);
-    assert.match(text.stdout, /corp\.example\.com\s+Active\s+PT2M\s+next at \S+\s+Failed \S+ \(imported 0, exported 0, escrowed 0\): no healthy agent/);
+    assert.match(text.stdout, /corp\.example\.com\s+Active\s+PT2M\s+next at \S+\s+Failed \S+ in \d+ s \(imported 0, exported 0, escrowed 0\): no healthy agent/);
+    assert.match(text.stdout, new RegExp(`\n${job.jobId} \\(corp\\.example\\.com\\)\n  failed 1 times in a row\n  last successful: none yet\n  last with exports: none yet\n`));
     await serve.waitForLine(/cycle of job \S+ failed: ERR_RELAY_NO_AGENT/);
   });
 
@@ -87,6 +88,8 @@ describe('canopy status: jobs, the current cycle and the last one', () => {
     }
     assert.equal((await status()).jobs[0]!.interval, 'PT2M', 'a refused PATCH changes nothing');
 
+    // Failing cycles would quarantine the job after three and back off (next test): not here.
+    await graph.expect(204, 'PUT', `/v1.0/servicePrincipals/${job.spId}/synchronization/secrets`, { value: [{ key: 'SyncNotificationSettings', value: JSON.stringify({ QuarantineAfterFailures: 1000 }) }] });
     await graph.expect(204, 'PATCH', jobPath(job), { schedule: { interval: 'PT2S' } });
     const after = await graph.get(jobPath(job));
     assert.deepEqual({ interval: (after.schedule as { interval: string }).interval, state: (after.schedule as { state: string }).state }, { interval: 'PT2S', state: 'Active' });
@@ -96,5 +99,24 @@ describe('canopy status: jobs, the current cycle and the last one', () => {
     const gap = Date.parse(second.timeBegan) - Date.parse(first.timeBegan);
     assert.ok(gap >= 1500 && gap < 12_000, `cycles ${gap} ms apart for an interval of PT2S`);
     assert.equal((await status()).jobs[0]!.interval, 'PT2S');
+  });
+
+  test('quarantined after the configured failures: the state, reason, next attempt and error, in JSON and in text', async () => {
+    await graph.expect(204, 'PUT', `/v1.0/servicePrincipals/${job.spId}/synchronization/secrets`, { value: [{ key: 'SyncNotificationSettings', value: JSON.stringify({ QuarantineAfterFailures: 1 }) }] });
+    type Row = { code: string; quarantine: { reason: string; nextAttempt: string; currentBegan: string } | null; countSuccessiveCompleteFailures: number; stagedDeletes: number; progress: unknown[] };
+    const deadline = Date.now() + 30_000;
+    let row: Row | undefined;
+    while (Date.now() < deadline) {
+      row = (await status()).jobs[0] as unknown as Row;
+      if (row.code === 'Quarantine') break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.equal(row?.code, 'Quarantine');
+    assert.equal(row!.quarantine?.reason, 'EncounteredQuarantineException');
+    assert.ok(Date.parse(row!.quarantine!.nextAttempt) - Date.parse(row!.quarantine!.currentBegan) >= 4000, 'backs off past the PT2S interval');
+    assert.equal(row!.stagedDeletes, 0);
+    const text = await runCanopy(['status', ...adminArgs()]);
+    assert.match(text.stdout, /Quarantine \(schedule Active\)/);
+    assert.match(text.stdout, /QUARANTINED \(EncounteredQuarantineException\) since \S+; next attempt \S+\n {4}\d+ cycles in a row failed: .*no healthy agent/);
   });
 });

@@ -79,7 +79,7 @@ describe('notification email', () => {
     await sink.start();
     const passwordFile = join(dir, 'smtp.pw');
     writeFileSync(passwordFile, 's3cret\n', { mode: 0o600 });
-    const sender = createMailSender({ host: '127.0.0.1', port: sink.port, security: 'starttls', user: 'canopy', passwordFile, from: 'canopy@corp.canopy.test', caFile: files.ca });
+    const sender = await createMailSender({ host: '127.0.0.1', port: sink.port, security: 'starttls', user: 'canopy', passwordFile, from: 'canopy@corp.canopy.test', caFile: files.ca });
     const notifier = new Notifier({ directory: h.store.directory, sender, from: 'canopy@corp.canopy.test' });
     try {
       await putJob('job-a', { Enabled: true, Recipients: 'admin@corp.canopy.test;ops@corp.canopy.test', DeleteThresholdEnabled: true, DeleteThresholdValue: 500 });
@@ -108,7 +108,7 @@ describe('notification email', () => {
     const port = sink.port;
     await sink.stop();
     const failures: unknown[] = [];
-    const sender = createMailSender({ host: '127.0.0.1', port, security: 'none', from: 'canopy@corp.canopy.test' });
+    const sender = await createMailSender({ host: '127.0.0.1', port, security: 'none', from: 'canopy@corp.canopy.test' });
     const notifier = new Notifier({ directory: h.store.directory, sender, from: 'canopy@corp.canopy.test', retryMs: 100 });
     notifier.on('failed', (f) => failures.push(f));
     try {
@@ -132,7 +132,7 @@ describe('notification email', () => {
     const sink = new SmtpSink();
     await sink.start();
     const lines: string[] = [];
-    const notifier = new Notifier({ directory: h.store.directory, sender: createMailSender({ host: '127.0.0.1', port: sink.port, security: 'none', from: 'canopy@corp.canopy.test' }), from: 'canopy@corp.canopy.test', log: (l) => lines.push(l) });
+    const notifier = new Notifier({ directory: h.store.directory, sender: await createMailSender({ host: '127.0.0.1', port: sink.port, security: 'none', from: 'canopy@corp.canopy.test' }), from: 'canopy@corp.canopy.test', log: (l) => lines.push(l) });
     try {
       await putJob('job-c', undefined);
       await putJob('job-d', { Enabled: false, Recipients: 'admin@corp.canopy.test' });
@@ -146,10 +146,10 @@ describe('notification email', () => {
     }
   });
 
-  test('bad mail options name the option', () => {
-    assert.throws(() => createMailSender({ host: 'h', security: 'ssl' as never, from: 'a@b' }), /--smtp-security ssl/);
-    assert.throws(() => createMailSender({ host: 'h', port: 70000, from: 'a@b' }), /--smtp-port 70000/);
-    assert.throws(() => createMailSender({ host: 'h', from: '' }), /--smtp-from/);
-    assert.throws(() => createMailSender({ host: 'h', from: 'a@b', user: 'u' }), /--smtp-user and --smtp-password-file go together/);
+  test('bad mail options name the option', async () => {
+    await assert.rejects(createMailSender({ host: 'h', security: 'ssl' as never, from: 'a@b' }), /--smtp-security ssl/);
+    await assert.rejects(createMailSender({ host: 'h', port: 70000, from: 'a@b' }), /--smtp-port 70000/);
+    await assert.rejects(createMailSender({ host: 'h', from: '' }), /--smtp-from/);
+    await assert.rejects(createMailSender({ host: 'h', from: 'a@b', user: 'u' }), /--smtp-user and --smtp-password-file go together/);
   });
 });
