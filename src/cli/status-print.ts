@@ -39,8 +39,8 @@ function counts(e: Execution): string {
 /** One line for an execution: state, when it ended, how long it took, its counts, its error. */
 function execution(e: Execution | null): string {
   if (!e) return 'none yet';
-  const took = e.timeBegan && e.timeEnded ? ` in ${seconds(Date.parse(e.timeEnded) - Date.parse(e.timeBegan))}` : '';
-  return `${e.state} ${e.timeEnded ?? ''}${took} (${counts(e)})${e.error?.message ? `: ${e.error.message}` : ''}`;
+  const took = e.timeBegan && e.timeEnded ? `, took ${seconds(Date.parse(e.timeEnded) - Date.parse(e.timeBegan))}` : '';
+  return `${e.state} ${e.timeEnded ?? ''} (${counts(e)})${took}${e.error?.message ? `: ${e.error.message}` : ''}`;
 }
 
 function currentCycle(job: JobStatusView): string {

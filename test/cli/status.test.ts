@@ -69,7 +69,7 @@ describe('canopy status: jobs, the current cycle and the last one', () => {
     assert.match(row!.current?.lastError ?? '', /no healthy agent/);
     assert.equal(row!.lastExecution?.state, 'Failed');
     const text = await runCanopy(['status', ...adminArgs()]);
-    assert.match(text.stdout, /corp\.example\.com\s+Active\s+PT2M\s+next at \S+\s+Failed \S+ in \d+ s \(imported 0, exported 0, escrowed 0\): no healthy agent/);
+    assert.match(text.stdout, /corp\.example\.com\s+Active\s+PT2M\s+next at \S+\s+Failed \S+ \(imported 0, exported 0, escrowed 0\), took \d+ s: no healthy agent/);
     assert.match(text.stdout, new RegExp(`\n${job.jobId} \\(corp\\.example\\.com\\)\n  failed 1 times in a row\n  last successful: none yet\n  last with exports: none yet\n`));
     await serve.waitForLine(/cycle of job \S+ failed: ERR_RELAY_NO_AGENT/);
   });
