@@ -6,7 +6,7 @@ import type { AdChange } from '../core/ad-object.ts';
 import type { DirectoryGroup, DirectoryUser } from '../directory/types.ts';
 import type { CycleContext, PageWork } from './cycle-context.ts';
 import { normalizeDn } from '../core/dn.ts';
-import { evaluateMapping, type MappedObject, type TargetValue } from './mapping.ts';
+import { evaluateMapping, type MappedObject, type MappingResult, type TargetValue } from './mapping.ts';
 import type { MatchOutcome } from './matching.ts';
 import type { SourceObjectState, SyncTransaction } from './ports.ts';
 import type { ErrorInformation, ObjectLog } from './provisioning-log.ts';
@@ -36,8 +36,9 @@ export function countDelete(ctx: CycleContext): void {
 }
 
 /** Maps for this operation; on failure logs, escrows and returns undefined. */
-export function mapOrFail(ctx: CycleContext, work: PageWork, input: ObjectInput, objectType: ObjectType, operation: 'create' | 'update'): MappedObject | undefined {
-  const result = evaluateMapping(input.compiled, input.view, operation);
+/** `evaluated`: the same mapping already evaluated for this operation (the matcher's probe). */
+export function mapOrFail(ctx: CycleContext, work: PageWork, input: ObjectInput, objectType: ObjectType, operation: 'create' | 'update', evaluated?: MappingResult): MappedObject | undefined {
+  const result = evaluated ?? evaluateMapping(input.compiled, input.view, operation);
   if (result.failures.length === 0) {
     input.log.redact([...result.mapped.redacted].map((name) => storePropertyOf(objectType, name)));
     input.log.step('processing', 'success', `attribute mappings evaluated (${operation})`);

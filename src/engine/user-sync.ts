@@ -11,7 +11,9 @@ export async function syncUser(ctx: CycleContext, tx: SyncTransaction, work: Pag
   const { tenantId } = ctx.job;
   const { view, guid, state, log } = input;
   // Values the matcher needs come from the mapping, so a custom mapping matches on what it writes.
-  const probe = view.complete ? evaluateMapping(input.compiled, view, 'create').mapped.values : new Map();
+  // A whole object's create mapping is the probe, and serves the create below as it is.
+  const createMapping = view.complete ? evaluateMapping(input.compiled, view, 'create') : undefined;
+  const probe = createMapping?.mapped.values ?? new Map();
   const outcome = await matchUser(work.lookup ?? tx.directory, tenantId, {
     knownTargetId: state?.targetId ?? null,
     anchor: view.anchor,
@@ -27,7 +29,7 @@ export async function syncUser(ctx: CycleContext, tx: SyncTransaction, work: Pag
   if (outcome.kind === 'none') {
     if (!view.complete) return incompleteForCreate(ctx, work, input, 'user');
     log.step('matching', 'success', 'no matching cloud user: a new one is created');
-    const mapped = mapOrFail(ctx, work, input, 'user', 'create');
+    const mapped = mapOrFail(ctx, work, input, 'user', 'create', createMapping);
     if (!mapped) return;
     const properties = toStoreProperties('user', mapped.values);
     // The manager, when already synced, is written with the user (one write, not two).
@@ -52,7 +54,7 @@ export async function syncUser(ctx: CycleContext, tx: SyncTransaction, work: Pag
     : `joined on the ${outcome.how === 'state' ? 'known cloud object' : 'source anchor'}`);
   const joining = outcome.kind === 'soft' || target.onPremisesSyncEnabled !== true || target.deletedDateTime !== null || state?.state !== 'synced';
   const operation = joining && view.complete ? 'create' : 'update';
-  const mapped = mapOrFail(ctx, work, input, 'user', operation);
+  const mapped = mapOrFail(ctx, work, input, 'user', operation, operation === 'create' ? createMapping : undefined);
   if (!mapped) return;
   const desired = toStoreProperties('user', mapped.values);
   if (outcome.kind === 'soft') desired.onPremisesImmutableId = view.anchor;
