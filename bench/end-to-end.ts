@@ -150,15 +150,26 @@ const cpuSeconds = (pid: number): number => {
 };
 const peak = { agentMb: Math.round(procStatus(agent.child.pid!, 'VmHWM')), serviceMb: Math.round(procStatus(serve.process.child.pid!, 'VmHWM')) };
 log(`(e) peak RSS: agent ${peak.agentMb} MB, service ${peak.serviceMb} MB`);
+// Idle means idle: the cycles started by the last changes of (d) end first (SETTLE_S), then
+// both processes are measured over IDLE_S from /proc (utime + stime), with the cycles that
+// started meanwhile counted (wake-ups with nothing to do cost the service and the agent).
 const IDLE_S = 30;
-const cpu0 = { agent: cpuSeconds(agent.child.pid!), service: cpuSeconds(serve.process.child.pid!) };
+const SETTLE_S = 5;
+await new Promise((resolve) => setTimeout(resolve, SETTLE_S * 1000));
+const cyclesStarted = (): number => serve.process.output.filter((line) => / started \(/.test(line)).length;
+const cpu0 = { agent: cpuSeconds(agent.child.pid!), service: cpuSeconds(serve.process.child.pid!), cycles: cyclesStarted() };
 await new Promise((resolve) => setTimeout(resolve, IDLE_S * 1000));
+const agentPercent = (100 * (cpuSeconds(agent.child.pid!) - cpu0.agent)) / IDLE_S;
+const servicePercent = (100 * (cpuSeconds(serve.process.child.pid!) - cpu0.service)) / IDLE_S;
 const idleCost = {
   seconds: IDLE_S,
-  agentPercentOfCore: Number(((100 * (cpuSeconds(agent.child.pid!) - cpu0.agent)) / IDLE_S).toFixed(2)),
-  servicePercentOfCore: Number(((100 * (cpuSeconds(serve.process.child.pid!) - cpu0.service)) / IDLE_S).toFixed(2)),
+  agentPercentOfCore: Number(agentPercent.toFixed(2)),
+  servicePercentOfCore: Number(servicePercent.toFixed(2)),
+  totalPercentOfCore: Number((agentPercent + servicePercent).toFixed(2)),
+  cycles: cyclesStarted() - cpu0.cycles,
 };
-log(`(f) idle: agent ${idleCost.agentPercentOfCore}% of a core (change watch + DirSync poll every 300 ms), service ${idleCost.servicePercentOfCore}%`);
+log(`(f) idle: agent ${idleCost.agentPercentOfCore}% of a core (change watch + DirSync poll), service ${idleCost.servicePercentOfCore}%, ` +
+  `together ${idleCost.totalPercentOfCore}%; ${idleCost.cycles} cycles woken meanwhile`);
 
 // --- (g) start-up ----------------------------------------------------------------------------
 /** Milliseconds from spawning `canopy ARGS` to its first output (or to a line matching `until`, then SIGTERM and wait). */
