@@ -4,14 +4,9 @@
  * several nodes sharing the directory, the engine's state, the agents' registry and the
  * token signing key). Everything past this file sees the interfaces only.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { hostname } from 'node:os';
-import type pg from 'pg';
 import { loadOrCreateSigningKey, type SigningKey } from '../api/auth/keys.ts';
-import { loadOrCreateSharedSigningKey } from '../api/auth/postgres-keys.ts';
 import { CanopyError } from '../core/errors.ts';
-import { openPostgresDirectoryStore } from '../directory/postgres/store.ts';
 import { directoryDatabasePath, openSqliteDirectoryStore, sqliteWriterOf } from '../directory/sqlite/store.ts';
 import { join } from 'node:path';
 import { createSecretBox, loadOrCreateSecretsKey } from '../directory/secret-box.ts';
@@ -19,15 +14,11 @@ import { createSecretBox, loadOrCreateSecretsKey } from '../directory/secret-box
 /** The default file of the key sealing sync secrets, in the data folder. */
 export const SECRETS_KEY_FILE = 'sync-secrets.key';
 import type { DirectoryStore } from '../directory/store.ts';
-import { createPostgresSyncStore } from '../engine/postgres/sync-store.ts';
 import type { SyncStore } from '../engine/ports.ts';
 import { createSqliteSyncStore } from '../engine/sqlite/sync-store.ts';
-import { PostgresAgentRegistry } from '../relay/postgres-registry.ts';
 import type { AgentRegistry } from '../relay/registry.ts';
 import { SqliteAgentRegistry } from '../relay/sqlite-registry.ts';
 import type { ExclusiveRunner } from '../engine/engine.ts';
-import { createPostgresJobLeases } from '../engine/postgres/job-leases.ts';
-import { createLeaseRunner, DEFAULT_LEASE_TTL_MS } from '../engine/postgres/lease-runner.ts';
 
 export interface ServiceBackend {
   /** 'sqlite' or 'postgres', for the ready line and status. */
@@ -50,7 +41,9 @@ export async function openServiceBackend(options: { dataDir: string; store?: str
   if (/^postgres(ql)?:\/\//i.test(url)) {
     // The data folder still holds bootstrap.json on the node that bootstraps the installation.
     mkdirSync(options.dataDir, { recursive: true });
-    return openPostgresBackend(url);
+    // Loaded only here: pg and the Postgres adapters are a good part of a start-up's module
+    // loading, which a SQLite service never needs.
+    return (await import('./serve-backend-postgres.ts')).openPostgresBackend(url);
   }
   throw new CanopyError('ERR_CONFIG_INVALID', `--store: expected a postgres:// URL (or no --store for SQLite in the data folder), got ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//…@'))}`);
 }
@@ -76,52 +69,3 @@ async function openSqliteBackend(dataDir: string, secretsKeyFile: string | undef
   };
 }
 
-/** CANOPY_LEASE_TTL_MS: how soon another node takes over the jobs of a dead one (default 30 s). */
-function leaseTtlMs(): number {
-  const value = process.env.CANOPY_LEASE_TTL_MS;
-  if (value === undefined) return DEFAULT_LEASE_TTL_MS;
-  if (!/^\d+$/.test(value) || Number(value) < 1000) throw new CanopyError('ERR_CONFIG_INVALID', `CANOPY_LEASE_TTL_MS: expected milliseconds, at least 1000, got ${JSON.stringify(value)}`);
-  return Number(value);
-}
-
-/** An arbitrary constant: the advisory lock held while one node bootstraps the installation. */
-const BOOTSTRAP_LOCK = 0x63616e31;
-
-async function openPostgresBackend(url: string): Promise<ServiceBackend> {
-  const store = await openPostgresDirectoryStore(url);
-  try {
-    const syncStore = await createPostgresSyncStore(store);
-    const registry = await PostgresAgentRegistry.open(store.pool);
-    const signingKey = await loadOrCreateSharedSigningKey(store.pool);
-    return {
-      kind: 'postgres',
-      store,
-      syncStore,
-      registry,
-      signingKey,
-      exclusive: createLeaseRunner(createPostgresJobLeases(store.pool), `${hostname()}:${process.pid}:${randomUUID()}`, leaseTtlMs()),
-      async once(work) {
-        // A session lock on one connection, held across the work's own transactions: two
-        // nodes starting on an empty database create one tenant, not two.
-        const client: pg.PoolClient = await store.pool.connect();
-        try {
-          await client.query('SELECT pg_advisory_lock($1)', [BOOTSTRAP_LOCK]);
-          try {
-            return await work();
-          } finally {
-            await client.query('SELECT pg_advisory_unlock($1)', [BOOTSTRAP_LOCK]);
-          }
-        } finally {
-          client.release();
-        }
-      },
-      async close() {
-        await syncStore.close();
-        await store.close();
-      },
-    };
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
-}
