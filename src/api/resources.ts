@@ -7,6 +7,7 @@ import { COMMON_PROPERTIES, GROUP_PROPERTIES, USER_PROPERTIES, type PropertyKind
 import type { DirectoryGroup, DirectoryUser, ServicePrincipal } from '../directory/types.ts';
 import { badRequest } from './errors.ts';
 import { checkSelectBounds } from './odata-limits.ts';
+import { extensionValue, isExtensionName } from './directory-extensions.ts';
 import { GROUP_UNSTORED, SERVICE_PRINCIPAL_UNSTORED, USER_UNSTORED, unstoredValue, type UnstoredProperty } from './graph-properties.ts';
 
 export interface GraphResource {
@@ -26,7 +27,7 @@ function exposed(properties: Readonly<Record<string, PropertyKind>>, internal: r
 }
 
 // preferredLanguage is not synced by cloud sync; Graph returns it by default, so it is null here.
-const USER_EXPOSED = exposed(USER_PROPERTIES, ['managerId'], { preferredLanguage: 'string' });
+const USER_EXPOSED = exposed(USER_PROPERTIES, ['managerId', 'directoryExtensions'], { preferredLanguage: 'string' });
 
 export const USER_RESOURCE: GraphResource = Object.freeze({
   name: 'user',
@@ -87,7 +88,12 @@ export const MEMBER_RESOURCE: GraphResource = Object.freeze({
 
 /** The part of a $select that applies to one resource. */
 export function selectFor(resource: GraphResource, select: readonly string[] | undefined): readonly string[] | undefined {
-  return select?.filter((name) => name in resource.properties || name in resource.unstored);
+  return select?.filter((name) => name in resource.properties || name in resource.unstored || (hasExtensions(resource) && isExtensionName(name)));
+}
+
+/** Users carry directory extensions (and so do the members of a group that are users). */
+function hasExtensions(resource: GraphResource): boolean {
+  return resource.name === 'user' || resource.name === 'directoryObject';
 }
 
 /** Graph matches property names case-insensitively; answers use the canonical spelling. */
@@ -108,7 +114,7 @@ export function parseSelect(resource: GraphResource, text: string | undefined): 
   const names = text.split(',').map((s) => s.trim()).filter(Boolean);
   if (names.length === 0) return undefined;
   return names.map((name) => {
-    const canonical = canonicalProperty(resource, name) ?? canonicalUnstored(resource, name);
+    const canonical = canonicalProperty(resource, name) ?? canonicalUnstored(resource, name) ?? (hasExtensions(resource) && isExtensionName(name) ? name : undefined);
     if (!canonical) throw badRequest(`Parsing OData Select and Expand failed: Could not find a property named '${name}' on type 'microsoft.graph.${resource.name}'.`);
     return canonical;
   });
@@ -127,6 +133,10 @@ export function serialize(
   out.id = record.id;
   for (const name of select ?? resource.defaultSelect) {
     if (name === 'id') continue;
+    if (hasExtensions(resource) && isExtensionName(name) && !(name in resource.properties)) {
+      out[name] = extensionValue(source.directoryExtensions, name);
+      continue;
+    }
     const unstored = resource.properties[name] === undefined ? resource.unstored[name] : undefined;
     out[name] = unstored !== undefined ? unstoredValue(unstored, source) : source[name] ?? (resource.properties[name] === 'strings' ? [] : null);
   }

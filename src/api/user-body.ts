@@ -10,6 +10,7 @@ import { badRequest, requestBadRequest } from './errors.ts';
 /** onPremises* properties are written by sync only, except the anchor (federated cloud users set it). */
 const READ_ONLY = new Set<string>(Object.keys(USER_PROPERTIES).filter((name) => name.startsWith('onPremises') && name !== 'onPremisesImmutableId'));
 READ_ONLY.add('managerId');
+READ_ONLY.add('directoryExtensions');
 
 const CLOUD_MASTERED = new Set(['usageLocation']);
 
@@ -48,7 +49,7 @@ export function parseUserBody(body: unknown, mode: 'create' | 'update'): UserBod
       continue;
     }
     const kind = (USER_PROPERTIES as Record<string, PropertyKind>)[key];
-    if (kind === undefined || key === 'managerId') throw badRequest(`Property '${key}' does not exist on type 'microsoft.graph.user'.`);
+    if (kind === undefined || key === 'managerId' || key === 'directoryExtensions') throw badRequest(`Property '${key}' does not exist on type 'microsoft.graph.user'.`);
     if (READ_ONLY.has(key)) throw requestBadRequest(`Property '${key}' is read-only and cannot be set.`);
     changes[key] = checkValue(key, kind, value);
   }

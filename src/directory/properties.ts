@@ -41,6 +41,8 @@ export const USER_PROPERTIES: Readonly<Record<keyof UserProperties, PropertyKind
   onPremisesUserPrincipalName: 'string',
   onPremisesLastSyncDateTime: 'datetime',
   managerId: 'id',
+  // JSON text of an object (types.ts): stored as text, never filtered or exposed as such.
+  directoryExtensions: 'id',
 });
 
 export const GROUP_PROPERTIES: Readonly<Record<keyof GroupProperties, PropertyKind>> = Object.freeze({

@@ -87,6 +87,11 @@ export interface UserProperties {
   readonly onPremisesLastSyncDateTime: string | null;
   /** Internal: the manager's object id; Graph exposes it as the `manager` navigation. */
   readonly managerId: string | null;
+  /**
+   * Internal: directory extension values (`extension_{appId}_{name}` → value) as JSON text,
+   * written by sync; the API shows each as a property of its own (api/directory-extensions.ts).
+   */
+  readonly directoryExtensions: string | null;
 }
 
 export interface DirectoryUser extends UserProperties {

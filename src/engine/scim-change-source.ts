@@ -8,6 +8,7 @@
  * References arrive as objectGUIDs (members, manager); the engine resolves both forms.
  */
 import { CanopyError } from '../core/errors.ts';
+import { CUSTOM_ATTRIBUTES } from '../core/custom-attributes.ts';
 import type { AdChange, AdObject, AdObjectClass, AdResetReason } from '../core/ad-object.ts';
 import type { ChangeSource, CycleJob, SourcePage } from './ports.ts';
 
@@ -90,6 +91,7 @@ function userAttributes(resource: Json, ad: Json, partial: boolean, attributes: 
   put(attributes, 'middleName', sub(resource.name, 'middleName'));
   put(attributes, 'userAccountControl', ad.userAccountControl);
   put(attributes, 'co', ad.co);
+  for (const name of CUSTOM_ATTRIBUTES) put(attributes, name, ad[name]);
   const address = Array.isArray(resource.addresses) ? (resource.addresses[0] as Json | undefined) : resource.addresses;
   for (const [scim, name] of [['streetAddress', 'streetAddress'], ['locality', 'l'], ['region', 'st'], ['postalCode', 'postalCode'], ['country', 'c']] as const) {
     const value = sub(address, scim);

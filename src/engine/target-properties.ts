@@ -18,7 +18,35 @@ const RENAMED: Record<ObjectType, Record<string, string>> = {
 };
 
 /** Properties sync owns and sets itself, never through a mapping. */
-const SYSTEM = new Set(['onPremisesSyncEnabled', 'onPremisesLastSyncDateTime', 'managerId']);
+const SYSTEM = new Set(['onPremisesSyncEnabled', 'onPremisesLastSyncDateTime', 'managerId', 'directoryExtensions']);
+
+/**
+ * A directory extension property (`extension_{appId}_{name}`, Graph's naming): a target
+ * attribute the schema's target directory defines for users. Its values are kept together
+ * in the user's `directoryExtensions` (JSON text) and shown by the API as properties.
+ */
+const DIRECTORY_EXTENSION = /^extension_[0-9a-f]{32}_[A-Za-z0-9_]+$/i;
+
+export function isDirectoryExtension(name: string): boolean {
+  return DIRECTORY_EXTENSION.test(name);
+}
+
+function parseExtensions(text: unknown): Record<string, unknown> {
+  if (typeof text !== 'string' || text === '') return {};
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The stored extensions with the mapped ones laid over them (null clears one), keys sorted; null when none. */
+function mergeExtensions(current: unknown, mapped: unknown): string | null {
+  const merged: Record<string, unknown> = { ...parseExtensions(current), ...parseExtensions(mapped) };
+  const kept = Object.keys(merged).filter((k) => merged[k] !== null && merged[k] !== undefined).sort();
+  return kept.length === 0 ? null : JSON.stringify(Object.fromEntries(kept.map((k) => [k, merged[k]])));
+}
 
 export function storePropertyOf(objectType: ObjectType, targetAttribute: string): string {
   return RENAMED[objectType][targetAttribute] ?? targetAttribute;
@@ -33,6 +61,11 @@ export function checkMappingTargets(objectType: ObjectType, compiled: CompiledOb
       if (!ok) throw new CanopyError('ERR_ENGINE_SCHEMA_INVALID', `reference attribute ${definition.name} of ${objectType} is not supported`);
       continue;
     }
+    if (isDirectoryExtension(definition.name)) {
+      if (objectType !== 'user') throw new CanopyError('ERR_ENGINE_SCHEMA_INVALID', `directory extension ${definition.name}: only users carry directory extensions here`);
+      if (definition.multivalued) throw new CanopyError('ERR_ENGINE_SCHEMA_INVALID', `directory extension ${definition.name}: multi-valued extensions are not supported`);
+      continue;
+    }
     const property = storePropertyOf(objectType, definition.name);
     if (!(property in known) || SYSTEM.has(property)) {
       throw new CanopyError('ERR_ENGINE_SCHEMA_INVALID', `the cloud directory has no writable ${objectType} property ${definition.name}`);
@@ -43,7 +76,13 @@ export function checkMappingTargets(objectType: ObjectType, compiled: CompiledOb
 /** Mapped values as store properties. */
 export function toStoreProperties(objectType: ObjectType, values: ReadonlyMap<string, TargetValue>): Record<string, TargetValue> {
   const properties: Record<string, TargetValue> = {};
-  for (const [name, value] of values) properties[storePropertyOf(objectType, name)] = value;
+  const extensions: Record<string, TargetValue> = {};
+  for (const [name, value] of values) {
+    if (objectType === 'user' && isDirectoryExtension(name)) extensions[name] = value;
+    else properties[storePropertyOf(objectType, name)] = value;
+  }
+  // Only the mapped extensions: diffProperties lays them over what the user holds.
+  if (Object.keys(extensions).length > 0) properties.directoryExtensions = mergeExtensions(null, JSON.stringify(extensions)) ?? JSON.stringify(extensions);
   return properties;
 }
 
@@ -66,8 +105,9 @@ export interface PropertyChange {
 export function diffProperties(current: DirectoryUser | DirectoryGroup | undefined, desired: Readonly<Record<string, TargetValue>>): PropertyChange[] {
   const changes: PropertyChange[] = [];
   const record = current as unknown as Record<string, unknown> | undefined;
-  for (const [name, newValue] of Object.entries(desired)) {
+  for (const [name, wanted] of Object.entries(desired)) {
     const oldValue = record?.[name] ?? null;
+    const newValue = name === 'directoryExtensions' ? mergeExtensions(oldValue, wanted) : wanted;
     if (!same(oldValue, newValue)) changes.push({ name, oldValue, newValue });
   }
   return changes;

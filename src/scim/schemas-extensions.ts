@@ -7,6 +7,16 @@
 import { attribute, readOnly, schemaDefinition } from './schema-types.ts';
 import { CANOPY_AD_OBJECT, ENTERPRISE_USER } from './urns.ts';
 
+/**
+ * extensionAttribute1–15 and msDS-cloudExtensionAttribute1–20, carried for custom mappings
+ * (the same list as core/custom-attributes.ts; scim depends on nothing of ours, so it is
+ * spelt out here too, and test/scim checks the two agree).
+ */
+export const CUSTOM_AD_ATTRIBUTES: readonly string[] = [
+  ...Array.from({ length: 15 }, (_, i) => `extensionAttribute${i + 1}`),
+  ...Array.from({ length: 20 }, (_, i) => `msDS-cloudExtensionAttribute${i + 1}`),
+];
+
 export const enterpriseUserSchema = schemaDefinition(ENTERPRISE_USER, 'EnterpriseUser', 'Enterprise User', [
   attribute('employeeNumber', 'string', 'Identifier assigned to a person by the organization (AD employeeID).'),
   attribute('organization', 'string', 'Name of an organization (AD company).'),
@@ -38,6 +48,7 @@ export const adObjectSchema = schemaDefinition(CANOPY_AD_OBJECT, 'ActiveDirector
   attribute('userAccountControl', 'integer', 'The userAccountControl flags (MS-ADTS §2.2.16).', readOnly),
   // addresses.country carries c (ISO 3166-1 alpha-2, RFC 7643 §4.1.2); co is the country's name.
   attribute('co', 'string', 'The country name (AD co), users only.', readOnly),
+  ...CUSTOM_AD_ATTRIBUTES.map((name) => attribute(name, 'string', `AD ${name}, when set, users only.`, readOnly)),
   attribute('displayName', 'string', "AD's displayName of a group, when set (the core displayName falls back to cn), groups only.", readOnly),
   attribute('groupType', 'integer', 'The groupType flags (MS-ADTS §2.2.12), groups only.', readOnly),
   attribute('securityEnabled', 'boolean', 'Whether the group is a security group (groupType 0x80000000), groups only.', readOnly),

@@ -127,6 +127,12 @@ export function runDirectoryObjectContract(makeStore: StoreFactory): void {
     assert.deepEqual(updated?.proxyAddresses, ['SMTP:new@corp.test']);
     assert.equal(await store.findUser(a, { proxyAddress: 'smtp:alias1@corp.test' }), undefined);
     assert.equal((await store.findUser(a, { proxyAddress: 'smtp:new@corp.test' }))?.id, user!.id);
+    // Directory extension values are kept as the JSON text sync writes, exactly.
+    assert.equal(user?.directoryExtensions, null);
+    const extensions = '{"extension_0123456789abcdef0123456789abcdef_costCenter":"CC-Ä1"}';
+    const [extended] = await store.transaction((tx) => tx.updateUsers(a, [{ id: user!.id, directoryExtensions: extensions }]));
+    assert.equal(extended?.directoryExtensions, extensions);
+    assert.equal((await store.getUser(a, user!.id))?.directoryExtensions, extensions);
     await assert.rejects(store.transaction((tx) => tx.updateUsers(a, [{ id: user!.id, nope: 1 } as never])), TypeError);
     await assert.rejects(store.transaction((tx) => tx.updateUsers(a, [{ id: user!.id, userPrincipalName: null as never }])), TypeError);
   }));

@@ -7,6 +7,7 @@
 import { guidToBase64 } from '../../ad/decode.ts';
 import { parentDn } from '../../ad/dn.ts';
 import { sourceAnchorGuid, type AdObject } from '../../core/ad-object.ts';
+import { CUSTOM_ATTRIBUTES } from '../../core/custom-attributes.ts';
 import { CANOPY_AD_OBJECT, CORE_GROUP, CORE_USER, ENTERPRISE_USER } from '../../scim/urns.ts';
 import { AdValues, compact, type Read } from './ad-values.ts';
 import type { MemberRef, MemberResolver } from './member-resolver.ts';
@@ -68,6 +69,7 @@ export async function userResource(object: AdObject, options: BuildOptions): Pro
     userPrincipalName: upn,
     userAccountControl,
     co: v.text('co'),
+    ...customAttributes(v, options.partial),
   });
   return assemble(object, v, 'User', CORE_USER, resource, { [ENTERPRISE_USER]: enterprise, [CANOPY_AD_OBJECT]: ad });
 }
@@ -125,6 +127,21 @@ function assemble(object: AdObject, v: AdValues, type: 'User' | 'Group', core: s
 function isEmpty(object: Record<string, unknown>): boolean {
   for (const key in object) if (Object.hasOwn(object, key)) return false;
   return true;
+}
+
+/**
+ * extensionAttribute1–15 and msDS-cloudExtensionAttribute1–20, the attributes cloud sync lets
+ * mappings read for directory extensions. Only the ones set are sent (a partial change also
+ * sends the ones it cleared, as null), so a whole resource does not carry 35 empty values.
+ */
+function customAttributes(v: AdValues, partial: boolean): Record<string, Read<string>> {
+  const out: Record<string, Read<string>> = {};
+  for (const name of CUSTOM_ATTRIBUTES) {
+    const value = v.text(name);
+    if (value === undefined || (value === null && !partial)) continue;
+    out[name] = value;
+  }
+  return out;
 }
 
 function adExtension(object: AdObject, v: AdValues, partial: boolean, specific: Record<string, Read<string | number | boolean>>): Record<string, unknown> {

@@ -229,4 +229,9 @@ UPDATE directory_tenants SET on_premises_sync_enabled = TRUE
     id: 'directory-004-manager-index',
     sql: 'CREATE INDEX directory_users_manager ON directory_users (tenant_id, manager_id);',
   },
+  {
+    // As SQLite's directory-005: directory extension values of users.
+    id: 'directory-005-user-directory-extensions',
+    sql: 'ALTER TABLE directory_users ADD COLUMN directory_extensions TEXT;',
+  },
 ];

@@ -228,4 +228,9 @@ UPDATE directory_tenants SET on_premises_sync_enabled = 1
     id: 'directory-004-manager-index',
     sql: 'CREATE INDEX directory_users_manager ON directory_users (tenant_id, manager_id);',
   },
+  {
+    // Directory extensions (extension_{appId}_{name}) that attribute mappings write on users.
+    id: 'directory-005-user-directory-extensions',
+    sql: 'ALTER TABLE directory_users ADD COLUMN directory_extensions TEXT;',
+  },
 ];

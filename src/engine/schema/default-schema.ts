@@ -5,6 +5,7 @@ import type {
   SynchronizationSchema,
 } from './synchronization-schema.ts';
 import { parseExpression, toGraphSource } from '../../expressions/index.ts';
+import { CUSTOM_ATTRIBUTES } from '../../core/custom-attributes.ts';
 
 /**
  * The built-in AD → cloud mapping of the AD2AADProvisioning template, as data in Graph's
@@ -136,8 +137,9 @@ const AD_USER_ONLY: readonly AttributeDefinition[] = [
   'postalCode', 'c', 'co', 'telephoneNumber', 'mobile', 'employeeID',
 ].map((name) => def(name)).concat([
   def('userAccountControl', 'Integer'),
-  // Exchange's extensionAttribute1–15, which cloud sync lists among the synced attributes.
-  ...Array.from({ length: 15 }, (_, i) => def(`extensionAttribute${i + 1}`)),
+  // Exchange's extensionAttribute1–15 and msDS-cloudExtensionAttribute1–20, which cloud sync
+  // offers for custom mappings and directory extensions (core/custom-attributes.ts).
+  ...CUSTOM_ATTRIBUTES.map((name) => def(name)),
   def('manager', 'Reference', { referencedObjects: [{ referencedObjectName: 'user' }] }),
 ]);
 
