@@ -51,32 +51,45 @@ export async function groupsRoutes(app: FastifyInstance, options: { store: Direc
     return { '@odata.context': contextUrl(request, 'groups/$entity', select), ...serialize(GROUP_RESOURCE, group, select), ...await expandObject(store, tenantId, group, expand) };
   });
 
-  app.get<IdParams>('/groups/:id/members', async (request) => {
-    const { tenantId } = requireRole(request, READ_GROUPS);
-    const q = parseCollectionQuery(request, MEMBER_RESOURCE, { filter: false });
-    const group = await groupById(store, tenantId, request.params.id);
-    const page = await store.listGroupMembers(tenantId, group.id, { limit: q.top, cursor: q.cursor });
-    const items = page.items.map((member) => member.memberType === 'user'
-      ? serialize(USER_RESOURCE, member.object, selectFor(USER_RESOURCE, q.select), { odataType: true })
-      : serialize(GROUP_RESOURCE, member.object, selectFor(GROUP_RESOURCE, q.select), { odataType: true }));
-    const count = q.count ? await store.countGroupMembers(tenantId, group.id) : undefined;
-    return collectionBody(request, contextUrl(request, 'directoryObjects'), items, page.cursor, count);
-  });
+  // members and transitiveMembers, each as is and cast to users or groups, each with /$count
+  // (Graph "List group members", "List group transitive members", OData cast segments).
+  for (const { segment, transitive } of [{ segment: 'members', transitive: false }, { segment: 'transitiveMembers', transitive: true }]) {
+    for (const cast of [undefined, 'user', 'group'] as const) {
+      const path = `/groups/:id/${segment}${cast ? `/microsoft.graph.${cast}` : ''}`;
+      const resource = cast === 'user' ? USER_RESOURCE : cast === 'group' ? GROUP_RESOURCE : MEMBER_RESOURCE;
+      app.get<IdParams>(path, async (request) => {
+        const { tenantId } = requireRole(request, READ_GROUPS);
+        const q = parseCollectionQuery(request, resource, { filter: false });
+        const group = await groupById(store, tenantId, request.params.id);
+        const query = { transitive, memberType: cast };
+        const page = await store.listGroupMembers(tenantId, group.id, { limit: q.top, cursor: q.cursor, ...query });
+        const items = page.items.map((member) => member.memberType === 'user'
+          ? serialize(USER_RESOURCE, member.object, selectFor(USER_RESOURCE, q.select), { odataType: true })
+          : serialize(GROUP_RESOURCE, member.object, selectFor(GROUP_RESOURCE, q.select), { odataType: true }));
+        const count = q.count ? await store.countGroupMembers(tenantId, group.id, query) : undefined;
+        return collectionBody(request, contextUrl(request, cast ? `${cast}s` : 'directoryObjects'), items, page.cursor, count);
+      });
+      app.get<IdParams>(`${path}/$count`, async (request, reply) => {
+        const { tenantId } = requireRole(request, READ_GROUPS);
+        if (!isEventuallyConsistent(request)) throw requestBadRequest('$count is not currently supported.');
+        const group = await groupById(store, tenantId, request.params.id);
+        return reply.type('text/plain').send(String(await store.countGroupMembers(tenantId, group.id, { transitive, memberType: cast })));
+      });
+    }
+  }
 
-  app.get<IdParams>('/groups/:id/memberOf', async (request) => {
-    const { tenantId } = requireRole(request, READ_GROUPS);
-    const q = parseCollectionQuery(request, GROUP_RESOURCE, { filter: false });
-    if (q.count) throw requestBadRequest('$count is not supported on memberOf.');
-    const group = await groupById(store, tenantId, request.params.id);
-    const page = await store.listMemberOf(tenantId, group.id, { limit: q.top, cursor: q.cursor });
-    const items = page.items.map((parent) => serialize(GROUP_RESOURCE, parent, q.select, { odataType: true }));
-    return collectionBody(request, contextUrl(request, 'directoryObjects'), items, page.cursor);
-  });
+  for (const { segment, transitive } of [{ segment: 'memberOf', transitive: false }, { segment: 'transitiveMemberOf', transitive: true }]) {
+    for (const cast of ['', '/microsoft.graph.group']) {
+      app.get<IdParams>(`/groups/:id/${segment}${cast}`, async (request) => {
+        const { tenantId } = requireRole(request, READ_GROUPS);
+        const q = parseCollectionQuery(request, GROUP_RESOURCE, { filter: false });
+        if (q.count) throw requestBadRequest(`$count is not supported on ${segment}.`);
+        const group = await groupById(store, tenantId, request.params.id);
+        const page = await store.listMemberOf(tenantId, group.id, { limit: q.top, cursor: q.cursor, transitive });
+        const items = page.items.map((parent) => serialize(GROUP_RESOURCE, parent, q.select, { odataType: true }));
+        return collectionBody(request, contextUrl(request, cast ? 'groups' : 'directoryObjects'), items, page.cursor);
+      });
+    }
+  }
 
-  app.get<IdParams>('/groups/:id/members/$count', async (request, reply) => {
-    const { tenantId } = requireRole(request, READ_GROUPS);
-    if (!isEventuallyConsistent(request)) throw requestBadRequest('$count is not currently supported.');
-    const group = await groupById(store, tenantId, request.params.id);
-    return reply.type('text/plain').send(String(await store.countGroupMembers(tenantId, group.id)));
-  });
 }

@@ -61,15 +61,33 @@ export async function usersRoutes(app: FastifyInstance, options: { store: Direct
     return { '@odata.context': contextUrl(request, 'users/$entity', select), ...serialize(USER_RESOURCE, user, select), ...await expandObject(store, tenantId, user, expand) };
   });
 
-  app.get<IdParams>('/users/:id/memberOf', async (request) => {
-    const { tenantId } = requireRole(request, [...READ_USERS, ...READ_GROUPS]);
-    const q = parseCollectionQuery(request, GROUP_RESOURCE, { filter: false });
-    if (q.count) throw new GraphError(400, 'Request_UnsupportedQuery', '$count is not supported on memberOf.');
-    const user = await userByKey(store, tenantId, request.params.id);
-    const page = await store.listMemberOf(tenantId, user.id, { limit: q.top, cursor: q.cursor });
-    const items = page.items.map((group) => serialize(GROUP_RESOURCE, group, q.select, { odataType: true }));
-    return collectionBody(request, contextUrl(request, 'directoryObjects'), items, page.cursor);
-  });
+  for (const { segment, transitive } of [{ segment: 'memberOf', transitive: false }, { segment: 'transitiveMemberOf', transitive: true }]) {
+    for (const cast of ['', '/microsoft.graph.group']) {
+      app.get<IdParams>(`/users/:id/${segment}${cast}`, async (request) => {
+        const { tenantId } = requireRole(request, [...READ_USERS, ...READ_GROUPS]);
+        const q = parseCollectionQuery(request, GROUP_RESOURCE, { filter: false });
+        if (q.count) throw new GraphError(400, 'Request_UnsupportedQuery', `$count is not supported on ${segment}.`);
+        const user = await userByKey(store, tenantId, request.params.id);
+        const page = await store.listMemberOf(tenantId, user.id, { limit: q.top, cursor: q.cursor, transitive });
+        const items = page.items.map((group) => serialize(GROUP_RESOURCE, group, q.select, { odataType: true }));
+        return collectionBody(request, contextUrl(request, cast ? 'groups' : 'directoryObjects'), items, page.cursor);
+      });
+    }
+  }
+
+  // Users whose manager is this user, keyset-paged through the manager index.
+  for (const cast of ['', '/microsoft.graph.user']) {
+    app.get<IdParams>(`/users/:id/directReports${cast}`, async (request) => {
+      const { tenantId } = requireRole(request, READ_USERS);
+      const q = parseCollectionQuery(request, USER_RESOURCE, { filter: false });
+      const user = await userByKey(store, tenantId, request.params.id);
+      const filter = { op: 'eq', property: 'managerId', value: user.id } as const;
+      const page = await store.listUsers(tenantId, { limit: q.top, cursor: q.cursor, filter });
+      const count = q.count ? await store.countUsers(tenantId, { filter }) : undefined;
+      const items = page.items.map((report) => serialize(USER_RESOURCE, report, q.select, { odataType: true }));
+      return collectionBody(request, contextUrl(request, cast ? 'users' : 'directoryObjects'), items, page.cursor, count);
+    });
+  }
 
   app.get<IdParams>('/users/:id/manager', async (request) => {
     const { tenantId } = requireRole(request, READ_USERS);

@@ -71,6 +71,11 @@ export interface ObjectQuery extends PageRequest {
   readonly orderBy?: { readonly property: string; readonly descending?: boolean };
 }
 
+export interface MemberQuery extends PageRequest {
+  readonly transitive?: boolean;
+  readonly memberType?: MemberType;
+}
+
 export interface Page<T> {
   readonly items: readonly T[];
   /** Present when more items follow; pass it back as `cursor`. */
@@ -130,11 +135,17 @@ export interface DirectoryReader {
   listGroups(tenantId: string, query: ObjectQuery): Promise<Page<DirectoryGroup>>;
   countGroups(tenantId: string, query?: { filter?: Predicate; deleted?: boolean }): Promise<number>;
 
-  /** Live members of a group (deleted members are kept but hidden, as Entra restores them). */
-  listGroupMembers(tenantId: string, groupId: string, page: PageRequest): Promise<Page<MemberObject>>;
-  countGroupMembers(tenantId: string, groupId: string): Promise<number>;
-  /** Live groups that directly contain the object. */
-  listMemberOf(tenantId: string, memberId: string, page: PageRequest): Promise<Page<DirectoryGroup>>;
+  /**
+   * Live members of a group (deleted members are kept but hidden, as Entra restores them),
+   * direct or, with `transitive`, also those of its live nested groups at any depth, each
+   * once; optionally of one type. Keyset-paged on member id: the nested-group closure is
+   * computed by the database (a recursive query over groups only, cycle-safe), never held
+   * in memory, and one page holds at most `limit` members however large the groups.
+   */
+  listGroupMembers(tenantId: string, groupId: string, page: MemberQuery): Promise<Page<MemberObject>>;
+  countGroupMembers(tenantId: string, groupId: string, query?: Omit<MemberQuery, 'limit' | 'cursor'>): Promise<number>;
+  /** Live groups that contain the object directly, or with `transitive` through nesting too. */
+  listMemberOf(tenantId: string, memberId: string, page: PageRequest & { readonly transitive?: boolean }): Promise<Page<DirectoryGroup>>;
   listPendingReferences(tenantId: string, page: PageRequest & { groupId?: string }): Promise<Page<PendingReference>>;
 
   getSynchronizationJob(tenantId: string, jobId: string): Promise<SynchronizationJob | undefined>;

@@ -231,6 +231,49 @@ export function runDirectoryObjectContract(makeStore: StoreFactory): void {
     assert.deepEqual((await walk(false, { filter: { op: 'startswith', property: 'displayName', value: 'd' } })).map((n) => n!.toLowerCase()), ['delta', 'delta']);
   }));
 
+  test('transitive members and memberOf through nested groups, a cycle included; by type; deleted ones hidden', () => withTenants(makeStore, async (store, a) => {
+    await seed(store, a, 6);
+    const users = (await store.listUsers(a, { limit: 100 })).items;
+    const [top, middle, bottom, other] = await store.transaction(async (tx) => {
+      const groups = await tx.createGroups(a, [{ displayName: 'Top' }, { displayName: 'Middle' }, { displayName: 'Bottom' }, { displayName: 'Other' }]);
+      const [t, m, b, o] = groups.map((g) => g.id);
+      await tx.addMembers(a, [
+        { groupId: t!, memberId: users[0]!.id, memberType: 'user' },
+        { groupId: t!, memberId: m!, memberType: 'group' },
+        { groupId: m!, memberId: users[1]!.id, memberType: 'user' },
+        { groupId: m!, memberId: users[0]!.id, memberType: 'user' },
+        { groupId: m!, memberId: b!, memberType: 'group' },
+        { groupId: b!, memberId: users[2]!.id, memberType: 'user' },
+        { groupId: b!, memberId: users[3]!.id, memberType: 'user' },
+        // A cycle: Bottom contains Top.
+        { groupId: b!, memberId: t!, memberType: 'group' },
+        { groupId: o!, memberId: users[4]!.id, memberType: 'user' },
+      ]);
+      return groups.map((g) => g.id);
+    });
+    const walk = async (groupId: string, query: { transitive?: boolean; memberType?: 'user' | 'group' }) => {
+      const ids: string[] = [];
+      for await (const member of iteratePages((cursor) => store.listGroupMembers(a, groupId, { limit: 2, cursor, ...query }))) ids.push(member.object.id);
+      return ids;
+    };
+    const expected = [users[0]!.id, users[1]!.id, users[2]!.id, users[3]!.id, middle!, bottom!].sort();
+    assert.deepEqual(await walk(top!, { transitive: true }), expected, 'each member once, in id order, the group itself left out');
+    assert.equal(await store.countGroupMembers(a, top!, { transitive: true }), 6);
+    assert.deepEqual(await walk(top!, { transitive: true, memberType: 'user' }), users.slice(0, 4).map((u) => u.id).sort());
+    assert.equal(await store.countGroupMembers(a, top!, { transitive: true, memberType: 'group' }), 2);
+    assert.deepEqual(await walk(top!, { memberType: 'group' }), [middle]);
+    assert.equal(await store.countGroupMembers(a, top!), 2);
+    assert.deepEqual(await walk(other!, { transitive: true }), [users[4]!.id]);
+    const memberOf = async (id: string, transitive: boolean) => (await store.listMemberOf(a, id, { limit: 10, transitive })).items.map((g) => g.displayName).sort();
+    assert.deepEqual(await memberOf(users[2]!.id, true), ['Bottom', 'Middle', 'Top']);
+    assert.deepEqual(await memberOf(users[2]!.id, false), ['Bottom']);
+    assert.deepEqual(await memberOf(middle!, true), ['Bottom', 'Top'], 'the cycle brings its own start back, which is left out');
+    // A deleted nested group is not walked through; its members drop out of Top's closure.
+    await store.transaction((tx) => tx.deleteGroups(a, [bottom!]));
+    assert.deepEqual(await walk(top!, { transitive: true }), [users[0]!.id, users[1]!.id, middle!].sort());
+    assert.deepEqual(await memberOf(users[2]!.id, true), []);
+  }));
+
   test('soft delete, restore, and purge after the retention period', () => withTenants(makeStore, async (store, a) => {
     const users = await store.transaction((tx) => tx.createUsers(a, [synced(1), synced(2)]));
     const [group] = await store.transaction(async (tx) => {

@@ -3,7 +3,7 @@
  * sqlite/memberships.ts. Batches go in as arrays (unnest), one statement per call.
  */
 import type { DirectoryGroup, MemberObject, Membership, MemberType, PendingReference } from '../types.ts';
-import type { Page, PageRequest } from '../store.ts';
+import type { MemberQuery, Page, PageRequest } from '../store.ts';
 import type { Queryable } from './connect.ts';
 import { toRecord } from './objects.ts';
 import { USERS } from './users.ts';
@@ -31,17 +31,32 @@ export async function clearMembers(db: Queryable, tenantId: string, groupId: str
   await db.query('DELETE FROM directory_memberships WHERE tenant_id = $1 AND group_id = $2', [tenantId, groupId]);
 }
 
-/** Members whose object is live; the object's columns come prefixed (u_ or g_) in one query. */
-const LIVE_MEMBERS = `FROM directory_memberships m
+/**
+ * The member rows of a group, or with `transitive` of the group and its live nested groups, as
+ * in sqlite/memberships.ts (recursive over group memberships; UNION ends a cycle). The
+ * object's columns come as jsonb (u, g) in the same query. $1 tenant, $2 group, $3 type or null.
+ */
+function memberRows(query: Omit<MemberQuery, 'limit' | 'cursor'>): string {
+  const groups = query.transitive
+    ? `WITH RECURSIVE nested(id) AS (
+        SELECT $2::text COLLATE "C"
+        UNION
+        SELECT m.member_id FROM directory_memberships m JOIN nested n ON m.group_id = n.id
+          JOIN directory_groups g ON g.tenant_id = m.tenant_id AND g.id = m.member_id AND g.deleted_date_time IS NULL
+        WHERE m.tenant_id = $1 AND m.member_type = 'group')`
+    : '';
+  const groupTest = query.transitive ? 'm.group_id IN (SELECT id FROM nested) AND m.member_id <> $2' : 'm.group_id = $2';
+  return `${groups} SELECT DISTINCT ON (m.member_id) m.member_id, m.member_type, to_jsonb(u.*) AS u, to_jsonb(g.*) AS g FROM directory_memberships m
   LEFT JOIN directory_users u ON m.member_type = 'user' AND u.tenant_id = m.tenant_id AND u.id = m.member_id
   LEFT JOIN directory_groups g ON m.member_type = 'group' AND g.tenant_id = m.tenant_id AND g.id = m.member_id
-  WHERE m.tenant_id = $1 AND m.group_id = $2
+  WHERE m.tenant_id = $1 AND ${groupTest} AND ($3::text IS NULL OR m.member_type = $3)
     AND ((u.id IS NOT NULL AND u.deleted_date_time IS NULL) OR (g.id IS NOT NULL AND g.deleted_date_time IS NULL))`;
+}
 
-export async function listGroupMembers(db: Queryable, tenantId: string, groupId: string, page: PageRequest): Promise<Page<MemberObject>> {
+export async function listGroupMembers(db: Queryable, tenantId: string, groupId: string, page: MemberQuery): Promise<Page<MemberObject>> {
   const limit = limitOf(page);
-  const params: unknown[] = [tenantId, groupId];
-  let sql = `SELECT m.member_id, m.member_type, to_jsonb(u.*) AS u, to_jsonb(g.*) AS g ${LIVE_MEMBERS}`;
+  const params: unknown[] = [tenantId, groupId, page.memberType ?? null];
+  let sql = memberRows(page);
   if (page.cursor !== undefined) sql += ` AND m.member_id > ${bind(params, page.cursor)}`;
   const { rows } = await db.query<{ member_id: string; member_type: MemberType; u: Record<string, unknown> | null; g: Record<string, unknown> | null }>(
     `${sql} ORDER BY m.member_id LIMIT ${bind(params, limit + 1)}`, params);
@@ -51,17 +66,25 @@ export async function listGroupMembers(db: Queryable, tenantId: string, groupId:
   return rows.length > limit ? { items, cursor: rows[limit - 1]!.member_id } : { items };
 }
 
-export async function countGroupMembers(db: Queryable, tenantId: string, groupId: string): Promise<number> {
-  return countOf((await db.query(`SELECT count(*) AS n ${LIVE_MEMBERS}`, [tenantId, groupId])).rows[0]);
+export async function countGroupMembers(db: Queryable, tenantId: string, groupId: string, query: Omit<MemberQuery, 'limit' | 'cursor'>): Promise<number> {
+  return countOf((await db.query(`SELECT count(*) AS n FROM (${memberRows(query)}) AS members`, [tenantId, groupId, query.memberType ?? null])).rows[0]);
 }
 
-export async function listMemberOf(db: Queryable, tenantId: string, memberId: string, page: PageRequest): Promise<Page<DirectoryGroup>> {
+export async function listMemberOf(db: Queryable, tenantId: string, memberId: string, page: PageRequest & { transitive?: boolean }): Promise<Page<DirectoryGroup>> {
   const limit = limitOf(page);
   const params: unknown[] = [tenantId, memberId];
-  let sql = `SELECT g.* FROM directory_memberships m JOIN directory_groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
+  let sql = page.transitive
+    ? `WITH RECURSIVE up(id) AS (
+        SELECT group_id FROM directory_memberships WHERE tenant_id = $1 AND member_id = $2
+        UNION
+        SELECT m.group_id FROM directory_memberships m JOIN up ON m.member_id = up.id
+          JOIN directory_groups live ON live.tenant_id = m.tenant_id AND live.id = up.id AND live.deleted_date_time IS NULL
+        WHERE m.tenant_id = $1 AND m.member_type = 'group')
+      SELECT g.* FROM directory_groups g WHERE g.tenant_id = $1 AND g.id IN (SELECT id FROM up) AND g.id <> $2 AND g.deleted_date_time IS NULL`
+    : `SELECT g.* FROM directory_memberships m JOIN directory_groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
     WHERE m.tenant_id = $1 AND m.member_id = $2 AND g.deleted_date_time IS NULL`;
-  if (page.cursor !== undefined) sql += ` AND m.group_id > ${bind(params, page.cursor)}`;
-  const { rows } = await db.query(`${sql} ORDER BY m.group_id LIMIT ${bind(params, limit + 1)}`, params);
+  if (page.cursor !== undefined) sql += ` AND g.id > ${bind(params, page.cursor)}`;
+  const { rows } = await db.query(`${sql} ORDER BY g.id LIMIT ${bind(params, limit + 1)}`, params);
   const items = rows.slice(0, limit).map((row) => toRecord<DirectoryGroup>(GROUPS, row));
   return rows.length > limit ? { items, cursor: items[limit - 1]!.id } : { items };
 }

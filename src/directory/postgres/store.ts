@@ -46,7 +46,7 @@ function readerOn(db: Queryable): DirectoryReader {
     listGroups: (tenantId, query) => listObjects<DirectoryGroup>(db, GROUPS, tenantId, query),
     countGroups: (tenantId, query = {}) => countObjects(db, GROUPS, tenantId, query),
     listGroupMembers: (tenantId, groupId, page) => members.listGroupMembers(db, tenantId, groupId, page),
-    countGroupMembers: (tenantId, groupId) => members.countGroupMembers(db, tenantId, groupId),
+    countGroupMembers: (tenantId, groupId, query = {}) => members.countGroupMembers(db, tenantId, groupId, query),
     listMemberOf: (tenantId, memberId, page) => members.listMemberOf(db, tenantId, memberId, page),
     listPendingReferences: (tenantId, page) => members.listPendingReferences(db, tenantId, page),
     getSynchronizationJob: (tenantId, jobId) => sync.getJob(db, tenantId, jobId),

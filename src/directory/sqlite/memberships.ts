@@ -5,7 +5,7 @@
  */
 import type { SqliteDatabase } from './open-database.ts';
 import type { DirectoryGroup, DirectoryUser, MemberObject, Membership, MemberType, PendingReference } from '../types.ts';
-import type { Page, PageRequest } from '../store.ts';
+import type { MemberQuery, Page, PageRequest } from '../store.ts';
 import { getObject, toRecord } from './objects.ts';
 import { USERS } from './users.ts';
 import { GROUPS } from './groups.ts';
@@ -30,41 +30,77 @@ export function clearMembers(db: SqliteDatabase, tenantId: string, groupId: stri
   run(db, 'DELETE FROM directory_memberships WHERE tenant_id = ? AND group_id = ?', [tenantId, groupId]);
 }
 
-const LIVE_MEMBERS = `FROM directory_memberships m
+/**
+ * The member rows of a group, or with `transitive` of the group and its live nested groups
+ * (a recursive query over group memberships only; UNION drops repeats, so a cycle ends),
+ * whose object is live, each member id once. Returns the SQL and its parameters in order.
+ */
+function memberRows(tenantId: string, groupId: string, query: Omit<MemberQuery, 'limit' | 'cursor'>): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  let groups = '';
+  let groupTest = 'm.group_id = ?';
+  if (query.transitive) {
+    groups = `WITH RECURSIVE nested(id) AS (
+        SELECT ?
+        UNION
+        SELECT m.member_id FROM directory_memberships m JOIN nested n ON m.group_id = n.id
+          JOIN directory_groups g ON g.tenant_id = m.tenant_id AND g.id = m.member_id AND g.deleted_date_time IS NULL
+        WHERE m.tenant_id = ? AND m.member_type = 'group')`;
+    params.push(groupId, tenantId);
+    groupTest = 'm.group_id IN (SELECT id FROM nested) AND m.member_id <> ?';
+  }
+  params.push(tenantId, groupId);
+  let sql = `${groups} SELECT DISTINCT m.member_id, m.member_type FROM directory_memberships m
   LEFT JOIN directory_users u ON m.member_type = 'user' AND u.tenant_id = m.tenant_id AND u.id = m.member_id
   LEFT JOIN directory_groups g ON m.member_type = 'group' AND g.tenant_id = m.tenant_id AND g.id = m.member_id
-  WHERE m.tenant_id = ? AND m.group_id = ?
+  WHERE m.tenant_id = ? AND ${groupTest}
     AND ((u.id IS NOT NULL AND u.deleted_date_time IS NULL) OR (g.id IS NOT NULL AND g.deleted_date_time IS NULL))`;
+  if (query.memberType) {
+    sql += ' AND m.member_type = ?';
+    params.push(query.memberType);
+  }
+  return { sql, params };
+}
 
-export function listGroupMembers(db: SqliteDatabase, tenantId: string, groupId: string, page: PageRequest): Page<MemberObject> {
+export function listGroupMembers(db: SqliteDatabase, tenantId: string, groupId: string, page: MemberQuery): Page<MemberObject> {
   const limit = limitOf(page);
-  const params: unknown[] = [tenantId, groupId];
-  let sql = `SELECT m.member_id, m.member_type ${LIVE_MEMBERS}`;
+  const { sql, params } = memberRows(tenantId, groupId, page);
+  let text = sql;
   if (page.cursor !== undefined) {
-    sql += ' AND m.member_id > ?';
+    text += ' AND m.member_id > ?';
     params.push(page.cursor);
   }
-  const rows = all<{ member_id: string; member_type: MemberType }>(db, `${sql} ORDER BY m.member_id LIMIT ?`, [...params, limit + 1]);
+  const rows = all<{ member_id: string; member_type: MemberType }>(db, `${text} ORDER BY m.member_id LIMIT ?`, [...params, limit + 1]);
   const items = rows.slice(0, limit).map((row): MemberObject => row.member_type === 'user'
     ? { memberType: 'user', object: getObject<DirectoryUser>(db, USERS, tenantId, row.member_id, false)! }
     : { memberType: 'group', object: getObject<DirectoryGroup>(db, GROUPS, tenantId, row.member_id, false)! });
   return rows.length > limit ? { items, cursor: rows[limit - 1]!.member_id } : { items };
 }
 
-export function countGroupMembers(db: SqliteDatabase, tenantId: string, groupId: string): number {
-  return get<{ n: number }>(db, `SELECT count(*) AS n ${LIVE_MEMBERS}`, [tenantId, groupId])!.n;
+export function countGroupMembers(db: SqliteDatabase, tenantId: string, groupId: string, query: Omit<MemberQuery, 'limit' | 'cursor'>): number {
+  const { sql, params } = memberRows(tenantId, groupId, query);
+  return get<{ n: number }>(db, `SELECT count(*) AS n FROM (${sql})`, params)!.n;
 }
 
-export function listMemberOf(db: SqliteDatabase, tenantId: string, memberId: string, page: PageRequest): Page<DirectoryGroup> {
+export function listMemberOf(db: SqliteDatabase, tenantId: string, memberId: string, page: PageRequest & { transitive?: boolean }): Page<DirectoryGroup> {
   const limit = limitOf(page);
-  const params: unknown[] = [tenantId, memberId];
-  let sql = `SELECT g.* FROM directory_memberships m JOIN directory_groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
+  // Transitive: the groups above, through the member index, a group at a time (UNION: cycle-safe).
+  let sql = page.transitive
+    ? `WITH RECURSIVE up(id) AS (
+        SELECT group_id FROM directory_memberships WHERE tenant_id = ? AND member_id = ?
+        UNION
+        SELECT m.group_id FROM directory_memberships m JOIN up ON m.member_id = up.id
+          JOIN directory_groups live ON live.tenant_id = m.tenant_id AND live.id = up.id AND live.deleted_date_time IS NULL
+        WHERE m.tenant_id = ? AND m.member_type = 'group')
+      SELECT g.* FROM directory_groups g WHERE g.tenant_id = ? AND g.id IN (SELECT id FROM up) AND g.id <> ? AND g.deleted_date_time IS NULL`
+    : `SELECT g.* FROM directory_memberships m JOIN directory_groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
     WHERE m.tenant_id = ? AND m.member_id = ? AND g.deleted_date_time IS NULL`;
+  const params: unknown[] = page.transitive ? [tenantId, memberId, tenantId, tenantId, memberId] : [tenantId, memberId];
   if (page.cursor !== undefined) {
-    sql += ' AND m.group_id > ?';
+    sql += ' AND g.id > ?';
     params.push(page.cursor);
   }
-  const rows = all<Row>(db, `${sql} ORDER BY m.group_id LIMIT ?`, [...params, limit + 1]);
+  const rows = all<Row>(db, `${sql} ORDER BY g.id LIMIT ?`, [...params, limit + 1]);
   const items = rows.slice(0, limit).map((row) => toRecord<DirectoryGroup>(GROUPS, row));
   return rows.length > limit ? { items, cursor: items[limit - 1]!.id } : { items };
 }
