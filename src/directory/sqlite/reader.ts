@@ -31,7 +31,7 @@ export function readerOn(db: SqliteDatabase, box: SecretBox | undefined): Direct
     listGroups: async (tenantId, query) => listObjects<DirectoryGroup>(db, GROUPS, tenantId, query),
     countGroups: async (tenantId, query = {}) => countObjects(db, GROUPS, tenantId, query),
     listGroupMembers: async (tenantId, groupId, page) => members.listGroupMembers(db, tenantId, groupId, page),
-    countGroupMembers: async (tenantId, groupId) => members.countGroupMembers(db, tenantId, groupId),
+    countGroupMembers: async (tenantId, groupId, query = {}) => members.countGroupMembers(db, tenantId, groupId, query),
     listMemberOf: async (tenantId, memberId, page) => members.listMemberOf(db, tenantId, memberId, page),
     listPendingReferences: async (tenantId, page) => members.listPendingReferences(db, tenantId, page),
     getSynchronizationJob: async (tenantId, jobId) => sync.getJob(db, tenantId, jobId),
