@@ -74,14 +74,19 @@ const JOB_RELOAD_MS = 5_000;
 /** Roles of the admin application that may manage agents (Graph permission names). */
 const AGENT_ADMIN_ROLES = ['Directory.ReadWrite.All', 'Synchronization.ReadWrite.All'];
 
-/** Admin verbs accept the service's own access tokens with an admin role (src/api/auth). */
-function adminAuthenticator(signer: TokenSigner) {
+/**
+ * Admin verbs accept the service's own access tokens with an admin role (src/api/auth), of a
+ * tenant that exists: a token outlives nothing, as on the Graph routes (api/authentication.ts),
+ * so a registration token is never issued, nor agents shown, for a tenant that is gone.
+ */
+function adminAuthenticator(signer: TokenSigner, store: DirectoryStore) {
   return async (request: FastifyRequest) => {
     const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
     if (!match) return undefined;
     try {
       const claims = await signer.verifyAccessToken(match[1]!);
-      return claims.roles.some((role) => AGENT_ADMIN_ROLES.includes(role)) ? { tenantId: claims.tenantId } : undefined;
+      if (!claims.roles.some((role) => AGENT_ADMIN_ROLES.includes(role))) return undefined;
+      return (await store.getTenant(claims.tenantId)) ? { tenantId: claims.tenantId } : undefined;
     } catch {
       return undefined;
     }
@@ -117,7 +122,7 @@ export async function startService(options: ServeOptions): Promise<Service> {
     onSynchronizationEvent: (event) => late.engine?.onSynchronizationEvent(event),
     provisionOnDemand: (tenantId, jobId, subject) => late.engine!.provisionOnDemand(tenantId, jobId, subject),
   });
-  const authenticateAdmin = adminAuthenticator(signer);
+  const authenticateAdmin = adminAuthenticator(signer, store);
   const relay = await registerRelay(app, { ...options.relay, registry: backend.registry, authenticateAdmin });
   const syncEngine = new SyncEngine({ store: syncStore, deleteThresholdFor: thresholdFromSecrets(store), quarantinePolicyFor: quarantineFromSecrets(store), ...(backend.exclusive ? { exclusive: backend.exclusive } : {}), source: createScimChangeSource((tenantId, request) => relay.request(tenantId, request)) });
   late.engine = syncEngine;
