@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', '.data/**', 'dist/**', '.dc/**'] },
@@ -12,4 +13,6 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
     },
   },
+  // The admin portal runs in the browser (web/portal: plain ES modules, no build step).
+  { files: ['web/**/*.js'], languageOptions: { globals: globals.browser } },
 );

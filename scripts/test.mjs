@@ -61,7 +61,34 @@ function ensureDc() {
   console.log(`Samba DC ready at ${env.CANOPY_TEST_AD_URL} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 }
 
+// The page tests drive Debian's chromium (playwright-core downloads no browser). Under CI it is
+// installed when missing, as samba-dc.sh installs Samba; elsewhere they skip with one line.
+function ensureChromium() {
+  const path = env.CANOPY_TEST_CHROMIUM ?? '/usr/bin/chromium';
+  if (existsSync(path)) return;
+  const line = `Browser tests skipped: no chromium at ${path}. Install it with \`apt-get install chromium\` (Debian), or set CANOPY_TEST_CHROMIUM.`;
+  if (!ci) {
+    console.log(line);
+    env.CANOPY_TEST_BROWSER_SKIP = line;
+    return;
+  }
+  const why = canProvisionDc();
+  if (why) {
+    console.error(`FAIL: ${line} (CI=true, and ${why}, so it cannot be installed here)`);
+    process.exit(1);
+  }
+  const started = Date.now();
+  console.log('chromium: installing Debian\'s chromium package for the browser tests (apt-get install -y chromium) …');
+  const apt = (args) => spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status;
+  if (apt(['install', '-y', '--no-install-recommends', 'chromium']) !== 0 && (apt(['update']) !== 0 || apt(['install', '-y', '--no-install-recommends', 'chromium']) !== 0)) {
+    console.error('FAIL: apt-get install chromium failed; the browser tests cannot run.');
+    process.exit(1);
+  }
+  console.log(`chromium installed in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+}
+
 ensureDc();
+ensureChromium();
 const only = process.argv.slice(2);
 const files = only.length > 0 ? only : findTests(join(root, 'test'));
 console.log(`Running ${files.length} test files on Node ${process.version}: ${files.map((f) => relative(root, f)).join(', ')}`);

@@ -164,6 +164,7 @@ async function main(): Promise<number> {
   const shell = commands(ad, url, user);
   say('\nTry it:');
   say(`  the API:         ${url}  (admin credentials: ${shown(join(SERVICE_DATA, 'bootstrap.json'))})`);
+  say(`  the portal:      ${url}/portal/  (user admin; one-time password: jq -r .adminOneTimePassword ${shown(join(SERVICE_DATA, 'bootstrap.json'))})`);
   say(`  users/$count:    ${shell.count}`);
   say(`  status:          ${shell.status}`);
   if (shell.change) {

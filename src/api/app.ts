@@ -12,6 +12,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { DirectoryStore } from '../directory/store.ts';
 import type { TokenSigner } from './auth/verify.ts';
 import { tokenEndpointPlugin } from './auth/token-endpoint.ts';
+import type { InteractiveSignIn } from './auth/interactive.ts';
 import { createAuthenticationHook, principalOf } from './authentication.ts';
 import { RequestThrottle, createThrottleHook } from './throttle.ts';
 import { GraphError, badRequest, clientRequestId, sendGraphError, toGraphError } from './errors.ts';
@@ -36,6 +37,8 @@ export interface ApiOptions {
   readonly provisionOnDemand?: OnDemandRunner;
   /** Admission per application and tenant (api/throttle.ts); one instance across /v1.0 and /beta. Default limits when absent. */
   readonly throttle?: RequestThrottle;
+  /** The tenant's OpenID Connect provider (src/identity); absent: application tokens only. */
+  readonly signIn?: InteractiveSignIn;
 }
 
 /**
@@ -98,7 +101,7 @@ export async function graphApiPlugin(
 export const GRAPH_VERSIONS = ['/v1.0', '/beta'] as const;
 
 export async function canopyApiPlugin(app: FastifyInstance, options: ApiOptions & { onRoutes?: (prefix: string, table: RouteTable) => void }): Promise<void> {
-  await app.register(tokenEndpointPlugin, { store: options.store, signer: options.auth });
+  await app.register(tokenEndpointPlugin, { store: options.store, signer: options.auth, signIn: options.signIn });
   const throttle = options.throttle ?? new RequestThrottle();
   for (const prefix of GRAPH_VERSIONS) await app.register(graphApiPlugin, { ...options, throttle, prefix });
 }

@@ -9,6 +9,7 @@ import { createPostgresSyncStore } from '../engine/postgres/sync-store.ts';
 import { createPostgresJobLeases } from '../engine/postgres/job-leases.ts';
 import { createLeaseRunner, DEFAULT_LEASE_TTL_MS } from '../engine/postgres/lease-runner.ts';
 import { PostgresAgentRegistry } from '../relay/postgres-registry.ts';
+import { PostgresIdentityStore } from '../identity/postgres-identity-store.ts';
 import type { ServiceBackend } from './serve-backend.ts';
 
 /** CANOPY_LEASE_TTL_MS: how soon another node takes over the jobs of a dead one (default 30 s). */
@@ -28,7 +29,9 @@ export async function openPostgresBackend(url: string): Promise<ServiceBackend> 
     const syncStore = await createPostgresSyncStore(store);
     const registry = await PostgresAgentRegistry.open(store.pool);
     const signingKey = await loadOrCreateSharedSigningKey(store.pool);
+    const identity = await PostgresIdentityStore.open(store.pool);
     return {
+      identity,
       kind: 'postgres',
       store,
       syncStore,

@@ -18,6 +18,8 @@ import type { SyncStore } from '../engine/ports.ts';
 import { createSqliteSyncStore } from '../engine/sqlite/sync-store.ts';
 import type { AgentRegistry } from '../relay/registry.ts';
 import { SqliteAgentRegistry } from '../relay/sqlite-registry.ts';
+import type { IdentityStore } from '../identity/identity-store.ts';
+import { SqliteIdentityStore } from '../identity/sqlite-identity-store.ts';
 import type { ExclusiveRunner } from '../engine/engine.ts';
 
 export interface ServiceBackend {
@@ -27,6 +29,8 @@ export interface ServiceBackend {
   readonly syncStore: SyncStore;
   readonly registry: AgentRegistry;
   readonly signingKey: SigningKey;
+  /** The OpenID provider's accounts, sessions and tokens (src/identity). */
+  readonly identity: IdentityStore;
   /** Several nodes: a job's cycle runs only under its lease (absent for SQLite, one node). */
   readonly exclusive?: ExclusiveRunner;
   /** Runs `work` while no other node of the installation runs it (the first start's bootstrap). */
@@ -59,6 +63,7 @@ async function openSqliteBackend(dataDir: string, secretsKeyFile: string | undef
     store,
     syncStore,
     registry: new SqliteAgentRegistry(sqliteWriterOf(store)!),
+    identity: new SqliteIdentityStore(sqliteWriterOf(store)!),
     signingKey: await loadOrCreateSigningKey(dataDir),
     // One node: nothing to exclude.
     once: (work) => work(),

@@ -28,6 +28,8 @@ import { Notifier } from '../engine/notifications/notifier.ts';
 import { createMailSender, type SmtpOptions } from './serve-mail.ts';
 import { isLoopback, parseListen } from './listen.ts';
 import { adminStatusRoutes } from './status-route.ts';
+import { portalRoutes } from './portal-route.ts';
+import { createSignIn } from '../identity/sign-in.ts';
 
 export { isLoopback, parseListen };
 
@@ -114,14 +116,17 @@ export async function startService(options: ServeOptions): Promise<Service> {
   const app = Fastify({ ...httpServerOptions(limits, tls), genReqId }) as unknown as FastifyInstance;
   limitConnections(app.server, limits);
   // The engine needs the relay, which registers on the app after the API: bound late.
-  const late: { engine?: SyncEngine } = {};
+  const late: { engine?: SyncEngine; tenantId?: string } = {};
+  const signIn = createSignIn({ directory: store, identity: backend.identity, signingJwk: backend.signingKey.privateJwk, issuer: (tenantId, origin) => signer.issuer(tenantId, origin) });
   await app.register(canopyApiPlugin, {
     store,
     auth: signer,
+    signIn,
     throttle: new RequestThrottle(options.throttle),
     onSynchronizationEvent: (event) => late.engine?.onSynchronizationEvent(event),
     provisionOnDemand: (tenantId, jobId, subject) => late.engine!.provisionOnDemand(tenantId, jobId, subject),
   });
+  await app.register(portalRoutes({ tenantId: () => late.tenantId }));
   const authenticateAdmin = adminAuthenticator(signer, store);
   const relay = await registerRelay(app, { ...options.relay, registry: backend.registry, authenticateAdmin });
   const syncEngine = new SyncEngine({ store: syncStore, deleteThresholdFor: thresholdFromSecrets(store), quarantinePolicyFor: quarantineFromSecrets(store), ...(backend.exclusive ? { exclusive: backend.exclusive } : {}), source: createScimChangeSource((tenantId, request) => relay.request(tenantId, request)) });
@@ -148,7 +153,8 @@ export async function startService(options: ServeOptions): Promise<Service> {
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
-  const bootstrap = await backend.once(() => bootstrapDataFolder({ store, dataDir: options.dataDir, apiUrl: url }));
+  const bootstrap = await backend.once(() => bootstrapDataFolder({ store, dataDir: options.dataDir, apiUrl: url, identity: backend.identity }));
+  late.tenantId = bootstrap.tenantId;
   // Once: a second signal during shutdown waits for the first close instead of closing twice.
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
@@ -178,5 +184,5 @@ export async function startService(options: ServeOptions): Promise<Service> {
 export function readyLine(service: Service): string {
   const relayUrl = new URL(RELAY_PATHS.connect, service.url);
   relayUrl.protocol = relayUrl.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `canopy: serving ${service.url} (tenant ${service.tenantId}; agents connect to ${relayUrl}; admin credentials in ${service.bootstrapPath ?? 'bootstrap.json (removed)'})`;
+  return `canopy: serving ${service.url} (tenant ${service.tenantId}; agents connect to ${relayUrl}; admin portal ${new URL('/portal/', service.url).href}; admin credentials in ${service.bootstrapPath ?? 'bootstrap.json (removed)'})`;
 }

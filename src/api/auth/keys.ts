@@ -18,6 +18,8 @@ export interface SigningKey {
   readonly publicKey: CryptoKey;
   /** The public half, as published at …/discovery/v2.0/keys. */
   readonly publicJwk: JWK;
+  /** The private JWK with its kid: the OpenID provider (src/identity) signs with the same key. */
+  readonly privateJwk: JWK;
 }
 
 /** A signing key from its private JWK (the file here, or the shared row of a Postgres installation). */
@@ -26,7 +28,7 @@ export async function signingKeyFromJwk(jwk: JWK): Promise<SigningKey> {
   const { d: _d, ...publicPart } = jwk;
   const privateKey = (await importJWK(jwk, SIGNING_ALGORITHM)) as CryptoKey;
   const publicKey = (await importJWK(publicPart, SIGNING_ALGORITHM)) as CryptoKey;
-  return { kid, privateKey, publicKey, publicJwk: { ...publicPart, kid, alg: SIGNING_ALGORITHM, use: 'sig' } };
+  return { kid, privateKey, publicKey, publicJwk: { ...publicPart, kid, alg: SIGNING_ALGORITHM, use: 'sig' }, privateJwk: { ...jwk, kid, alg: SIGNING_ALGORITHM, use: 'sig' } };
 }
 
 export async function generateSigningKey(): Promise<{ key: SigningKey; privateJwk: JWK }> {

@@ -6,14 +6,17 @@
  * isOpenIdConfigResponse), so all four are present. {tenant} is an id or a verified domain;
  * the endpoints in the document name the tenant by id, as Entra's do.
  *
- * Canopy issues tokens to applications only (client credentials): the authorization endpoint
- * exists and answers every request with `unsupported_response_type` (RFC 6749 §4.1.2.1).
+ * With the tenant's OpenID Connect provider (src/identity, `signIn`) the v2 document adds its
+ * endpoints and grants (authorization code with PKCE, refresh tokens). Without it Canopy issues
+ * tokens to applications only (client credentials): the authorization endpoint exists and
+ * answers every request with `unsupported_response_type` (RFC 6749 §4.1.2.1).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DirectoryStore } from '../../directory/store.ts';
 import { SIGNING_ALGORITHM } from './keys.ts';
 import { resolveTenant } from './tenant-names.ts';
 import type { TokenSigner } from './verify.ts';
+import type { InteractiveSignIn } from './interactive.ts';
 
 type TenantParams = { Params: { tenant: string } };
 
@@ -49,7 +52,7 @@ function commonFields(signer: TokenSigner, tenantId: string, origin: string) {
   };
 }
 
-export async function openIdMetadataRoutes(app: FastifyInstance, options: { store: DirectoryStore; signer: TokenSigner }): Promise<void> {
+export async function openIdMetadataRoutes(app: FastifyInstance, options: { store: DirectoryStore; signer: TokenSigner; signIn?: InteractiveSignIn }): Promise<void> {
   const { store, signer } = options;
 
   app.get<TenantParams>('/:tenant/v2.0/.well-known/openid-configuration', async (request, reply) => {
@@ -64,6 +67,7 @@ export async function openIdMetadataRoutes(app: FastifyInstance, options: { stor
       end_session_endpoint: `${base}/oauth2/v2.0/logout`,
       msgraph_host: request.host,
       cloud_graph_host_name: request.host,
+      ...options.signIn?.metadata(base),
     };
   });
 
@@ -89,7 +93,8 @@ export async function openIdMetadataRoutes(app: FastifyInstance, options: { stor
     });
   }
 
-  for (const path of ['/:tenant/oauth2/v2.0/authorize', '/:tenant/oauth2/authorize', '/:tenant/oauth2/v2.0/logout', '/:tenant/oauth2/logout']) {
+  const interactive = options.signIn ? [] : ['/:tenant/oauth2/v2.0/authorize', '/:tenant/oauth2/v2.0/logout'];
+  for (const path of [...interactive, '/:tenant/oauth2/authorize', '/:tenant/oauth2/logout']) {
     app.get(path, async (_request, reply) => reply.code(400).header('cache-control', 'no-store').send({
       error: 'unsupported_response_type',
       error_description: 'Canopy issues tokens to applications only (client credentials grant at the token endpoint); interactive sign-in is not available here.',

@@ -12,10 +12,13 @@ import { verifySecret } from './secret-hash.ts';
 import type { TokenSigner } from './verify.ts';
 import { openIdMetadataRoutes } from './openid-metadata.ts';
 import { resolveTenant } from './tenant-names.ts';
+import type { InteractiveSignIn } from './interactive.ts';
 
 export interface TokenEndpointOptions {
   readonly store: DirectoryStore;
   readonly signer: TokenSigner;
+  /** The tenant's OpenID Connect provider (authorization code, refresh token); absent: apps only. */
+  readonly signIn?: InteractiveSignIn;
 }
 
 type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'invalid_scope';
@@ -88,6 +91,16 @@ async function issue(options: TokenEndpointOptions, tenantName: string, request:
   return { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: accessToken };
 }
 
+/** A grant of the interactive sign-in goes to the tenant's provider; true when it took the request. */
+async function delegated(options: TokenEndpointOptions, request: FastifyRequest<{ Params: { tenantId: string } }>, reply: FastifyReply): Promise<boolean> {
+  const grantType = (request.body as Record<string, unknown> | undefined)?.grant_type;
+  if (!options.signIn || typeof grantType !== 'string' || !options.signIn.grantTypes.includes(grantType)) return false;
+  const tenantId = await resolveTenant(options.store, request.params.tenantId);
+  if (!tenantId) throw new OAuthError('invalid_request', 90002, `Tenant '${request.params.tenantId}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+  await options.signIn.token(tenantId, request, reply);
+  return true;
+}
+
 function sendOAuthError(reply: FastifyReply, error: OAuthError) {
   const traceId = randomUUID();
   return reply.code(error.status).header('cache-control', 'no-store').send({
@@ -109,6 +122,7 @@ export async function tokenEndpointPlugin(app: FastifyInstance, options: TokenEn
   for (const [path, version] of [['/:tenantId/oauth2/v2.0/token', 'v2'], ['/:tenantId/oauth2/token', 'v1']] as const) {
     app.post<{ Params: { tenantId: string } }>(path, async (request, reply) => {
       try {
+        if (await delegated(options, request, reply)) return reply;
         const token = await issue(options, request.params.tenantId, request, version);
         return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(token);
       } catch (error) {
@@ -118,5 +132,6 @@ export async function tokenEndpointPlugin(app: FastifyInstance, options: TokenEn
     });
   }
 
-  await app.register(openIdMetadataRoutes, { store: options.store, signer: options.signer });
+  await app.register(openIdMetadataRoutes, { store: options.store, signer: options.signer, signIn: options.signIn });
+  if (options.signIn) await app.register(options.signIn.routes);
 }

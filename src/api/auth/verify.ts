@@ -22,7 +22,13 @@ export interface AccessTokenClaims {
   readonly tenantId: string;
   /** The client id of the calling application. */
   readonly appId: string;
+  /**
+   * The Graph permissions the token grants: an application's `roles`, or a signed-in user's
+   * delegated `scp` (space-separated, Entra's form; src/identity issues them).
+   */
   readonly roles: readonly string[];
+  /** The signed-in user (`oid`) of a delegated token; absent for an application's token. */
+  readonly userId?: string;
 }
 
 export interface TokenSigner {
@@ -77,7 +83,8 @@ export function createTokenSigner(key: SigningKey, options: { issuerBase?: strin
           throw new CanopyError('ERR_AUTH_TOKEN_INVALID', 'the token names no tenant or application, or another issuer');
         }
         const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
-        return { tenantId, appId, roles };
+        const scopes = typeof payload.scp === 'string' ? payload.scp.split(' ').filter(Boolean) : [];
+        return { tenantId, appId, roles: [...roles, ...scopes], ...(typeof payload.oid === 'string' ? { userId: payload.oid } : {}) };
       } catch (error) {
         if (error instanceof CanopyError) throw error;
         if (error instanceof joseErrors.JWTExpired) throw new CanopyError('ERR_AUTH_TOKEN_EXPIRED', 'the access token has expired', { cause: error });
