@@ -29,6 +29,7 @@ import type {
   ServicePrincipal,
   SynchronizationJob,
   Tenant,
+  UserPasswordHash,
   UserProperties,
 } from './types.ts';
 
@@ -96,7 +97,7 @@ export type UserLookup =
  * compared as findUser compares them (case-insensitively; proxy addresses with their prefix).
  */
 export interface UserBatchLookup {
-  readonly by: 'mail' | 'userPrincipalName' | 'proxyAddress';
+  readonly by: 'mail' | 'userPrincipalName' | 'proxyAddress' | 'onPremisesImmutableId';
   readonly values: readonly string[];
 }
 
@@ -129,6 +130,8 @@ export interface DirectoryReader {
   findUsers(tenantId: string, lookup: UserBatchLookup): Promise<readonly DirectoryUser[]>;
   listUsers(tenantId: string, query: ObjectQuery): Promise<Page<DirectoryUser>>;
   countUsers(tenantId: string, query?: { filter?: Predicate; deleted?: boolean }): Promise<number>;
+  /** The password hash synced for a user (password hash sync), for sign-in only. */
+  getUserPasswordHash(tenantId: string, userId: string): Promise<UserPasswordHash | undefined>;
 
   getGroup(tenantId: string, id: string, options?: { includeDeleted?: boolean }): Promise<DirectoryGroup | undefined>;
   findGroup(tenantId: string, lookup: GroupLookup): Promise<DirectoryGroup | undefined>;
@@ -181,12 +184,17 @@ export interface DirectoryTransaction extends DirectoryReader {
   /** Soft delete: the users move to deleted items with deletedDateTime = `at`. */
   deleteUsers(tenantId: string, ids: readonly string[], at?: string): Promise<number>;
   restoreUsers(tenantId: string, ids: readonly string[]): Promise<number>;
+  /**
+   * Sets (replaces) users' synced password hashes; syncedDateTime is the store's clock.
+   * Ids of users that do not exist fail the transaction (ERR_DIRECTORY_NOT_FOUND).
+   */
+  putUserPasswordHashes(tenantId: string, hashes: readonly Omit<UserPasswordHash, 'syncedDateTime'>[]): Promise<void>;
 
   createGroups(tenantId: string, groups: readonly NewGroup[]): Promise<readonly DirectoryGroup[]>;
   updateGroups(tenantId: string, changes: readonly GroupChange[]): Promise<readonly DirectoryGroup[]>;
   deleteGroups(tenantId: string, ids: readonly string[], at?: string): Promise<number>;
   restoreGroups(tenantId: string, ids: readonly string[]): Promise<number>;
-  /** Hard-deletes users and groups deleted before `before` (Entra: 30 days), with their memberships. */
+  /** Hard-deletes users and groups deleted before `before` (Entra: 30 days), with their memberships and password hashes. */
   purgeDeleted(tenantId: string, before: string): Promise<{ users: number; groups: number }>;
 
   /** Idempotent: adding an existing membership is a no-op. */

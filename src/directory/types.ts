@@ -101,6 +101,17 @@ export interface DirectoryUser extends UserProperties {
   readonly deletedDateTime: string | null;
 }
 
+/**
+ * A synced user's password hash (password hash sync): the agent's PPH1 string only, never an
+ * NT hash. Internal: no API route returns it; only sign-in (src/identity) reads it.
+ */
+export interface UserPasswordHash {
+  readonly userId: string;
+  /** `v1;PPH1_MD4,<salt hex>,<iterations>,<hash hex>;` as the agent derived it. */
+  readonly credentialData: string;
+  readonly syncedDateTime: string;
+}
+
 /** A user to create: the UPN is required, every other property defaults to null / []. */
 export type NewUser = Partial<UserProperties> & { readonly id?: string; readonly userPrincipalName: string };
 

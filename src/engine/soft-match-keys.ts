@@ -12,7 +12,8 @@
 import type { DirectoryReader, DirectoryTransaction, UserBatchLookup } from '../directory/store.ts';
 import type { DirectoryUser } from '../directory/types.ts';
 
-export type SoftKeyKind = UserBatchLookup['by'];
+/** The soft-match kinds (a lookup by anchor is the hard match, not prefetched here). */
+export type SoftKeyKind = Exclude<UserBatchLookup['by'], 'onPremisesImmutableId'>;
 
 /** The store compares mail and UPN with SQLite's NOCASE (ASCII folding) and proxy addresses lower-cased. */
 const asciiLower = (value: string) => value.replace(/[A-Z]/g, (c) => c.toLowerCase());

@@ -367,4 +367,30 @@ export function runDirectoryObjectContract(makeStore: StoreFactory): void {
     await store.transaction((tx) => tx.removePendingReferences(a, [{ groupId: g2!.id, reference: 'cn=other' }]));
     assert.equal((await store.listPendingReferences(a, { limit: 10 })).items.length, 0);
   }));
+
+  test('password hashes: set and replaced per user, per tenant, found by anchor in batch, gone with the purged user', () => withTenants(makeStore, async (store, a, b) => {
+    const users = await store.transaction((tx) => tx.createUsers(a, [synced(1), synced(2)]));
+    const [u1, u2] = [users[0]!, users[1]!];
+    const found = await store.findUsers(a, { by: 'onPremisesImmutableId', values: [u2.onPremisesImmutableId!, u1.onPremisesImmutableId!, 'bm8tc3VjaA=='] });
+    assert.deepEqual(found.map((u) => u.id).sort(), [u1.id, u2.id].sort());
+    assert.equal((await store.findUsers(a, { by: 'onPremisesImmutableId', values: [u1.onPremisesImmutableId!.toLowerCase()] })).length, 0, 'anchors compare exactly');
+    assert.equal((await store.findUsers(b, { by: 'onPremisesImmutableId', values: [u1.onPremisesImmutableId!] })).length, 0);
+
+    assert.equal(await store.getUserPasswordHash(a, u1.id), undefined);
+    await store.transaction((tx) => tx.putUserPasswordHashes(a, [{ userId: u1.id, credentialData: 'v1;one;' }, { userId: u2.id, credentialData: 'v1;two;' }]));
+    await store.transaction((tx) => tx.putUserPasswordHashes(a, [{ userId: u1.id, credentialData: 'v1;one-again;' }]));
+    assert.equal((await store.getUserPasswordHash(a, u1.id))?.credentialData, 'v1;one-again;');
+    assert.equal((await store.getUserPasswordHash(a, u2.id))?.credentialData, 'v1;two;');
+    assert.match((await store.getUserPasswordHash(a, u1.id))!.syncedDateTime, /^\d{4}-\d\d-\d\dT/);
+    assert.equal(await store.getUserPasswordHash(b, u1.id), undefined, 'another tenant sees none');
+    // Nothing of it shows on the user record the API serialises.
+    assert.ok(!JSON.stringify(await store.getUser(a, u1.id)).includes('v1;'));
+    await assert.rejects(store.transaction((tx) => tx.putUserPasswordHashes(a, [{ userId: 'no-such-user', credentialData: 'v1;x;' }])), (error) => isCanopyError(error, 'ERR_DIRECTORY_NOT_FOUND'));
+
+    await store.transaction((tx) => tx.deleteUsers(a, [u1.id], '2020-01-01T00:00:00.000Z'));
+    assert.ok(await store.getUserPasswordHash(a, u1.id), 'a soft-deleted user keeps the hash (restore brings it back)');
+    await store.transaction((tx) => tx.purgeDeleted(a, deletedItemsPurgeCutoff()));
+    assert.equal(await store.getUserPasswordHash(a, u1.id), undefined, 'purged with the user');
+    assert.equal((await store.getUserPasswordHash(a, u2.id))?.credentialData, 'v1;two;');
+  }));
 }

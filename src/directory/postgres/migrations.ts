@@ -234,4 +234,18 @@ UPDATE directory_tenants SET on_premises_sync_enabled = TRUE
     id: 'directory-005-user-directory-extensions',
     sql: 'ALTER TABLE directory_users ADD COLUMN directory_extensions TEXT;',
   },
+  {
+    // As SQLite's directory-006: synced password hashes (PPH1 strings) apart from the users.
+    id: 'directory-006-user-password-hashes',
+    sql: `
+CREATE TABLE directory_user_password_hashes (
+  tenant_id TEXT NOT NULL,
+  user_id TEXT COLLATE "C" NOT NULL,
+  credential_data TEXT NOT NULL,
+  synced_date_time TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, user_id),
+  FOREIGN KEY (tenant_id, user_id) REFERENCES directory_users(tenant_id, id) ON DELETE CASCADE
+);
+`,
+  },
 ];

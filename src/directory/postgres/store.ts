@@ -23,6 +23,7 @@ import * as members from './memberships.ts';
 import * as tenants from './tenants.ts';
 import * as sync from './sync-state.ts';
 import * as logs from './provisioning-logs.ts';
+import * as passwordHashes from './password-hashes.ts';
 
 export interface PostgresStoreOptions extends PostgresPoolOptions {
   /** The clock for createdDateTime, deletedDateTime and the like; tests pin it. */
@@ -41,6 +42,7 @@ function readerOn(db: Queryable): DirectoryReader {
     findUsers: (tenantId, lookup) => findUsers(db, tenantId, lookup),
     listUsers: (tenantId, query) => listObjects<DirectoryUser>(db, USERS, tenantId, query),
     countUsers: (tenantId, query = {}) => countObjects(db, USERS, tenantId, query),
+    getUserPasswordHash: (tenantId, userId) => passwordHashes.getUserPasswordHash(db, tenantId, userId),
     getGroup: (tenantId, id, options) => getObject<DirectoryGroup>(db, GROUPS, tenantId, id, options?.includeDeleted ?? false),
     findGroup: (tenantId, lookup) => findGroup(db, tenantId, lookup),
     listGroups: (tenantId, query) => listObjects<DirectoryGroup>(db, GROUPS, tenantId, query),
@@ -72,6 +74,7 @@ function writerOn(db: Queryable, now: () => string): Writer {
     updateUsers: (tenantId, changes) => updateUsers(db, tenantId, changes),
     deleteUsers: (tenantId, ids, at) => setDeleted(db, USERS, tenantId, ids, at ?? now()),
     restoreUsers: (tenantId, ids) => setDeleted(db, USERS, tenantId, ids, null),
+    putUserPasswordHashes: (tenantId, hashes) => passwordHashes.putUserPasswordHashes(db, tenantId, hashes, now()),
     createGroups: (tenantId, groups) => createGroups(db, tenantId, groups, now()),
     updateGroups: (tenantId, changes) => updateGroups(db, tenantId, changes),
     deleteGroups: (tenantId, ids, at) => setDeleted(db, GROUPS, tenantId, ids, at ?? now()),

@@ -63,7 +63,10 @@ export async function findUsers(db: Queryable, tenantId: string, lookup: UserBat
   const sql = lookup.by === 'proxyAddress'
     ? `SELECT DISTINCT u.* FROM directory_user_proxy_addresses p JOIN directory_users u ON u.tenant_id = p.tenant_id AND u.id = p.user_id
        WHERE p.tenant_id = $1 AND p.address = ANY($2::citext[])`
-    : `SELECT * FROM directory_users WHERE tenant_id = $1 AND ${lookup.by === 'mail' ? 'mail' : 'user_principal_name'} = ANY($2::citext[])`;
+    : lookup.by === 'onPremisesImmutableId'
+      // Anchors are base64: compared exactly.
+      ? 'SELECT * FROM directory_users WHERE tenant_id = $1 AND on_premises_immutable_id = ANY($2::text[])'
+      : `SELECT * FROM directory_users WHERE tenant_id = $1 AND ${lookup.by === 'mail' ? 'mail' : 'user_principal_name'} = ANY($2::citext[])`;
   const { rows } = await db.query(sql, [tenantId, values]);
   return rows.map((row) => toRecord<DirectoryUser>(USERS, row));
 }

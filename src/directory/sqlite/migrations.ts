@@ -233,4 +233,19 @@ UPDATE directory_tenants SET on_premises_sync_enabled = 1
     id: 'directory-005-user-directory-extensions',
     sql: 'ALTER TABLE directory_users ADD COLUMN directory_extensions TEXT;',
   },
+  {
+    // Password hash sync: each synced user's PPH1 string (never an NT hash), apart from the
+    // user row so that no query serving the API can select it; gone with the user on purge.
+    id: 'directory-006-user-password-hashes',
+    sql: `
+CREATE TABLE directory_user_password_hashes (
+  tenant_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  credential_data TEXT NOT NULL,
+  synced_date_time TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, user_id),
+  FOREIGN KEY (tenant_id, user_id) REFERENCES directory_users(tenant_id, id) ON DELETE CASCADE
+);
+`,
+  },
 ];

@@ -20,6 +20,7 @@ import * as members from './memberships.ts';
 import * as tenants from './tenants.ts';
 import * as sync from './sync-state.ts';
 import * as logs from './provisioning-logs.ts';
+import * as passwordHashes from './password-hashes.ts';
 
 export interface SqliteStoreOptions {
   /** The clock for createdDateTime, deletedDateTime and the like; tests pin it. */
@@ -45,6 +46,7 @@ function readerOn(db: SqliteDatabase, box: SecretBox | undefined): DirectoryRead
     findUsers: async (tenantId, lookup) => findUsers(db, tenantId, lookup),
     listUsers: async (tenantId, query) => listObjects<DirectoryUser>(db, USERS, tenantId, query),
     countUsers: async (tenantId, query = {}) => countObjects(db, USERS, tenantId, query),
+    getUserPasswordHash: async (tenantId, userId) => passwordHashes.getUserPasswordHash(db, tenantId, userId),
     getGroup: async (tenantId, id, options) => getObject<DirectoryGroup>(db, GROUPS, tenantId, id, options?.includeDeleted ?? false),
     findGroup: async (tenantId, lookup) => findGroup(db, tenantId, lookup),
     listGroups: async (tenantId, query) => listObjects<DirectoryGroup>(db, GROUPS, tenantId, query),
@@ -74,6 +76,7 @@ function writerOn(db: SqliteDatabase, now: () => string, box: SecretBox | undefi
     updateUsers: async (tenantId, changes) => updateUsers(db, tenantId, changes),
     deleteUsers: async (tenantId, ids, at) => setDeleted(db, USERS, tenantId, ids, at ?? now()),
     restoreUsers: async (tenantId, ids) => setDeleted(db, USERS, tenantId, ids, null),
+    putUserPasswordHashes: async (tenantId, hashes) => passwordHashes.putUserPasswordHashes(db, tenantId, hashes, now()),
     createGroups: async (tenantId, groups) => createGroups(db, tenantId, groups, now()),
     updateGroups: async (tenantId, changes) => updateGroups(db, tenantId, changes),
     deleteGroups: async (tenantId, ids, at) => setDeleted(db, GROUPS, tenantId, ids, at ?? now()),

@@ -58,6 +58,8 @@ export function findUser(db: SqliteDatabase, tenantId: string, lookup: UserLooku
 const FIND_CHUNK = 500;
 
 /** findUser for many values of one key: `IN (…)` chunks through the same indexes. */
+const COLUMN_OF = { mail: 'mail', userPrincipalName: 'user_principal_name', onPremisesImmutableId: 'on_premises_immutable_id' } as const;
+
 export function findUsers(db: SqliteDatabase, tenantId: string, lookup: UserBatchLookup): DirectoryUser[] {
   const values = [...new Set(lookup.by === 'proxyAddress' ? lookup.values.map((v) => v.toLowerCase()) : lookup.values)];
   const found = new Map<string, DirectoryUser>();
@@ -66,7 +68,7 @@ export function findUsers(db: SqliteDatabase, tenantId: string, lookup: UserBatc
     const sql = lookup.by === 'proxyAddress'
       ? `SELECT DISTINCT u.* FROM directory_user_proxy_addresses p JOIN directory_users u ON u.tenant_id = p.tenant_id AND u.id = p.user_id
          WHERE p.tenant_id = ? AND p.address IN (${placeholders(chunk.length)})`
-      : `SELECT * FROM directory_users WHERE tenant_id = ? AND ${lookup.by === 'mail' ? 'mail' : 'user_principal_name'} IN (${placeholders(chunk.length)})`;
+      : `SELECT * FROM directory_users WHERE tenant_id = ? AND ${COLUMN_OF[lookup.by]} IN (${placeholders(chunk.length)})`;
     for (const row of all(db, sql, [tenantId, ...chunk])) {
       const user = toRecord<DirectoryUser>(USERS, row);
       found.set(user.id, user);
