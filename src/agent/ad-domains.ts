@@ -9,6 +9,7 @@ import { scimErrors } from '../scim/scim-error.ts';
 import { readBindPassword, type AgentConfig, type DomainConfig } from './config.ts';
 import type { DomainHandler } from './dispatch.ts';
 import { ReplicationClient } from '../drs/replication-client.ts';
+import { scimErrorBody } from '../scim/scim-error.ts';
 import { createPasswordHashHandler, isPasswordHashRequest, type PasswordHashHandler } from './password-hash/password-hash-handler.ts';
 import { createScimHandler, type AdSource, type ScimHandler } from './scim-service.ts';
 
@@ -103,7 +104,10 @@ export function createAdDomains(config: AgentConfig, env: NodeJS.ProcessEnv = pr
     const passwordHashes = passwordHashHandler(domain, env);
     if (passwordHashes) passwordHashHandlers.push(passwordHashes);
     handlers.set(domain.name, async (request) => {
-      if (passwordHashes && isPasswordHashRequest(request.path)) return passwordHashes(request);
+      if (isPasswordHashRequest(request.path)) {
+        if (passwordHashes) return passwordHashes(request);
+        return { status: 404, body: scimErrorBody(404, undefined, `password hash sync is not enabled for ${domain.name} on this agent: add a passwordHashSync block to the domain in its configuration (docs/password-hash-sync.md)`) };
+      }
       const response = await handler({ method: request.method, path: request.path, query: request.query, body: request.body });
       return { status: response.status, body: response.body };
     });

@@ -22,6 +22,7 @@ import { SyncEngine, quarantineFromSecrets, thresholdFromSecrets } from '../engi
 import { createScimChangeSource } from '../engine/scim-change-source.ts';
 import { HTTP_DEFAULTS, type HttpLimits, type ThrottleLimits } from '../api/http-limits.ts';
 import { RequestThrottle } from '../api/throttle.ts';
+import { createPasswordHashSource } from '../engine/password-hash/password-hash-source.ts';
 import { openServiceBackend } from './serve-backend.ts';
 import { closeWithGrace, httpServerOptions, limitConnections } from './http-server.ts';
 import { Notifier } from '../engine/notifications/notifier.ts';
@@ -129,7 +130,15 @@ export async function startService(options: ServeOptions): Promise<Service> {
   await app.register(portalRoutes({ tenantId: () => late.tenantId }));
   const authenticateAdmin = adminAuthenticator(signer, store);
   const relay = await registerRelay(app, { ...options.relay, registry: backend.registry, authenticateAdmin });
-  const syncEngine = new SyncEngine({ store: syncStore, deleteThresholdFor: thresholdFromSecrets(store), quarantinePolicyFor: quarantineFromSecrets(store), ...(backend.exclusive ? { exclusive: backend.exclusive } : {}), source: createScimChangeSource((tenantId, request) => relay.request(tenantId, request)) });
+  const toAgent = (tenantId: string, request: Parameters<typeof relay.request>[1]) => relay.request(tenantId, request);
+  const syncEngine = new SyncEngine({
+    store: syncStore,
+    deleteThresholdFor: thresholdFromSecrets(store),
+    quarantinePolicyFor: quarantineFromSecrets(store),
+    ...(backend.exclusive ? { exclusive: backend.exclusive } : {}),
+    source: createScimChangeSource(toAgent),
+    passwordHashSource: createPasswordHashSource(toAgent),
+  });
   late.engine = syncEngine;
   const notifier = sender && options.smtp
     ? new Notifier({ directory: store, sender, from: options.smtp.from, ...(options.mailRetryMs !== undefined ? { retryMs: options.mailRetryMs } : {}), ...(options.log ? { log: options.log } : {}) })

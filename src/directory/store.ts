@@ -160,6 +160,8 @@ export interface DirectoryReader {
   /** The opaque watermark of a job, undefined before its first committed cycle. */
   getWatermark(tenantId: string, jobId: string): Promise<string | undefined>;
   listEscrows(tenantId: string, jobId: string, page: PageRequest): Promise<Page<Escrow>>;
+  /** Source anchors a password hash job read before a cloud user held them, in anchor order. */
+  listPasswordHashPending(tenantId: string, jobId: string, page: PageRequest): Promise<Page<string>>;
   countEscrows(tenantId: string, jobId: string): Promise<number>;
   /** Newest first. */
   listProvisioningLogs(tenantId: string, query: ProvisioningLogQuery): Promise<Page<ProvisioningObjectSummary>>;
@@ -212,7 +214,7 @@ export interface DirectoryTransaction extends DirectoryReader {
 
   /** Creates or replaces a job (the id is the key). */
   putSynchronizationJob(job: SynchronizationJob): Promise<void>;
-  /** Deletes a job with its watermark and escrows. */
+  /** Deletes a job with its watermark, escrows and pending password hash anchors. */
   deleteSynchronizationJob(tenantId: string, jobId: string): Promise<boolean>;
   /** Upserts secrets by key (Graph PUT …/synchronization/secrets). */
   putSynchronizationSecrets(tenantId: string, servicePrincipalId: string, secrets: readonly KeyValue[]): Promise<void>;
@@ -220,6 +222,9 @@ export interface DirectoryTransaction extends DirectoryReader {
   setWatermark(tenantId: string, jobId: string, watermark: string | null): Promise<void>;
   /** Records failures; an escrow already present counts one more attempt. */
   putEscrows(tenantId: string, jobId: string, escrows: readonly EscrowInput[]): Promise<void>;
+  /** Idempotent: an anchor already pending stays once. */
+  addPasswordHashPending(tenantId: string, jobId: string, anchors: readonly string[]): Promise<void>;
+  removePasswordHashPending(tenantId: string, jobId: string, anchors: readonly string[]): Promise<void>;
   /** Removes the named escrows, or all of the job's. */
   removeEscrows(tenantId: string, jobId: string, sourceIds: readonly string[] | 'all'): Promise<number>;
   appendProvisioningLogs(tenantId: string, entries: readonly ProvisioningObjectSummary[]): Promise<void>;

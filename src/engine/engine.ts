@@ -16,8 +16,10 @@ import { provisionOnDemand, type OnDemandResult, type OnDemandSubject } from './
 import type { DirectoryReader } from '../directory/store.ts';
 import { deleteThresholdOf, notificationSettingsOf, type DeleteThreshold } from './delete-threshold.ts';
 import { quarantinePolicyOf, type QuarantinePolicy } from './quarantine.ts';
+import { runPasswordHashCycle } from './password-hash/password-hash-cycle.ts';
+import type { PasswordHashSource } from './password-hash/password-hash-source.ts';
 import type { ChangeSource, CycleJob, SyncStore } from './ports.ts';
-import { templateSchema } from './schema/password-hash-schema.ts';
+import { PASSWORD_HASH_RULE_ID, templateSchema } from './schema/password-hash-schema.ts';
 import type { SynchronizationSchema } from './schema/synchronization-schema.ts';
 import { REAL_TIMERS, Scheduler, type JobRuntime, type Timers, type Trigger } from './scheduler.ts';
 import { WakeUps, type WakeTrigger } from './wake-ups.ts';
@@ -25,6 +27,8 @@ import { WakeUps, type WakeTrigger } from './wake-ups.ts';
 export interface SyncEngineOptions {
   readonly store: SyncStore;
   readonly source: ChangeSource;
+  /** Where AD2AADPasswordHash jobs read hashes (the agents' /PasswordHashes); without it they do not run. */
+  readonly passwordHashSource?: PasswordHashSource;
   readonly timers?: Timers;
   readonly jitterRatio?: number;
   readonly now?: () => Date;
@@ -74,8 +78,13 @@ function nextAttemptOf(job: SynchronizationJob): number | undefined {
   return Number.isNaN(at) ? undefined : at;
 }
 
-/** Only provisioning jobs run cycles; password hash sync is a job of its own kind. */
+/** Provisioning jobs run the object cycle; password hash jobs their own (password-hash/). */
 const PROVISIONING_TEMPLATE = 'AD2AADProvisioning';
+
+/** A job the engine runs: a provisioning job, or a password hash job when a source for it is wired. */
+function runs(job: SynchronizationJob, options: SyncEngineOptions): boolean {
+  return job.templateId === PROVISIONING_TEMPLATE || (job.templateId === PASSWORD_HASH_RULE_ID && options.passwordHashSource !== undefined);
+}
 
 function setting(job: SynchronizationJob, name: string): string | undefined {
   return job.synchronizationJobSettings.find((s) => s.name.toLowerCase() === name.toLowerCase())?.value;
@@ -141,7 +150,7 @@ export class SyncEngine extends EventEmitter {
 
   /** Follows a job's record: interval and Active / Paused / Disabled. */
   jobChanged(job: SynchronizationJob): void {
-    if (job.templateId !== PROVISIONING_TEMPLATE) return;
+    if (!runs(job, this.#options)) return;
     this.scheduler.upsert({ tenantId: job.tenantId, jobId: job.id, interval: job.schedule.interval, state: job.schedule.state });
     this.#holdFor(job);
   }
@@ -173,7 +182,7 @@ export class SyncEngine extends EventEmitter {
       await store.transaction((tx) => tx.state.setForceDeletes(event.tenantId, job.id, force));
     }
     this.jobChanged(job);
-    if ((event.type === 'jobStarted' || event.type === 'jobRestarted') && job.templateId === PROVISIONING_TEMPLATE) {
+    if ((event.type === 'jobStarted' || event.type === 'jobRestarted') && runs(job, this.#options)) {
       // Outcome reported through the cycleFinished / cycleFailed events.
       this.runNow(event.tenantId, event.jobId).catch(() => undefined);
     }
@@ -202,7 +211,7 @@ export class SyncEngine extends EventEmitter {
 
   /**
    * An agent reported an AD change in `domain` ('notification'), or an agent of it connected
-   * ('agentConnected'): the tenant's Active provisioning jobs of that domain run a cycle
+   * ('agentConnected'): the tenant's Active provisioning and password hash jobs of that domain run a cycle
    * soon (debounced, never beside a running one; wake-ups.ts).
    */
   wake(tenantId: string, domain: string, trigger: WakeTrigger): void {
@@ -211,7 +220,7 @@ export class SyncEngine extends EventEmitter {
 
   async #wakeDomain(tenantId: string, domain: string, trigger: WakeTrigger): Promise<void> {
     for (const job of await this.#options.store.directory.listSynchronizationJobs(tenantId)) {
-      if (job.templateId !== PROVISIONING_TEMPLATE || job.schedule.state !== 'Active' || domainOf(job) !== domain) continue;
+      if (!runs(job, this.#options) || job.schedule.state !== 'Active' || domainOf(job) !== domain) continue;
       if (!this.scheduler.runtime(tenantId, job.id)) continue; // not loaded (yet): its start runs it
       // Outcome reported through the cycleFinished / cycleFailed events.
       this.scheduler.triggerNow(tenantId, job.id, trigger).catch(() => undefined);
@@ -268,7 +277,10 @@ export class SyncEngine extends EventEmitter {
     }
     const deleteThreshold = await this.#options.deleteThresholdFor?.(record);
     const quarantinePolicy = await this.#options.quarantinePolicyFor?.(record);
-    const cycle = (signal: AbortSignal) => runCycle({
+    const { passwordHashSource } = this.#options;
+    const cycle = (signal: AbortSignal) => record.templateId === PASSWORD_HASH_RULE_ID && passwordHashSource
+      ? runPasswordHashCycle({ job: cycleJobOf(record), source: passwordHashSource, store: this.#options.store, ...(this.#options.now ? { now: this.#options.now } : {}), signal })
+      : runCycle({
       job: cycleJobOf(record),
       source: this.#options.source,
       store: this.#options.store,

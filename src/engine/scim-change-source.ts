@@ -17,6 +17,7 @@ export interface ScimSendRequest {
   readonly method: string;
   readonly path: string;
   readonly query?: Record<string, string>;
+  readonly body?: unknown;
 }
 
 export interface ScimSendResponse {

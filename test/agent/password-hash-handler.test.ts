@@ -84,6 +84,59 @@ describe('GET /PasswordHashes through the agent\'s domain handler', { skip: skip
     assert.equal(await verifyPph1(`${sam}-Pw-1!`, changed[0]!.credentialData), false);
   });
 
+  test('a mid-pass watermark asked again (the service never committed the page after it) restarts the pass instead of skipping a page', async () => {
+    const handler = domains.handlers.get(adEnv().domain)!;
+    const get = async (watermark?: string) => {
+      const response = await handler({ domain: adEnv().domain, method: 'GET', path: '/PasswordHashes', query: watermark ? { watermark } : {} }, signal);
+      assert.equal(response.status, 200, JSON.stringify(response.body));
+      return response.body as PasswordHashPage;
+    };
+    const first = await get();
+    assert.ok(first.more, 'the fixture forest spans several pages');
+    const second = await get(first.watermark);
+    assert.notEqual(second.watermark, first.watermark, 'each page of a pass has a watermark of its own');
+    const position = (w: string) => w.split(';')[5];
+    assert.match(position(first.watermark)!, /^[0-9a-f]{8}-1$/);
+    assert.equal(position(second.watermark), `${position(first.watermark)!.split('-')[0]}-2`);
+    // The service lost the second page (crash before commit) and asks from the first again.
+    const again = await get(first.watermark);
+    const pass = position(again.watermark)?.split('-')[0];
+    assert.notEqual(pass, position(first.watermark)!.split('-')[0], 'a new pass');
+    assert.equal(position(again.watermark)?.split('-')[1], '1', 'from its first page');
+    let page = again;
+    const hashes = [...page.hashes];
+    while (page.more) {
+      page = await get(page.watermark);
+      hashes.push(...page.hashes);
+    }
+    assert.equal(page.watermark.split(';').length, 5, 'the end of a pass names no position: any session resumes from it');
+    assert.ok(hashes.some((h) => h.samAccountName === sam), 'the restarted pass reads everything');
+  });
+
+  test('POST /PasswordHashes/.search reads named users: a hash, a missing DN, a bad body', async () => {
+    const handler = domains.handlers.get(adEnv().domain)!;
+    const missing = `CN=nobody-${tag},${ou.dn}`;
+    const response = await handler({ domain: adEnv().domain, method: 'POST', path: '/PasswordHashes/.search', body: { dns: [`CN=${sam},${ou.dn}`, missing] } }, signal);
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    const body = response.body as { hashes: PasswordHashPage['hashes']; missing: string[] };
+    assert.deepEqual(body.hashes.map((h) => h.samAccountName), [sam]);
+    assert.equal(await verifyPph1(`${sam}-Pw-2!`, body.hashes[0]!.credentialData), true);
+    assert.deepEqual(body.missing, [missing]);
+    const bad = await handler({ domain: adEnv().domain, method: 'POST', path: '/PasswordHashes/.search', body: { dns: 'x' } }, signal);
+    assert.equal(bad.status, 400);
+    assert.match(JSON.stringify(bad.body), /dns/);
+  });
+
+  test('critical system objects never leave the agent: krbtgt and Administrator are skipped as such', async () => {
+    const pages = await cycle();
+    const hashes = pages.flatMap((p) => p.hashes);
+    assert.ok(!hashes.some((h) => /^(krbtgt|administrator|guest)$/i.test(h.samAccountName ?? '')), 'no hash of a critical account');
+    const skipped = pages.flatMap((p) => p.skipped);
+    const krbtgt = skipped.find((s) => /^CN=krbtgt,/i.test(s.dn));
+    assert.equal(krbtgt?.reason, 'critical-system-object');
+    assert.equal(skipped.find((s) => /^CN=Administrator,CN=Users,/i.test(s.dn))?.reason, 'critical-system-object');
+  });
+
   test('a bad watermark is a 400 naming it', async () => {
     const handler = domains.handlers.get(adEnv().domain)!;
     const response = await handler({ domain: adEnv().domain, method: 'GET', path: '/PasswordHashes', query: { watermark: 'nonsense' } }, signal);

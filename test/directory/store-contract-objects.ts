@@ -393,4 +393,26 @@ export function runDirectoryObjectContract(makeStore: StoreFactory): void {
     assert.equal(await store.getUserPasswordHash(a, u1.id), undefined, 'purged with the user');
     assert.equal((await store.getUserPasswordHash(a, u2.id))?.credentialData, 'v1;two;');
   }));
+
+  test('password hash pending anchors: idempotent adds, keyset pages per job and tenant, removal, gone with the job', () => withTenants(makeStore, async (store, a, b) => {
+    const anchors = ['QUFB', 'QkJC', 'Q0ND', 'RERE', 'RUVF'];
+    await store.transaction((tx) => tx.addPasswordHashPending(a, 'phs', anchors));
+    await store.transaction((tx) => tx.addPasswordHashPending(a, 'phs', ['QUFB']));
+    await store.transaction((tx) => tx.addPasswordHashPending(a, 'other', ['WldY']));
+    const first = await store.listPasswordHashPending(a, 'phs', { limit: 3 });
+    assert.equal(first.items.length, 3);
+    assert.ok(first.cursor);
+    const second = await store.listPasswordHashPending(a, 'phs', { limit: 3, cursor: first.cursor! });
+    assert.deepEqual([...first.items, ...second.items], [...anchors].sort());
+    assert.equal(second.cursor, undefined);
+    assert.equal((await store.listPasswordHashPending(b, 'phs', { limit: 10 })).items.length, 0);
+    await store.transaction((tx) => tx.removePasswordHashPending(a, 'phs', ['QUFB', 'Q0ND']));
+    assert.deepEqual((await store.listPasswordHashPending(a, 'phs', { limit: 10 })).items, ['QkJC', 'RERE', 'RUVF']);
+    await store.transaction(async (tx) => {
+      await tx.putSynchronizationJob({ tenantId: a, id: 'phs', servicePrincipalId: 'sp', templateId: 'AD2AADPasswordHash', schedule: { interval: 'PT2M', state: 'Active', expiration: null }, status: {}, synchronizationJobSettings: [], schema: null, createdDateTime: new Date().toISOString() });
+      await tx.deleteSynchronizationJob(a, 'phs');
+    });
+    assert.deepEqual((await store.listPasswordHashPending(a, 'phs', { limit: 10 })).items, []);
+    assert.deepEqual((await store.listPasswordHashPending(a, 'other', { limit: 10 })).items, ['WldY']);
+  }));
 }

@@ -1,7 +1,8 @@
 /**
  * The agent's answer to `GET /PasswordHashes?watermark=…` from the service: one page of
  * changed password hashes (PPH1 strings only), read by MS-DRSR replication, and the
- * watermark to resume from.
+ * watermark to resume from. `POST /PasswordHashes/.search` with `{ "dns": [...] }` (at most
+ * 100) reads named users one by one: `{ hashes, skipped, missing }`.
  *
  * Errors are SCIM error bodies like the rest of the agent's answers: a missing replication
  * right or a refused logon is 403 with the DC's reason, an unreachable DC 503, a bad
@@ -11,9 +12,12 @@ import { scimErrorBody } from '../../scim/scim-error.ts';
 import { DrsError } from '../../drs/drsuapi/drs-errors.ts';
 import type { ReplicationClient } from '../../drs/replication-client.ts';
 import type { RelayRequest, RelayResponse } from '../../relay/frames.ts';
-import { decodeWatermark, readChangedPasswordHashes, type PasswordHashPage } from './password-hash-reader.ts';
+import { decodeWatermark, readChangedPasswordHashes, readPasswordHashesOf, type PasswordHashPage } from './password-hash-reader.ts';
 
 export const PASSWORD_HASHES_PATH = '/PasswordHashes';
+export const PASSWORD_HASHES_SEARCH_PATH = '/PasswordHashes/.search';
+/** DNs per .search request: each is one IDL_DRSGetNCChanges call. */
+export const MAX_SEARCH_DNS = 100;
 
 export interface PasswordHashHandlerOptions {
   /** Opens a replication session to the domain's DC. */
@@ -24,13 +28,23 @@ export interface PasswordHashHandlerOptions {
 }
 
 export interface PasswordHashHandler {
-  (request: Pick<RelayRequest, 'method' | 'path' | 'query'>): Promise<RelayResponse>;
+  (request: Pick<RelayRequest, 'method' | 'path' | 'query' | 'body'>): Promise<RelayResponse>;
   /** Ends an unfinished pass's replication session (agent shutdown). */
   close(): void;
 }
 
 export function isPasswordHashRequest(path: string): boolean {
-  return path.split('?', 1)[0] === PASSWORD_HASHES_PATH;
+  const bare = path.split('?', 1)[0];
+  return bare === PASSWORD_HASHES_PATH || bare === PASSWORD_HASHES_SEARCH_PATH;
+}
+
+function dnsOf(body: unknown): string[] | string {
+  const dns = (body as { dns?: unknown } | undefined)?.dns;
+  if (!Array.isArray(dns) || dns.length === 0 || !dns.every((dn) => typeof dn === 'string' && dn.length > 0 && dn.length <= 2048)) {
+    return 'the body must be { "dns": [ "<distinguished name>", … ] }';
+  }
+  if (dns.length > MAX_SEARCH_DNS) return `at most ${MAX_SEARCH_DNS} dns per request, not ${dns.length}`;
+  return dns as string[];
 }
 
 interface OpenPass {
@@ -70,7 +84,26 @@ export function createPasswordHashHandler(options: PasswordHashHandlerOptions): 
     return open;
   }
 
-  const handler = async (request: Pick<RelayRequest, 'method' | 'path' | 'query'>): Promise<RelayResponse> => {
+  /** Named users, on a session of their own (an open pass's session keeps its position). */
+  async function search(body: unknown): Promise<RelayResponse> {
+    const dns = dnsOf(body);
+    if (typeof dns === 'string') return { status: 400, body: scimErrorBody(400, 'invalidValue', dns) };
+    let client: ReplicationClient | undefined;
+    try {
+      client = await options.connect();
+      return { status: 200, body: await readPasswordHashesOf(client, dns) };
+    } catch (error) {
+      return failure(error);
+    } finally {
+      client?.close();
+    }
+  }
+
+  const handler = async (request: Pick<RelayRequest, 'method' | 'path' | 'query' | 'body'>): Promise<RelayResponse> => {
+    if (request.path.split('?', 1)[0] === PASSWORD_HASHES_SEARCH_PATH) {
+      if (request.method.toUpperCase() !== 'POST') return { status: 405, body: scimErrorBody(405, undefined, `${PASSWORD_HASHES_SEARCH_PATH} answers POST only`) };
+      return search(request.body);
+    }
     if (request.method.toUpperCase() !== 'GET') return { status: 405, body: scimErrorBody(405, undefined, `${PASSWORD_HASHES_PATH} answers GET only`) };
     const watermark = request.query?.watermark || undefined;
     if (watermark !== undefined) {

@@ -246,6 +246,13 @@ CREATE TABLE directory_user_password_hashes (
   PRIMARY KEY (tenant_id, user_id),
   FOREIGN KEY (tenant_id, user_id) REFERENCES directory_users(tenant_id, id) ON DELETE CASCADE
 );
+-- Source anchors whose password hash arrived before any cloud user held them (no hash kept).
+CREATE TABLE directory_password_hash_pending (
+  tenant_id TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  source_anchor TEXT COLLATE "C" NOT NULL,
+  PRIMARY KEY (tenant_id, job_id, source_anchor)
+);
 `,
   },
 ];

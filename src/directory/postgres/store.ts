@@ -58,6 +58,7 @@ function readerOn(db: Queryable): DirectoryReader {
     getWatermark: (tenantId, jobId) => sync.getWatermark(db, tenantId, jobId),
     listEscrows: (tenantId, jobId, page) => sync.listEscrows(db, tenantId, jobId, page),
     countEscrows: (tenantId, jobId) => sync.countEscrows(db, tenantId, jobId),
+    listPasswordHashPending: (tenantId, jobId, page) => passwordHashes.listPending(db, tenantId, jobId, page),
     listProvisioningLogs: (tenantId, query) => logs.listLogs(db, tenantId, query),
   };
 }
@@ -92,6 +93,8 @@ function writerOn(db: Queryable, now: () => string): Writer {
     setWatermark: (tenantId, jobId, watermark) => sync.setWatermark(db, tenantId, jobId, watermark, now()),
     putEscrows: (tenantId, jobId, escrows) => sync.putEscrows(db, tenantId, jobId, escrows, now()),
     removeEscrows: (tenantId, jobId, sourceIds) => sync.removeEscrows(db, tenantId, jobId, sourceIds),
+    addPasswordHashPending: (tenantId, jobId, anchors) => passwordHashes.addPending(db, tenantId, jobId, anchors),
+    removePasswordHashPending: (tenantId, jobId, anchors) => passwordHashes.removePending(db, tenantId, jobId, anchors),
     appendProvisioningLogs: (tenantId, entries) => logs.appendLogs(db, tenantId, entries),
     purgeProvisioningLogs: (tenantId, before) => logs.purgeLogs(db, tenantId, before),
   };

@@ -46,6 +46,7 @@ export async function putJob(db: Queryable, job: SynchronizationJob): Promise<vo
 export async function deleteJob(db: Queryable, tenantId: string, jobId: string): Promise<boolean> {
   await db.query('DELETE FROM directory_watermarks WHERE tenant_id = $1 AND job_id = $2', [tenantId, jobId]);
   await db.query('DELETE FROM directory_escrows WHERE tenant_id = $1 AND job_id = $2', [tenantId, jobId]);
+  await db.query('DELETE FROM directory_password_hash_pending WHERE tenant_id = $1 AND job_id = $2', [tenantId, jobId]);
   return ((await db.query('DELETE FROM directory_sync_jobs WHERE tenant_id = $1 AND id = $2', [tenantId, jobId])).rowCount ?? 0) > 0;
 }
 

@@ -236,6 +236,7 @@ UPDATE directory_tenants SET on_premises_sync_enabled = 1
   {
     // Password hash sync: each synced user's PPH1 string (never an NT hash), apart from the
     // user row so that no query serving the API can select it; gone with the user on purge.
+    // And the anchors read before their user was in the cloud, to read again once it is.
     id: 'directory-006-user-password-hashes',
     sql: `
 CREATE TABLE directory_user_password_hashes (
@@ -245,6 +246,13 @@ CREATE TABLE directory_user_password_hashes (
   synced_date_time TEXT NOT NULL,
   PRIMARY KEY (tenant_id, user_id),
   FOREIGN KEY (tenant_id, user_id) REFERENCES directory_users(tenant_id, id) ON DELETE CASCADE
+);
+-- Source anchors whose password hash arrived before any cloud user held them (no hash kept).
+CREATE TABLE directory_password_hash_pending (
+  tenant_id TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  source_anchor TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, job_id, source_anchor)
 );
 `,
   },

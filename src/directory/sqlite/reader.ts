@@ -13,6 +13,7 @@ import * as members from './memberships.ts';
 import * as tenants from './tenants.ts';
 import * as sync from './sync-state.ts';
 import * as logs from './provisioning-logs.ts';
+import * as passwordHashes from './password-hashes.ts';
 
 export function readerOn(db: SqliteDatabase, box: SecretBox | undefined): DirectoryReader {
   return {
@@ -26,6 +27,7 @@ export function readerOn(db: SqliteDatabase, box: SecretBox | undefined): Direct
     findUsers: async (tenantId, lookup) => findUsers(db, tenantId, lookup),
     listUsers: async (tenantId, query) => listObjects<DirectoryUser>(db, USERS, tenantId, query),
     countUsers: async (tenantId, query = {}) => countObjects(db, USERS, tenantId, query),
+    getUserPasswordHash: async (tenantId, userId) => passwordHashes.getUserPasswordHash(db, tenantId, userId),
     getGroup: async (tenantId, id, options) => getObject<DirectoryGroup>(db, GROUPS, tenantId, id, options?.includeDeleted ?? false),
     findGroup: async (tenantId, lookup) => findGroup(db, tenantId, lookup),
     listGroups: async (tenantId, query) => listObjects<DirectoryGroup>(db, GROUPS, tenantId, query),
@@ -41,6 +43,7 @@ export function readerOn(db: SqliteDatabase, box: SecretBox | undefined): Direct
     getWatermark: async (tenantId, jobId) => sync.getWatermark(db, tenantId, jobId),
     listEscrows: async (tenantId, jobId, page) => sync.listEscrows(db, tenantId, jobId, page),
     countEscrows: async (tenantId, jobId) => sync.countEscrows(db, tenantId, jobId),
+    listPasswordHashPending: async (tenantId, jobId, page) => passwordHashes.listPending(db, tenantId, jobId, page),
     listProvisioningLogs: async (tenantId, query) => logs.listLogs(db, tenantId, query),
   };
 }

@@ -62,6 +62,7 @@ function readerOn(db: SqliteDatabase, box: SecretBox | undefined): DirectoryRead
     getWatermark: async (tenantId, jobId) => sync.getWatermark(db, tenantId, jobId),
     listEscrows: async (tenantId, jobId, page) => sync.listEscrows(db, tenantId, jobId, page),
     countEscrows: async (tenantId, jobId) => sync.countEscrows(db, tenantId, jobId),
+    listPasswordHashPending: async (tenantId, jobId, page) => passwordHashes.listPending(db, tenantId, jobId, page),
     listProvisioningLogs: async (tenantId, query) => logs.listLogs(db, tenantId, query),
   };
 }
@@ -94,6 +95,8 @@ function writerOn(db: SqliteDatabase, now: () => string, box: SecretBox | undefi
     setWatermark: async (tenantId, jobId, watermark) => sync.setWatermark(db, tenantId, jobId, watermark, now()),
     putEscrows: async (tenantId, jobId, escrows) => sync.putEscrows(db, tenantId, jobId, escrows, now()),
     removeEscrows: async (tenantId, jobId, sourceIds) => sync.removeEscrows(db, tenantId, jobId, sourceIds),
+    addPasswordHashPending: async (tenantId, jobId, anchors) => passwordHashes.addPending(db, tenantId, jobId, anchors),
+    removePasswordHashPending: async (tenantId, jobId, anchors) => passwordHashes.removePending(db, tenantId, jobId, anchors),
     appendProvisioningLogs: async (tenantId, entries) => logs.appendLogs(db, tenantId, entries),
     purgeProvisioningLogs: async (tenantId, before) => logs.purgeLogs(db, tenantId, before),
   };

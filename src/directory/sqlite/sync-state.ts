@@ -46,6 +46,7 @@ export function putJob(db: SqliteDatabase, job: SynchronizationJob): void {
 export function deleteJob(db: SqliteDatabase, tenantId: string, jobId: string): boolean {
   run(db, 'DELETE FROM directory_watermarks WHERE tenant_id = ? AND job_id = ?', [tenantId, jobId]);
   run(db, 'DELETE FROM directory_escrows WHERE tenant_id = ? AND job_id = ?', [tenantId, jobId]);
+  run(db, 'DELETE FROM directory_password_hash_pending WHERE tenant_id = ? AND job_id = ?', [tenantId, jobId]);
   return run(db, 'DELETE FROM directory_sync_jobs WHERE tenant_id = ? AND id = ?', [tenantId, jobId]) > 0;
 }
 
