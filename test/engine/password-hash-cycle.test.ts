@@ -8,11 +8,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createAdDomains, type AdDomains } from '../../src/agent/ad-domains.ts';
-import { parseAgentConfig } from '../../src/agent/config.ts';
+import type { AdDomains } from '../../src/agent/ad-domains.ts';
 import { isCanopyError } from '../../src/core/errors.ts';
 import { iteratePages } from '../../src/directory/store.ts';
 import { runPasswordHashCycle } from '../../src/engine/password-hash/password-hash-cycle.ts';
@@ -21,31 +17,12 @@ import type { CycleJob, SyncStore } from '../../src/engine/ports.ts';
 import { verifyPph1 } from '../../src/identity/pph1-verify.ts';
 import { adEnv, skipReason } from '../support/ad-env.ts';
 import { createTestOu, type TestOu } from '../ad/helpers.ts';
-import { addUser, credentialsFor, setPassword } from '../drs/support.ts';
+import { addUser, setPassword } from '../drs/support.ts';
+import { agentDomains, sendTo } from './password-hash-support.ts';
 import { openHarness, type Harness } from './support.ts';
 
-function agentDomains(bindDn: string, password: string, pageSize: number): AdDomains {
-  const env = adEnv();
-  const { user, domain } = credentialsFor(bindDn, password);
-  const config = parseAgentConfig({
-    service: { url: 'http://127.0.0.1:1' },
-    dataDir: mkdtempSync(join(tmpdir(), 'canopy-phs-')),
-    domains: [{
-      name: env.domain,
-      ad: { urls: [env.url], bindDn, passwordEnv: 'PHS_TEST_PASSWORD', caFile: env.caFile, baseDn: env.baseDn },
-      passwordHashSync: { user, netbiosDomain: domain, pageSize },
-    }],
-  }, process.cwd(), {});
-  return createAdDomains(config, { PHS_TEST_PASSWORD: password });
-}
-
-/** The source as `canopy serve` builds it, with the relay replaced by a direct call to the agent's handler (JSON round trip included). */
 function sourceOver(domains: AdDomains): PasswordHashSource {
-  const signal = new AbortController().signal;
-  return createPasswordHashSource(async (_tenantId, request) => {
-    const response = await domains.handlers.get(request.domain)!({ ...request, query: request.query ?? {} }, signal);
-    return JSON.parse(JSON.stringify(response)) as { status: number; body?: unknown };
-  });
+  return createPasswordHashSource(sendTo(domains));
 }
 
 /** A store whose first transaction that writes `userId`'s hash fails after its work (a crash before commit). */

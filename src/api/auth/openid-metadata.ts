@@ -6,10 +6,11 @@
  * isOpenIdConfigResponse), so all four are present. {tenant} is an id or a verified domain;
  * the endpoints in the document name the tenant by id, as Entra's do.
  *
- * With the tenant's OpenID Connect provider (src/identity, `signIn`) the v2 document adds its
- * endpoints and grants (authorization code with PKCE, refresh tokens). Without it Canopy issues
- * tokens to applications only (client credentials): the authorization endpoint exists and
- * answers every request with `unsupported_response_type` (RFC 6749 §4.1.2.1).
+ * Canopy issues tokens to applications (client credentials) and to synced users signing in
+ * with their AD password (the password grant, password-grant.ts). With the tenant's OpenID
+ * Connect provider (src/identity, `signIn`) the v2 document adds its endpoints and grants
+ * (authorization code with PKCE, refresh tokens); without it the authorization endpoint exists
+ * and answers every request with `unsupported_response_type` (RFC 6749 §4.1.2.1).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DirectoryStore } from '../../directory/store.ts';
@@ -37,13 +38,13 @@ function commonFields(signer: TokenSigner, tenantId: string, origin: string) {
   return {
     issuer: signer.issuer(tenantId, origin),
     token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
-    grant_types_supported: ['client_credentials'],
+    grant_types_supported: ['client_credentials', 'password'],
     id_token_signing_alg_values_supported: [SIGNING_ALGORITHM],
-    response_types_supported: ['token'],
+    response_types_supported: ['token', 'id_token'],
     response_modes_supported: ['query', 'fragment', 'form_post'],
     subject_types_supported: ['pairwise'],
-    scopes_supported: ['https://graph.microsoft.com/.default'],
-    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'nbf', 'tid', 'appid', 'azp', 'roles', 'idtyp', 'ver'],
+    scopes_supported: ['openid', 'profile', 'offline_access', 'https://graph.microsoft.com/.default'],
+    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'nbf', 'tid', 'oid', 'appid', 'azp', 'roles', 'scp', 'idtyp', 'ver', 'preferred_username', 'name', 'upn'],
     request_uri_parameter_supported: false,
     http_logout_supported: false,
     frontchannel_logout_supported: false,
@@ -97,7 +98,7 @@ export async function openIdMetadataRoutes(app: FastifyInstance, options: { stor
   for (const path of [...interactive, '/:tenant/oauth2/authorize', '/:tenant/oauth2/logout']) {
     app.get(path, async (_request, reply) => reply.code(400).header('cache-control', 'no-store').send({
       error: 'unsupported_response_type',
-      error_description: 'Canopy issues tokens to applications only (client credentials grant at the token endpoint); interactive sign-in is not available here.',
+      error_description: 'Canopy issues tokens at the token endpoint only (client credentials, and the password grant for synced users); interactive sign-in is not available here.',
     }));
   }
 }

@@ -13,25 +13,17 @@ import type { TokenSigner } from './verify.ts';
 import { openIdMetadataRoutes } from './openid-metadata.ts';
 import { resolveTenant } from './tenant-names.ts';
 import type { InteractiveSignIn } from './interactive.ts';
+import { missingParameter, OAuthError } from './oauth-error.ts';
+import { passwordGrant } from './password-grant.ts';
+import { SignInLimits } from '../../identity/sign-in-limits.ts';
 
 export interface TokenEndpointOptions {
   readonly store: DirectoryStore;
   readonly signer: TokenSigner;
   /** The tenant's OpenID Connect provider (authorization code, refresh token); absent: apps only. */
   readonly signIn?: InteractiveSignIn;
-}
-
-type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'invalid_scope';
-
-class OAuthError extends Error {
-  constructor(readonly error: OAuthErrorCode, readonly aadsts: number, description: string) {
-    super(`AADSTS${aadsts}: ${description}`);
-  }
-
-  get status(): number {
-    // RFC 6749 §5.2: 401 when client authentication failed, 400 otherwise.
-    return this.error === 'invalid_client' ? 401 : 400;
-  }
+  /** Failed sign-ins per account and address (password grant); one per app by default. */
+  readonly signInLimits?: SignInLimits;
 }
 
 /** Graph's resource, by URI and by app id; client credentials ask for `<resource>/.default`. */
@@ -39,7 +31,7 @@ const GRAPH_RESOURCES = new Set(['https://graph.microsoft.com', '00000003-0000-0
 /** Spends the same scrypt time for an unknown client as for a wrong secret. */
 const DUMMY_HASH = 'scrypt$16384$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
-const missing = (name: string) => new OAuthError('invalid_request', 900144, `The request body must contain the following parameter: '${name}'.`);
+const missing = missingParameter;
 
 function checkScope(scope: string | undefined): void {
   if (!scope) throw missing('scope');
@@ -61,22 +53,14 @@ function clientCredentials(request: FastifyRequest, body: Record<string, string>
   return { clientId: body.client_id, clientSecret: body.client_secret };
 }
 
-async function issue(options: TokenEndpointOptions, tenantName: string, request: FastifyRequest, version: 'v1' | 'v2') {
-  // Only a form body is a token request (RFC 6749 §4.4.2); a JSON body reads as empty.
-  const isForm = String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
-  const form = (isForm ? request.body ?? {} : {}) as Record<string, string>;
-  // The v1 endpoint names the resource (`resource=https://graph.microsoft.com`), v2 a scope.
-  const body = version === 'v1' && form.resource && !form.scope ? { ...form, scope: `${form.resource.replace(/\/$/, '')}/.default` } : form;
-  if (version === 'v1' && !form.resource && !form.scope) throw missing('resource');
-  if (!body.grant_type) throw missing('grant_type');
-  if (body.grant_type !== 'client_credentials') {
-    throw new OAuthError('unsupported_grant_type', 70003, `The app requested an unsupported grant type '${body.grant_type}'.`);
-  }
-  const { clientId, clientSecret } = clientCredentials(request, body);
-  if (!clientId) throw missing('client_id');
-  checkScope(body.scope);
+async function tenantIdOf(options: TokenEndpointOptions, tenantName: string): Promise<string> {
   const tenantId = await resolveTenant(options.store, tenantName);
   if (!tenantId) throw new OAuthError('invalid_request', 90002, `Tenant '${tenantName}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+  return tenantId;
+}
+
+/** A confidential client of the tenant, by its secret (scrypt time spent for an unknown one too). */
+export async function authenticateClient(options: Pick<TokenEndpointOptions, 'store'>, tenantId: string, clientId: string, clientSecret: string | undefined) {
   if (!clientSecret) throw new OAuthError('invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
   const app = await options.store.getApplicationByAppId(tenantId, clientId);
   let valid = false;
@@ -86,6 +70,29 @@ async function issue(options: TokenEndpointOptions, tenantName: string, request:
   }
   if (!app) throw new OAuthError('invalid_client', 700016, `Application with identifier '${clientId}' was not found in the directory '${tenantId}'.`);
   if (!valid) throw new OAuthError('invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`);
+  return app;
+}
+
+async function issue(options: TokenEndpointOptions & { signInLimits: SignInLimits }, tenantName: string, request: FastifyRequest, version: 'v1' | 'v2') {
+  // Only a form body is a token request (RFC 6749 §4.4.2); a JSON body reads as empty.
+  const isForm = String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+  const form = (isForm ? request.body ?? {} : {}) as Record<string, string>;
+  // The v1 endpoint names the resource (`resource=https://graph.microsoft.com`), v2 a scope.
+  const body = version === 'v1' && form.resource && !form.scope ? { ...form, scope: `${form.resource.replace(/\/$/, '')}/.default` } : form;
+  if (version === 'v1' && !form.resource && !form.scope) throw missing('resource');
+  if (!body.grant_type) throw missing('grant_type');
+  if (body.grant_type === 'password') {
+    const { clientId, clientSecret } = clientCredentials(request, body);
+    return passwordGrant({ ...options, tenantId: await tenantIdOf(options, tenantName), clientId, clientSecret, authenticateClient }, request, body);
+  }
+  if (body.grant_type !== 'client_credentials') {
+    throw new OAuthError('unsupported_grant_type', 70003, `The app requested an unsupported grant type '${body.grant_type}'.`);
+  }
+  const { clientId, clientSecret } = clientCredentials(request, body);
+  if (!clientId) throw missing('client_id');
+  checkScope(body.scope);
+  const tenantId = await tenantIdOf(options, tenantName);
+  const app = await authenticateClient(options, tenantId, clientId, clientSecret);
   const issuerBase = `${request.protocol}://${request.host}`;
   const { accessToken, expiresIn } = await options.signer.sign({ tenantId, appId: app.appId, roles: app.roles }, { issuerBase });
   return { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: accessToken };
@@ -119,11 +126,12 @@ export async function tokenEndpointPlugin(app: FastifyInstance, options: TokenEn
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
 
+  const withLimits = { ...options, signInLimits: options.signInLimits ?? new SignInLimits() };
   for (const [path, version] of [['/:tenantId/oauth2/v2.0/token', 'v2'], ['/:tenantId/oauth2/token', 'v1']] as const) {
     app.post<{ Params: { tenantId: string } }>(path, async (request, reply) => {
       try {
         if (await delegated(options, request, reply)) return reply;
-        const token = await issue(options, request.params.tenantId, request, version);
+        const token = await issue(withLimits, request.params.tenantId, request, version);
         return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(token);
       } catch (error) {
         if (error instanceof OAuthError) return sendOAuthError(reply, error);

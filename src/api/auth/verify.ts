@@ -31,9 +31,27 @@ export interface AccessTokenClaims {
   readonly userId?: string;
 }
 
+/** A signed-in user (password hash sync's sign-in), for delegated tokens. */
+export interface UserTokenClaims {
+  readonly tenantId: string;
+  /** The user's object id (`oid`, and `sub`). */
+  readonly userId: string;
+  readonly userPrincipalName: string;
+  readonly displayName: string | null;
+  /** The public client that asked (`appid`/`azp` of the access token, `aud` of the ID token). */
+  readonly clientId: string;
+  /** Delegated Graph scopes (`scp`), space-separated names such as `User.Read`. */
+  readonly scopes: readonly string[];
+}
+
 export interface TokenSigner {
   /** `issuerBase`: the origin the client asked (https://host:port); the default otherwise. */
   sign(claims: AccessTokenClaims, options?: { issuerBase?: string }): Promise<{ accessToken: string; expiresIn: number }>;
+  /**
+   * A delegated access token for Graph (`idtyp: "user"`, `scp`, no roles: it grants no
+   * application permission) and an OpenID Connect ID token for the client (OIDC Core §2).
+   */
+  signUser(claims: UserTokenClaims, options?: { issuerBase?: string }): Promise<{ accessToken: string; idToken: string; expiresIn: number }>;
   verifyAccessToken(token: string): Promise<AccessTokenClaims>;
   /** The JWK Set published at /{tenant}/discovery/v2.0/keys (RFC 7517 §5). */
   jwks(): { keys: JWK[] };
@@ -73,6 +91,20 @@ export function createTokenSigner(key: SigningKey, options: { issuerBase?: strin
         .setJti(crypto.randomUUID())
         .sign(key.privateKey);
       return { accessToken, expiresIn: lifetime };
+    },
+    async signUser(claims, signOptions = {}) {
+      const iss = issuer(claims.tenantId, signOptions.issuerBase);
+      const person = { oid: claims.userId, tid: claims.tenantId, preferred_username: claims.userPrincipalName, name: claims.displayName ?? claims.userPrincipalName, ver: '2.0' };
+      const header = { alg: SIGNING_ALGORITHM, kid: key.kid, typ: 'JWT' };
+      const accessToken = await new SignJWT({ ...person, upn: claims.userPrincipalName, appid: claims.clientId, azp: claims.clientId, scp: claims.scopes.join(' '), idtyp: 'user' })
+        .setProtectedHeader(header).setIssuer(iss).setAudience(GRAPH_AUDIENCE).setSubject(claims.userId)
+        .setIssuedAt().setNotBefore('0s').setExpirationTime(`${lifetime}s`).setJti(crypto.randomUUID())
+        .sign(key.privateKey);
+      const idToken = await new SignJWT(person)
+        .setProtectedHeader(header).setIssuer(iss).setAudience(claims.clientId).setSubject(claims.userId)
+        .setIssuedAt().setNotBefore('0s').setExpirationTime(`${lifetime}s`)
+        .sign(key.privateKey);
+      return { accessToken, idToken, expiresIn: lifetime };
     },
     async verifyAccessToken(token) {
       try {

@@ -1,0 +1,15 @@
+/** Token endpoint errors: RFC 6749 §5.2 codes with Entra's AADSTS number. */
+export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unsupported_grant_type' | 'invalid_scope';
+
+export class OAuthError extends Error {
+  constructor(readonly error: OAuthErrorCode, readonly aadsts: number, description: string) {
+    super(`AADSTS${aadsts}: ${description}`);
+  }
+
+  get status(): number {
+    // RFC 6749 §5.2: 401 when client authentication failed, 400 otherwise.
+    return this.error === 'invalid_client' ? 401 : 400;
+  }
+}
+
+export const missingParameter = (name: string) => new OAuthError('invalid_request', 900144, `The request body must contain the following parameter: '${name}'.`);
