@@ -47,31 +47,36 @@ export function skipReason(): string | undefined {
   return undefined;
 }
 
-function need(name: string): string {
-  const value = process.env[name];
+function need(vars: Record<string, string | undefined>, name: string): string {
+  const value = vars[name];
   if (!value) throw new TypeError(`${name} is not set; AD tests need it (see scripts/test.mjs)`);
   return value;
+}
+
+/** A test AD described by CANOPY_TEST_AD_* variables (the environment, or a DC's test-env.json). */
+export function adEnvFrom(vars: Record<string, string | undefined>): AdTestEnv {
+  return Object.freeze({
+    url: need(vars, 'CANOPY_TEST_AD_URL'),
+    startTlsUrl: vars.CANOPY_TEST_AD_STARTTLS_URL ?? '',
+    caFile: need(vars, 'CANOPY_TEST_AD_CA_FILE'),
+    baseDn: need(vars, 'CANOPY_TEST_AD_BASE_DN'),
+    domain: need(vars, 'CANOPY_TEST_AD_DOMAIN'),
+    netbios: vars.CANOPY_TEST_AD_NETBIOS ?? '',
+    bindDn: need(vars, 'CANOPY_TEST_AD_BIND_DN'),
+    password: need(vars, 'CANOPY_TEST_AD_PASSWORD'),
+    noRightsBindDn: vars.CANOPY_TEST_AD_NORIGHTS_BIND_DN ?? '',
+    noRightsPassword: vars.CANOPY_TEST_AD_NORIGHTS_PASSWORD ?? '',
+    adminDn: vars.CANOPY_TEST_AD_ADMIN_DN ?? '',
+    adminPassword: vars.CANOPY_TEST_AD_ADMIN_PASSWORD ?? '',
+    fixtureDir: vars.CANOPY_TEST_AD_FIXTURE_DIR || undefined,
+  });
 }
 
 let cached: AdTestEnv | undefined;
 
 /** The test AD from the environment. Throws a TypeError naming a missing variable. */
 export function adEnv(): AdTestEnv {
-  cached ??= Object.freeze({
-    url: need('CANOPY_TEST_AD_URL'),
-    startTlsUrl: process.env.CANOPY_TEST_AD_STARTTLS_URL ?? '',
-    caFile: need('CANOPY_TEST_AD_CA_FILE'),
-    baseDn: need('CANOPY_TEST_AD_BASE_DN'),
-    domain: need('CANOPY_TEST_AD_DOMAIN'),
-    netbios: process.env.CANOPY_TEST_AD_NETBIOS ?? '',
-    bindDn: need('CANOPY_TEST_AD_BIND_DN'),
-    password: need('CANOPY_TEST_AD_PASSWORD'),
-    noRightsBindDn: process.env.CANOPY_TEST_AD_NORIGHTS_BIND_DN ?? '',
-    noRightsPassword: process.env.CANOPY_TEST_AD_NORIGHTS_PASSWORD ?? '',
-    adminDn: process.env.CANOPY_TEST_AD_ADMIN_DN ?? '',
-    adminPassword: process.env.CANOPY_TEST_AD_ADMIN_PASSWORD ?? '',
-    fixtureDir: process.env.CANOPY_TEST_AD_FIXTURE_DIR || undefined,
-  });
+  cached ??= adEnvFrom(process.env);
   return cached;
 }
 

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { adEnv } from '../../support/ad-env.ts';
+import { adEnv, type AdTestEnv } from '../../support/ad-env.ts';
 import { runCanopy, spawnCanopy, type CanopyProcess } from '../../cli/processes.ts';
 
 export { runCanopy, spawnCanopy, type CanopyProcess };
@@ -58,15 +58,19 @@ export async function stopProcess(run: CanopyProcess, timeoutMs = 15_000): Promi
 export interface AgentSetup {
   readonly config: string;
   readonly agentId: string;
+  /** The sync account's password, handed to the agent in PASSWORD_ENV. */
+  readonly password: string;
 }
 
 /**
  * Writes an agent configuration for the test DC's domain (the whole domain, unscoped: the
  * job's containerFilter scopes, as in cloud sync) and enrolls it with a fresh token.
  */
-/** `pageSize`: the agent's LDAP page size (the default 500 when absent); small pages stretch a read into many commits. */
-export async function enrollAgent(dir: string, serve: ServeProcess, name: string, caFile?: string, pageSize?: number): Promise<AgentSetup> {
-  const env = adEnv();
+/**
+ * `pageSize`: the agent's LDAP page size (the default 500 when absent); small pages stretch a read into many commits.
+ * `env`: the domain's DC (the test DC of CANOPY_TEST_AD_* by default; another realm for multi-domain tests).
+ */
+export async function enrollAgent(dir: string, serve: ServeProcess, name: string, caFile?: string, pageSize?: number, env: AdTestEnv = adEnv()): Promise<AgentSetup> {
   const config = join(dir, `${name}.json`);
   writeFileSync(config, JSON.stringify({
     service: caFile ? { caFile } : {},
@@ -79,11 +83,11 @@ export async function enrollAgent(dir: string, serve: ServeProcess, name: string
   if (token.code !== 0) throw new Error(`canopy token create failed: ${token.output.join('\n')}`);
   const registered = await runCanopy(['agent', 'register', '--service', serve.url, '--token', token.stdout.trim(), '--config', config]);
   if (registered.code !== 0) throw new Error(`canopy agent register failed: ${registered.output.join('\n')}`);
-  return { config, agentId: /agent (\S+) enrolled/.exec(registered.stdout)![1]! };
+  return { config, agentId: /agent (\S+) enrolled/.exec(registered.stdout)![1]!, password: env.password };
 }
 
 export async function runAgent(agent: AgentSetup): Promise<CanopyProcess> {
-  const run = spawnCanopy(['agent', 'run', '--config', agent.config], { [PASSWORD_ENV]: adEnv().password });
+  const run = spawnCanopy(['agent', 'run', '--config', agent.config], { [PASSWORD_ENV]: agent.password });
   await run.waitForLine(new RegExp(`agent ${agent.agentId} connected`), 30_000, true);
   return run;
 }
