@@ -20,6 +20,7 @@ import { RouteTable } from './route-table.ts';
 import { applicationTemplatesRoutes } from './application-templates.ts';
 import { usersRoutes } from './users.ts';
 import { groupsRoutes } from './groups.ts';
+import { groupWriteRoutes } from './group-writes.ts';
 import { deletedItemsRoutes } from './deleted-items.ts';
 import { organizationRoutes } from './organization.ts';
 import { servicePrincipalsRoutes } from './service-principals.ts';
@@ -88,6 +89,7 @@ export async function graphApiPlugin(
   const routeOptions = { store: options.store };
   await app.register(usersRoutes, routeOptions);
   await app.register(groupsRoutes, routeOptions);
+  await app.register(groupWriteRoutes, routeOptions);
   await app.register(deletedItemsRoutes, routeOptions);
   await app.register(organizationRoutes, routeOptions);
   await app.register(servicePrincipalsRoutes, routeOptions);

@@ -75,6 +75,8 @@ export interface ObjectQuery extends PageRequest {
 export interface MemberQuery extends PageRequest {
   readonly transitive?: boolean;
   readonly memberType?: MemberType;
+  /** Only this member: whether an object is a live (direct or transitive) member, in one indexed read. */
+  readonly memberId?: string;
 }
 
 export interface Page<T> {

@@ -264,6 +264,12 @@ export function runDirectoryObjectContract(makeStore: StoreFactory): void {
     assert.deepEqual(await walk(top!, { memberType: 'group' }), [middle]);
     assert.equal(await store.countGroupMembers(a, top!), 2);
     assert.deepEqual(await walk(other!, { transitive: true }), [users[4]!.id]);
+    // One member asked by id: direct or transitive, and not a member of another group.
+    assert.equal(await store.countGroupMembers(a, top!, { memberId: users[0]!.id }), 1);
+    assert.equal(await store.countGroupMembers(a, top!, { memberId: users[2]!.id }), 0, 'not a direct member of Top');
+    assert.equal(await store.countGroupMembers(a, top!, { memberId: users[2]!.id, transitive: true }), 1);
+    assert.equal(await store.countGroupMembers(a, top!, { memberId: users[4]!.id, transitive: true }), 0);
+    assert.deepEqual((await store.listGroupMembers(a, middle!, { limit: 5, memberId: bottom! })).items.map((m) => m.object.id), [bottom]);
     const memberOf = async (id: string, transitive: boolean) => (await store.listMemberOf(a, id, { limit: 10, transitive })).items.map((g) => g.displayName).sort();
     assert.deepEqual(await memberOf(users[2]!.id, true), ['Bottom', 'Middle', 'Top']);
     assert.deepEqual(await memberOf(users[2]!.id, false), ['Bottom']);

@@ -34,7 +34,8 @@ export async function clearMembers(db: Queryable, tenantId: string, groupId: str
 /**
  * The member rows of a group, or with `transitive` of the group and its live nested groups, as
  * in sqlite/memberships.ts (recursive over group memberships; UNION ends a cycle). The
- * object's columns come as jsonb (u, g) in the same query. $1 tenant, $2 group, $3 type or null.
+ * object's columns come as jsonb (u, g) in the same query. $1 tenant, $2 group, $3 type or null,
+ * $4 one member id or null.
  */
 function memberRows(query: Omit<MemberQuery, 'limit' | 'cursor'>): string {
   const groups = query.transitive
@@ -49,13 +50,13 @@ function memberRows(query: Omit<MemberQuery, 'limit' | 'cursor'>): string {
   return `${groups} SELECT DISTINCT ON (m.member_id) m.member_id, m.member_type, to_jsonb(u.*) AS u, to_jsonb(g.*) AS g FROM directory_memberships m
   LEFT JOIN directory_users u ON m.member_type = 'user' AND u.tenant_id = m.tenant_id AND u.id = m.member_id
   LEFT JOIN directory_groups g ON m.member_type = 'group' AND g.tenant_id = m.tenant_id AND g.id = m.member_id
-  WHERE m.tenant_id = $1 AND ${groupTest} AND ($3::text IS NULL OR m.member_type = $3)
+  WHERE m.tenant_id = $1 AND ${groupTest} AND ($3::text IS NULL OR m.member_type = $3) AND ($4::text IS NULL OR m.member_id = $4)
     AND ((u.id IS NOT NULL AND u.deleted_date_time IS NULL) OR (g.id IS NOT NULL AND g.deleted_date_time IS NULL))`;
 }
 
 export async function listGroupMembers(db: Queryable, tenantId: string, groupId: string, page: MemberQuery): Promise<Page<MemberObject>> {
   const limit = limitOf(page);
-  const params: unknown[] = [tenantId, groupId, page.memberType ?? null];
+  const params: unknown[] = [tenantId, groupId, page.memberType ?? null, page.memberId ?? null];
   let sql = memberRows(page);
   if (page.cursor !== undefined) sql += ` AND m.member_id > ${bind(params, page.cursor)}`;
   const { rows } = await db.query<{ member_id: string; member_type: MemberType; u: Record<string, unknown> | null; g: Record<string, unknown> | null }>(
@@ -67,7 +68,7 @@ export async function listGroupMembers(db: Queryable, tenantId: string, groupId:
 }
 
 export async function countGroupMembers(db: Queryable, tenantId: string, groupId: string, query: Omit<MemberQuery, 'limit' | 'cursor'>): Promise<number> {
-  return countOf((await db.query(`SELECT count(*) AS n FROM (${memberRows(query)}) AS members`, [tenantId, groupId, query.memberType ?? null])).rows[0]);
+  return countOf((await db.query(`SELECT count(*) AS n FROM (${memberRows(query)}) AS members`, [tenantId, groupId, query.memberType ?? null, query.memberId ?? null])).rows[0]);
 }
 
 export async function listMemberOf(db: Queryable, tenantId: string, memberId: string, page: PageRequest & { transitive?: boolean }): Promise<Page<DirectoryGroup>> {

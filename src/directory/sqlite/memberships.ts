@@ -59,6 +59,10 @@ function memberRows(tenantId: string, groupId: string, query: Omit<MemberQuery, 
     sql += ' AND m.member_type = ?';
     params.push(query.memberType);
   }
+  if (query.memberId !== undefined) {
+    sql += ' AND m.member_id = ?';
+    params.push(query.memberId);
+  }
   return { sql, params };
 }
 

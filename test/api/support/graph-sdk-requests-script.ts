@@ -4,6 +4,8 @@
  * what each answered as one JSON line. Run as a child process with NODE_EXTRA_CA_CERTS set
  * to the test CA. GRAPH_REQUESTS is a JSON array of { name, method?, path, headers?, body? };
  * the path carries its query string as a script would write it (`/users?$select=…`).
+ * `{{name.id}}` in a path or body stands for the id an earlier request `name` answered
+ * (a group the script just created, say).
  */
 import { ClientSecretCredential } from '@azure/identity';
 import { Client } from '@microsoft/microsoft-graph-client';
@@ -30,8 +32,10 @@ const client = Client.initWithMiddleware({
   authProvider: new TokenCredentialAuthenticationProvider(credential, { scopes: ['https://graph.microsoft.com/.default'] }),
 });
 
-const answers: Record<string, { status: number; body?: unknown; code?: string; message?: string }> = {};
-for (const request of JSON.parse(requiredEnv('GRAPH_REQUESTS')) as GraphRequest[]) {
+const answers: Record<string, { status: number; body?: unknown; code?: string; message?: string; requestId?: string; date?: string }> = {};
+const earlierIds = (text: string) => text.replace(/\{\{(\w+)\.id\}\}/g, (_, name: string) => String((answers[name]?.body as { id?: string } | undefined)?.id));
+for (const template of JSON.parse(requiredEnv('GRAPH_REQUESTS')) as GraphRequest[]) {
+  const request = JSON.parse(earlierIds(JSON.stringify(template))) as GraphRequest;
   let call = client.api(request.path);
   for (const [name, value] of Object.entries(request.headers ?? {})) call = call.header(name, value);
   try {
@@ -42,8 +46,8 @@ for (const request of JSON.parse(requiredEnv('GRAPH_REQUESTS')) as GraphRequest[
           : await call.delete();
     answers[request.name] = { status: body === undefined || body === null ? 204 : method === 'POST' ? 201 : 200, body };
   } catch (error) {
-    const e = error as { statusCode: number; code: string; message: string };
-    answers[request.name] = { status: e.statusCode, code: e.code, message: e.message };
+    const e = error as { statusCode: number; code: string; message: string; requestId?: string | null; date?: Date };
+    answers[request.name] = { status: e.statusCode, code: e.code, message: e.message, requestId: e.requestId ?? undefined, date: e.date?.toISOString() };
   }
 }
 process.stdout.write(`${JSON.stringify(answers)}\n`);

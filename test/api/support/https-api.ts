@@ -28,6 +28,9 @@ export interface SdkAnswer {
   readonly body?: any;
   readonly code?: string;
   readonly message?: string;
+  /** From an error body's innerError, as the SDK's GraphError reads it. */
+  readonly requestId?: string;
+  readonly date?: string;
 }
 
 export interface HttpsApi {
