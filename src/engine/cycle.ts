@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { CanopyError } from '../core/errors.ts';
 import { purgeExpired, retryEscrows, sweepUnseen } from './after-read.ts';
+import { readScopeRules, reconcileGroupScope } from './group-scope.ts';
 import { newCounters, type CycleContext } from './cycle-context.ts';
 import type { DeleteThreshold } from './delete-threshold.ts';
 import { ADMIT_ALL, STAGE_ALL, type DeletePolicy } from './deletes.ts';
@@ -17,7 +18,6 @@ import type { MatchOptions } from './matching.ts';
 import { applyPage } from './page.ts';
 import type { ChangeSource, CycleJob, SyncStore } from './ports.ts';
 import { resolveLeftovers } from './references.ts';
-import { scopeRulesOf } from './scoping.ts';
 import type { QuarantinePolicy } from './quarantine.ts';
 import { concludeStagedDeletes, settleDeletes, type StagedDeleteOutcome, type StagedDeleteMode } from './staged-deletes.ts';
 import { checkMappingTargets } from './target-properties.ts';
@@ -165,7 +165,7 @@ export async function runCycle(options: RunCycleOptions): Promise<CycleResult> {
   let stagedDeletes: StagedDeleteOutcome | undefined;
   try {
     const mappings = compileMappings(job.schema);
-    const scope = scopeRulesOf(job.schema.synchronizationRules[0]!, job.syncAccount, job.schema.directories);
+    const scope = await readScopeRules(job, source, signal);
     mode = (await store.directory.getWatermark(job.tenantId, job.jobId)) ? 'delta' : 'full';
     const deleteMode = deleteThreshold ? await stagedDeleteMode(store, job) : 'evaluate';
     const ctx: CycleContext = {
@@ -179,6 +179,7 @@ export async function runCycle(options: RunCycleOptions): Promise<CycleResult> {
       ...(options.recordStatus !== false ? { progress: progressWriter(store, job, counters, mode, now) } : {}),
     };
     pages += await readAndApply(ctx, store, source, signal);
+    await reconcileGroupScope(ctx, store, source, signal);
     if (deleteThreshold && deleteMode === 'evaluate') {
       await settleDeletes(ctx, store, deleteThreshold, async () => void (pages += await readAndApply(ctx, store, source, signal)), signal);
     }

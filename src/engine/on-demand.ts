@@ -19,6 +19,7 @@ import type { MatchOptions } from './matching.ts';
 import { applyPage } from './page.ts';
 import type { ChangeSource, CycleJob, SourceObject, SyncStore } from './ports.ts';
 import type { ObjectLog } from './provisioning-log.ts';
+import { readScopeRules } from './group-scope.ts';
 import { objectTypeOf, scopeRulesOf } from './scoping.ts';
 
 export interface OnDemandSubject {
@@ -87,7 +88,7 @@ export async function provisionOnDemand(options: OnDemandOptions): Promise<OnDem
   }
   // Compiled before AD is read: a schema the cycle would refuse is refused here too.
   const mappings = compileMappings(job.schema);
-  const scope = scopeRulesOf(job.schema.synchronizationRules[0]!, job.syncAccount, job.schema.directories);
+  scopeRulesOf(job.schema.synchronizationRules[0]!, job.syncAccount, job.schema.directories);
   const object = await readSubject(options);
   if (!object) {
     throw new CanopyError('ERR_ENGINE_OBJECT_NOT_FOUND', `no ${wanted} ${subject.objectId} in Active Directory within the agent's scope`);
@@ -96,6 +97,8 @@ export async function provisionOnDemand(options: OnDemandOptions): Promise<OnDem
   if (type !== wanted) {
     throw new CanopyError('ERR_ENGINE_ON_DEMAND_INVALID', `${subject.objectId} is ${type ? `a ${type}` : `an object of class ${object.objectClass}`}, not a ${wanted}`);
   }
+  // The included groups of a group-scoped job are read now, as a cycle reads them.
+  const scope = await readScopeRules(job, source, options.signal);
   const now = options.now ?? (() => new Date());
   const cycleId = randomUUID();
   const ctx: CycleContext = {

@@ -1,6 +1,7 @@
 /**
  * Which source objects a job syncs. Cloud sync scopes on the synchronization rule's
- * containerFilter (OU DNs, the object anywhere below one of them), then on the
+ * containerFilter (OU DNs, the object anywhere below one of them) or, exclusively, its
+ * groupFilter (the groups and their direct members: group-scope.ts), then on the
  * objectMapping's attribute scoping filter (scope-filter.ts), and always leaves out
  * objects with isCriticalSystemObject=TRUE and the agent's own service account. Computers
  * are objectClass=user in AD too (MS-ADTS 3.1.1.2, computer derives from user) and never
@@ -8,7 +9,7 @@
  */
 import { CanopyError } from '../core/errors.ts';
 import type { AdObject } from '../core/ad-object.ts';
-import { isDnWithin, normalizeDn } from '../core/dn.ts';
+import { isDnWithin, normalizeDn, normalizedRdns } from '../core/dn.ts';
 import type { AttributeDefinition, DirectoryDefinition, SynchronizationRule } from './schema/synchronization-schema.ts';
 import { compileScopeFilter, evaluateScopeFilter, type CompiledScopeFilter } from './scope-filter.ts';
 import { readAttribute } from './source-attributes.ts';
@@ -27,8 +28,18 @@ export type ScopeDecision =
 /** The attribute scoping filter of each enabled objectMapping, by source object. */
 export type ScopeFilters = { readonly [K in 'user' | 'inetOrgPerson' | 'group']?: CompiledScopeFilter };
 
+/** The included groups (normalized DNs) and their direct members (reference keys → as read), read each cycle. */
+export interface GroupScope {
+  readonly groups: ReadonlySet<string>;
+  readonly members: ReadonlyMap<string, string>;
+}
+
 export interface ScopeRules {
   readonly includedContainers: readonly string[];
+  /** The rule's groupFilter.includedGroups (DNs as written); `groupScope` holds what they contain. */
+  readonly includedGroups: readonly string[];
+  /** Read from AD by group-scope.ts readGroupScope before objects are decided; required with includedGroups. */
+  readonly groupScope?: GroupScope;
   readonly syncAccountDn?: string;
   readonly syncAccountSam?: string;
   readonly filters?: ScopeFilters;
@@ -45,8 +56,19 @@ function sourceDefinitions(directories: readonly DirectoryDefinition[] | undefin
  * `directories` are given), and the accounts never synced.
  */
 export function scopeRulesOf(rule: SynchronizationRule, syncAccount?: { dn?: string; sAMAccountName?: string }, directories?: readonly DirectoryDefinition[]): ScopeRules {
-  if (rule.groupFilter && rule.groupFilter.includedGroups.length > 0) {
-    throw new CanopyError('ERR_ENGINE_SCHEMA_INVALID', 'groupFilter scoping is not supported yet; use containerFilter');
+  const includedContainers = (rule.containerFilter?.includedContainers ?? []).filter((c) => c.trim() !== '');
+  const includedGroups = (rule.groupFilter?.includedGroups ?? []).filter((g) => g.trim() !== '');
+  if (includedContainers.length > 0 && includedGroups.length > 0) {
+    throw new CanopyError('ERR_ENGINE_SCHEMA_INVALID', 'containerFilter.includedContainers and groupFilter.includedGroups are mutually exclusive: scope by OUs or by groups, not both');
+  }
+  for (const [what, dns] of [['containerFilter.includedContainers', includedContainers], ['groupFilter.includedGroups', includedGroups]] as const) {
+    for (const dn of dns) {
+      try {
+        normalizedRdns(dn);
+      } catch {
+        throw new CanopyError('ERR_ENGINE_SCHEMA_INVALID', `${what}: ${JSON.stringify(dn)} is not a distinguished name`);
+      }
+    }
   }
   const filters: { -readonly [K in keyof ScopeFilters]: CompiledScopeFilter } = {};
   for (const mapping of rule.objectMappings) {
@@ -57,7 +79,8 @@ export function scopeRulesOf(rule: SynchronizationRule, syncAccount?: { dn?: str
     if (filter && (key === 'user' || key === 'group' || key === 'inetOrgPerson')) filters[key] = filter;
   }
   return {
-    includedContainers: (rule.containerFilter?.includedContainers ?? []).filter((c) => c.trim() !== ''),
+    includedContainers,
+    includedGroups,
     ...(syncAccount?.dn ? { syncAccountDn: normalizeDn(syncAccount.dn) } : {}),
     ...(syncAccount?.sAMAccountName ? { syncAccountSam: syncAccount.sAMAccountName.toLowerCase() } : {}),
     ...(Object.keys(filters).length > 0 ? { filters } : {}),
@@ -103,6 +126,9 @@ export function decideScope(object: AdObject, rules: ScopeRules, complete = true
   if (rules.includedContainers.length > 0 && !rules.includedContainers.some((container) => isDnWithin(object.dn, container))) {
     return { inScope: false, kind: 'out-of-scope', reason: 'the object is outside every included container' };
   }
+  if (rules.includedGroups.length > 0 && !inGroupScope(object, rules)) {
+    return { inScope: false, kind: 'out-of-scope', reason: 'the object is neither an included group nor a direct member of one (groupFilter; members of nested groups are not included)' };
+  }
   const filter = rules.filters?.[objectType === 'user' && isInetOrgPerson(object) ? 'inetOrgPerson' : objectType];
   if (filter) {
     const view = { object, complete, anchor: '' };
@@ -110,6 +136,13 @@ export function decideScope(object: AdObject, rules: ScopeRules, complete = true
     if (result.passes === false) return { inScope: false, kind: 'out-of-scope', reason: result.reason };
   }
   return { inScope: true, objectType };
+}
+
+function inGroupScope(object: AdObject, rules: ScopeRules): boolean {
+  const scope = rules.groupScope;
+  if (!scope) throw new CanopyError('ERR_ENGINE_SCHEMA_INVALID', 'groupFilter scoping: the included groups were not read before objects were decided');
+  const dn = normalizeDn(object.dn);
+  return scope.groups.has(dn) || scope.members.has(dn) || scope.members.has(object.objectGuid.toLowerCase());
 }
 
 function isInetOrgPerson(object: AdObject): boolean {

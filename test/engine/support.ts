@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { AdChange, AdObject } from '../../src/core/ad-object.ts';
+import { normalizeDn } from '../../src/core/dn.ts';
 import { openSqliteDirectoryStore, directoryDatabasePath } from '../../src/directory/sqlite/store.ts';
 import { createSqliteSyncStore } from '../../src/engine/sqlite/sync-store.ts';
 import { openPostgresDirectoryStore } from '../../src/directory/postgres/store.ts';
@@ -107,6 +108,11 @@ export class ReplaySource implements ChangeSource {
 
   async readObject(_job: CycleJob, objectGuid: string): Promise<AdObject | undefined> {
     return this.objects.get(objectGuid);
+  }
+
+  /** By DN among `objects` (case-insensitive, as AD compares DNs). */
+  async readObjectByDn(_job: CycleJob, dn: string): Promise<AdObject | undefined> {
+    return [...this.objects.values()].find((o) => normalizeDn(o.dn) === normalizeDn(dn));
   }
 }
 

@@ -5,7 +5,10 @@
  *           into Graph's source JSON, maps msDS-cloudExtensionAttribute1 to the directory
  *           extension CANOPY_EXTENSION, scopes users to department EQUALS "Sales", and PUTs it;
  *           first three bad PUTs (unknown function, wrong arity, unknown attribute);
- *   read:   the users with $select of displayName, department and the extension.
+ *   read:   the users with $select of displayName, department and the extension;
+ *   group-setup: the Domain secret and a job scoped by groupFilter to CANOPY_GROUP; first a PUT
+ *           naming both an OU and a group (refused: mutually exclusive);
+ *   groups: the groups with the displayNames of their members.
  * Everything through @microsoft/microsoft-graph-client, as an admin script would.
  */
 import { graphSdkClient, requiredEnv } from '../../support/graph-sdk-client.ts';
@@ -67,8 +70,29 @@ if (step === 'setup') {
   const stored = (await client.api(`${base}/jobs/${jobId}/schema`).get()) as Schema;
   console.log(JSON.stringify({ parsingSucceeded: parsed.parsingSucceeded, refused, unchanged, storedScope: stored.synchronizationRules[0]!.objectMappings.find((m) => m.sourceObjectName === 'user')!.scope }));
 } else if (step === 'read') {
-  const users = (await client.api('/users').select(`id,displayName,department,onPremisesDistinguishedName,${env('CANOPY_EXTENSION')}`).top(999).get()) as { value: Record<string, unknown>[] };
+  const users = (await client.api('/users').select(`id,displayName,department,onPremisesDistinguishedName${process.env.CANOPY_EXTENSION ? `,${process.env.CANOPY_EXTENSION}` : ''}`).top(999).get()) as { value: Record<string, unknown>[] };
   console.log(JSON.stringify({ users: users.value }));
+} else if (step === 'group-setup') {
+  await client.api(`${base}/secrets`).put({ value: [{ key: 'Domain', value: JSON.stringify({ domain: env('CANOPY_DOMAIN') }) }] });
+  const job = (await client.api(`${base}/jobs`).post({ templateId: 'AD2AADProvisioning' })) as { id: string };
+  const schema = (await client.api(`${base}/jobs/${job.id}/schema`).get()) as Schema & Record<string, unknown>;
+  delete schema['@odata.context'];
+  const rule = schema.synchronizationRules[0]! as Schema['synchronizationRules'][0] & { groupFilter?: unknown };
+  rule.containerFilter = { includedContainers: [env('CANOPY_OU')] };
+  rule.groupFilter = { includedGroups: [env('CANOPY_GROUP')] };
+  const refused = await failure(client.api(`${base}/jobs/${job.id}/schema`).put(schema));
+  rule.containerFilter = { includedContainers: [] };
+  await client.api(`${base}/jobs/${job.id}/schema`).put(schema);
+  const stored = (await client.api(`${base}/jobs/${job.id}/schema`).get()) as { synchronizationRules: { groupFilter: unknown; containerFilter: unknown }[] };
+  console.log(JSON.stringify({ jobId: job.id, refused, groupFilter: stored.synchronizationRules[0]!.groupFilter }));
+} else if (step === 'groups') {
+  const groups = (await client.api('/groups').select('id,displayName').top(999).get()) as { value: { id: string; displayName: string }[] };
+  const result: Record<string, string[]> = {};
+  for (const g of groups.value) {
+    const members = (await client.api(`/groups/${g.id}/members`).select('displayName').get()) as { value: { displayName: string }[] };
+    result[g.displayName] = members.value.map((m) => m.displayName).sort();
+  }
+  console.log(JSON.stringify({ groups: result }));
 } else {
   throw new Error(`unknown step ${step}`);
 }
