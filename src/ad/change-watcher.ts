@@ -94,7 +94,7 @@ export class AdChangeWatcher {
     if (this.current === 'closed') return;
     this.setState('connecting');
     try {
-      const { value: wire } = await firstReachable(this.options, (target) => LdapWire.open(target, this.options));
+      const { value: wire } = await firstReachable(this.options, (target, options) => LdapWire.open(target, options));
       if (this.closed()) return wire.close();
       this.wire = wire;
       wire.rawSocket.setKeepAlive(true, 60000);

@@ -87,23 +87,26 @@ const KIND_TEXT: Record<ConnectFailureKind, string> = {
 };
 
 /**
- * Opens `open(target)` on the first DC of `options.urls` that answers. A wrong password
+ * Opens `open(target, options)` on the first DC of `options.urls` that answers. A wrong password
  * stops at once (every DC of a domain would refuse it, and retrying locks accounts out);
  * any other failure moves on to the next URL. When none answers, the error names every
  * URL tried and why it failed, coded by the most telling cause: an untrusted
- * certificate, another TLS failure, then unreachable.
+ * certificate, another TLS failure, then unreachable. The password is read here
+ * (options.readPassword), so each connection presents the password as it is now.
  */
-export async function firstReachable<T>(options: AdConnectionOptions, open: (target: Target) => Promise<T>): Promise<{ value: T; url: string }> {
+export async function firstReachable<T>(options: AdConnectionOptions, open: (target: Target, options: AdConnectionOptions) => Promise<T>): Promise<{ value: T; url: string }> {
   if (options.urls.length === 0) throw new CanopyError('ERR_CONFIG_INVALID', 'urls: at least one DC URL is needed');
   if (!options.bindDn) throw new CanopyError('ERR_CONFIG_INVALID', 'bindDn: the sync account DN is needed');
   // An empty password makes a simple bind anonymous (RFC 4513 section 5.1.2), which
   // "succeeds" and then reads nothing.
-  if (!options.password) throw new CanopyError('ERR_CONFIG_INVALID', 'password: an empty password would bind anonymously');
+  const password = options.readPassword ? options.readPassword() : options.password;
+  if (!password) throw new CanopyError('ERR_CONFIG_INVALID', 'password: an empty password would bind anonymously');
+  if (password !== options.password) options = { ...options, password };
   const targets = options.urls.map((url) => parseTarget(url, options));
   const failures: { url: string; kind: ConnectFailureKind; error: unknown }[] = [];
   for (const target of targets) {
     try {
-      return { value: await open(target), url: target.url };
+      return { value: await open(target, options), url: target.url };
     } catch (error) {
       const kind = classifyConnectFailure(error);
       if (kind === 'credentials') {
@@ -126,6 +129,6 @@ export async function firstReachable<T>(options: AdConnectionOptions, open: (tar
 
 /** Connects and binds an ldapts Client to the first DC that answers (see firstReachable). */
 export async function connect(options: AdConnectionOptions): Promise<AdConnection> {
-  const { value: client, url } = await firstReachable(options, (target) => openOne(target, options));
+  const { value: client, url } = await firstReachable(options, openOne);
   return { client, url };
 }

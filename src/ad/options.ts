@@ -8,7 +8,13 @@ export interface AdConnectionOptions {
   urls: string[];
   /** The sync account's DN, for a simple bind (RFC 4513 section 5.1.3). */
   bindDn: string;
+  /** The password as read when the options were made (the first bind). */
   password: string;
+  /**
+   * Reads the password again at every later bind (a reconnect, a credential check), so that
+   * a password corrected in the agent's passwordFile is taken without a restart.
+   */
+  readPassword?: () => string;
   /** PEM file of the CA(s) that issued the DCs' certificates; the system store when absent. */
   caFile?: string;
   /** For ldap:// URLs: upgrade with StartTLS (RFC 4511 section 4.14) before binding. */
@@ -57,6 +63,13 @@ export interface AdReaderOptions extends AdConnectionOptions {
   dirSyncObjectSecurity?: boolean;
   /** DirSync MaxBytes per page (Windows pages by it; Samba ignores it). */
   dirSyncMaxBytes?: number;
+  /**
+   * How often the reader confirms, on a short connection of its own, that AD still accepts
+   * the account's password (bind-credentials.ts). An open connection stays authenticated
+   * after the password is changed in AD, so without this a changed password would go
+   * unnoticed until the connection drops.
+   */
+  credentialCheckMs?: number;
 }
 
 export const DEFAULTS = {
@@ -72,6 +85,13 @@ export const DEFAULTS = {
   changeMode: 'auto' as AdChangeMode,
   /** Windows' own default for DirSync (1 MB). */
   dirSyncMaxBytes: 1048576,
+  /** The reader's credential check: once a minute. */
+  credentialCheckMs: 60_000,
+  /**
+   * A password AD refused is not presented again for this long (unless it changes): retrying
+   * it on every poll would lock the account out where AD has a lockout threshold.
+   */
+  refusedPasswordRetryMs: 10 * 60_000,
   /** GUIDs per batched `(|(objectGUID=…)…)` re-read. */
   guidBatch: 100,
 } as const;

@@ -7,6 +7,7 @@ import type { Client, Filter } from 'ldapts';
 import type { AdChangePage, AdObject, AdObjectClass, AdResetReason } from '../core/ad-object.ts';
 import { CanopyError, isCanopyError } from '../core/errors.ts';
 import { resolveBindAccountDn } from './bind-account.ts';
+import { BindCredentials } from './bind-credentials.ts';
 import { toPages, upserts } from './change-pages.ts';
 import { connect, type AdConnection } from './connection.ts';
 import { normalizeDn } from './dn.ts';
@@ -22,6 +23,19 @@ import { searchEntries } from './search.ts';
 import { usnChanges } from './usn.ts';
 import { decodeWatermark, encodeWatermark, scopeKey, type WatermarkState } from './watermark.ts';
 
+/** Connects and binds with the password as it is now, recording what AD said of it. */
+async function bindWith(credentials: BindCredentials, options: AdReaderOptions): Promise<AdConnection> {
+  const password = credentials.current();
+  try {
+    const connection = await connect({ ...options, password, readPassword: undefined });
+    credentials.accepted();
+    return connection;
+  } catch (error) {
+    if (isCanopyError(error, 'ERR_AD_INVALID_CREDENTIALS')) credentials.refused(password, error.message);
+    throw error;
+  }
+}
+
 const ALL_CLASSES: readonly AdObjectClass[] = ['user', 'computer', 'group', 'organizationalUnit', 'contact'];
 
 export interface AdServerInfo {
@@ -36,6 +50,7 @@ export class AdReader {
   private info: DcInfo;
   private reconnecting?: Promise<Client>;
   private closed = false;
+  private readonly credentials: BindCredentials;
   private readonly ctx: ReadContext;
   private readonly resolved: ResolvedOptions;
 
@@ -45,7 +60,9 @@ export class AdReader {
     info: DcInfo,
     /** The sync account's DN as the DC resolved its bind name (bind-account.ts). */
     readonly bindAccountDn: string | undefined,
+    credentials: BindCredentials,
   ) {
+    this.credentials = credentials;
     this.connection = connection;
     this.info = info;
     this.resolved = resolveOptions(options);
@@ -56,14 +73,16 @@ export class AdReader {
   /**
    * Connects (with failover), binds, checks that baseDn is a naming context of the DC, and
    * resolves the sync account's DN so that it is never read, whatever form its bind name has.
+   * `credentials` is passed by a caller that connects again after a failure (the agent), so
+   * that what AD refused is remembered across attempts.
    */
-  static async connect(options: AdReaderOptions): Promise<AdReader> {
+  static async connect(options: AdReaderOptions, credentials: BindCredentials = BindCredentials.of(options)): Promise<AdReader> {
     const resolved = resolveOptions(options);
-    const connection = await connect(options);
+    const connection = await bindWith(credentials, options);
     try {
       const info = await readDcInfo(connection.client, connection.url);
       checkBaseDn(info, resolved.baseDn, resolved.scopeDns);
-      return new AdReader(options, connection, info, await resolveBindAccountDn(connection.client, options.bindDn, resolved.baseDn));
+      return new AdReader(options, connection, info, await resolveBindAccountDn(connection.client, options.bindDn, resolved.baseDn), credentials);
     } catch (error) {
       await connection.client.unbind().catch(() => undefined);
       throw error;
@@ -75,13 +94,23 @@ export class AdReader {
     return { url, invocationId, highestCommittedUSN, dnsHostName };
   }
 
-  /** The bound client; a dropped connection is replaced by a fresh one (never reused unbound). */
+  /**
+   * The bound client; a dropped connection is replaced by a fresh one (never reused unbound).
+   * When a credential check is due, AD is asked first whether the password still holds
+   * (bind-credentials.ts); a refused password closes the connection, so that nothing is read
+   * with credentials AD no longer accepts, and every call fails with ERR_AD_INVALID_CREDENTIALS
+   * until the password is corrected.
+   */
   private async client(): Promise<Client> {
     if (this.closed) throw new CanopyError('ERR_AD_UNREACHABLE', 'the AD reader is closed');
-    if (this.connection.client.isBound) return this.connection.client;
+    if (this.connection.client.isBound && !this.credentials.checkDue) return this.connection.client;
     this.reconnecting ??= (async () => {
       try {
-        const connection = await connect(this.options);
+        if (this.connection.client.isBound) {
+          await this.checkCredentials();
+          return this.connection.client;
+        }
+        const connection = await bindWith(this.credentials, this.options);
         const info = await readDcInfo(connection.client, connection.url);
         checkBaseDn(info, this.resolved.baseDn, this.resolved.scopeDns);
         await this.connection.client.unbind().catch(() => undefined);
@@ -93,6 +122,22 @@ export class AdReader {
       }
     })();
     return this.reconnecting;
+  }
+
+  /** Binds on a connection of its own and closes it; a refusal also closes the working one. */
+  private async checkCredentials(): Promise<void> {
+    try {
+      const check = await bindWith(this.credentials, this.options);
+      await check.client.unbind().catch(() => undefined);
+    } catch (error) {
+      if (isCanopyError(error, 'ERR_AD_INVALID_CREDENTIALS')) {
+        await this.connection.client.unbind().catch(() => undefined);
+        throw error;
+      }
+      // Any other failure (the DC unreachable for a moment) leaves the working connection be,
+      // its own operations say whether it still works, and the check waits for its next turn.
+      this.credentials.postpone();
+    }
   }
 
   /** Every in-scope object of the classes (default: users, groups, OUs), page by page, groups last. */

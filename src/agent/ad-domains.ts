@@ -3,8 +3,10 @@
  * connects on the first request and again after a failure, so an agent starts (and stays
  * connected to the service) while a DC is down; requests meanwhile answer SCIM 503.
  */
+import { BindCredentials } from '../ad/bind-credentials.ts';
 import { AdReader } from '../ad/reader.ts';
 import type { AdObjectClass } from '../core/ad-object.ts';
+import { isCanopyError } from '../core/errors.ts';
 import { scimErrors } from '../scim/scim-error.ts';
 import { readBindPassword, type AgentConfig, type DomainConfig } from './config.ts';
 import type { DomainHandler } from './dispatch.ts';
@@ -25,29 +27,45 @@ export interface AdDomains {
 class LazyReader {
   #reader: Promise<AdReader> | undefined;
   readonly #domain: DomainConfig;
-  readonly #env: NodeJS.ProcessEnv;
+  readonly #readPassword: () => string;
+  /** Kept across connect attempts: a password AD refused is not presented again at once. */
+  readonly #credentials: BindCredentials;
 
   constructor(domain: DomainConfig, env: NodeJS.ProcessEnv) {
     this.#domain = domain;
-    this.#env = env;
+    // Read at each bind, on the agent; never stored in the config object nor sent. A password
+    // corrected in ad.passwordFile is therefore taken at the next bind, without a restart.
+    this.#readPassword = () => readBindPassword(domain.ad, env);
+    this.#credentials = BindCredentials.of({ password: '', readPassword: this.#readPassword, credentialCheckMs: domain.ad.credentialCheckSeconds * 1000 });
   }
 
   get(): Promise<AdReader> {
     const { ad } = this.#domain;
-    this.#reader ??= AdReader.connect({
-      urls: [...ad.urls],
-      bindDn: ad.bindDn,
-      // Read at connect time, on the agent; never stored in the config object nor sent.
-      password: readBindPassword(ad, this.#env),
-      caFile: ad.caFile,
-      startTls: ad.startTls,
-      baseDn: ad.baseDn,
-      scopeDns: ad.scopeDns ? [...ad.scopeDns] : undefined,
-      pageSize: ad.pageSize,
-    }).catch((error: unknown) => {
-      this.#reader = undefined;
-      throw scimErrors.unavailable(`AD domain ${this.#domain.name} is unavailable: ${(error as Error).message}`, error);
-    });
+    this.#reader ??= Promise.resolve()
+      .then(() =>
+        AdReader.connect(
+          {
+            urls: [...ad.urls],
+            bindDn: ad.bindDn,
+            password: this.#readPassword(),
+            readPassword: this.#readPassword,
+            credentialCheckMs: ad.credentialCheckSeconds * 1000,
+            caFile: ad.caFile,
+            startTls: ad.startTls,
+            baseDn: ad.baseDn,
+            scopeDns: ad.scopeDns ? [...ad.scopeDns] : undefined,
+            pageSize: ad.pageSize,
+          },
+          this.#credentials,
+        ),
+      )
+      .catch((error: unknown) => {
+        this.#reader = undefined;
+        // The code in the detail lets the service name the failure (a refused password, an
+        // untrusted certificate) in the job's status rather than a bare 503.
+        const code = isCanopyError(error) ? ` (${error.code})` : '';
+        throw scimErrors.unavailable(`AD domain ${this.#domain.name} is unavailable${code}: ${(error as Error).message}`, error);
+      });
     return this.#reader;
   }
 

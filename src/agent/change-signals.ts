@@ -127,6 +127,8 @@ export function startChangeSignals(
           urls: [...ad.urls],
           bindDn: ad.bindDn,
           password,
+          // Read again at each reconnect, as the reader does: a corrected passwordFile is taken.
+          readPassword: () => readBindPassword(ad, env),
           caFile: ad.caFile,
           startTls: ad.startTls,
           baseDn: ad.baseDn,

@@ -28,6 +28,12 @@ const adConnection = z
     changeNotifications: z.boolean().default(true),
     /** Poll DirSync for changes this often (ms); 0 = never. Slower when a poll is expensive. */
     changePollMs: z.number().int().refine((ms) => ms === 0 || ms >= 100, 'must be 0 (off) or at least 100 ms').default(300),
+    /**
+     * How often the agent confirms that AD still accepts the sync account's password (a bind
+     * on a short connection of its own, ad/bind-credentials.ts): a password changed in AD is
+     * noticed within this time, not only when the open connection drops.
+     */
+    credentialCheckSeconds: z.number().int().min(1).max(86_400).default(60),
   })
   .strict()
   .refine((ad) => (ad.passwordEnv === undefined) !== (ad.passwordFile === undefined), {
@@ -149,7 +155,7 @@ export function loadAgentConfig(file: string, env: NodeJS.ProcessEnv = process.e
 }
 
 /** The AD bind password, read on the agent when it binds; never stored elsewhere nor sent. */
-export function readBindPassword(ad: AdConnectionConfig, env: NodeJS.ProcessEnv = process.env): string {
+export function readBindPassword(ad: Pick<AdConnectionConfig, 'passwordEnv' | 'passwordFile'>, env: NodeJS.ProcessEnv = process.env): string {
   if (ad.passwordEnv !== undefined) {
     const value = env[ad.passwordEnv];
     if (value === undefined || value === '') {

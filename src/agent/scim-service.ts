@@ -112,7 +112,7 @@ function toScimError(error: unknown): ScimError {
       case 'ERR_AD_TLS':
       case 'ERR_AD_TLS_UNTRUSTED':
       case 'ERR_AD_INVALID_CREDENTIALS':
-        return scimErrors.unavailable(`Active Directory is not available: ${error.message}`, error);
+        return scimErrors.unavailable(`Active Directory is not available (${error.code}): ${error.message}`, error);
       case 'ERR_AD_WATERMARK_INVALID':
         return scimErrors.invalidValue(`watermark cannot be used: ${error.message}; start a full read without a watermark`);
       case 'ERR_AD_NO_SUCH_OBJECT':

@@ -53,6 +53,9 @@ export type QuarantineChange =
   | { readonly kind: 'entered'; readonly reason: QuarantineReason; readonly quarantine: { readonly [key: string]: JsonValue } }
   | { readonly kind: 'released'; readonly reason: QuarantineReason };
 
+/** Failures the tenant's admin fixes on their side (Graph's synchronizationError.tenantActionable). */
+const TENANT_ACTIONABLE = new Set(['ERR_AD_INVALID_CREDENTIALS', 'ERR_AD_INSUFFICIENT_RIGHTS', 'ERR_AD_TLS_UNTRUSTED']);
+
 export function executionOf(cycleId: string, counters: CycleCounters, timeBegan: Date, timeEnded: Date, error?: unknown): SynchronizationTaskExecution {
   const failed = error !== undefined;
   return {
@@ -71,7 +74,7 @@ export function executionOf(cycleId: string, counters: CycleCounters, timeBegan:
       ? {
           code: (error as { code?: string }).code ?? 'CycleFailed',
           message: error instanceof Error ? error.message : String(error),
-          tenantActionable: false,
+          tenantActionable: TENANT_ACTIONABLE.has((error as { code?: string }).code ?? ''),
         }
       : null,
     timeBegan: timeBegan.toISOString(),

@@ -7,7 +7,7 @@
  * (attributes by LDAP name) so the mapping reads the same names whatever the transport.
  * References arrive as objectGUIDs (members, manager); the engine resolves both forms.
  */
-import { CanopyError } from '../core/errors.ts';
+import { CanopyError, type CanopyErrorCode } from '../core/errors.ts';
 import { CUSTOM_ATTRIBUTES } from '../core/custom-attributes.ts';
 import type { AdChange, AdObject, AdObjectClass, AdResetReason } from '../core/ad-object.ts';
 import type { ChangeSource, CycleJob, SourcePage } from './ports.ts';
@@ -48,10 +48,15 @@ interface DeltaBody {
   Resources?: unknown;
 }
 
+/** AD faults the agent names in a 503's detail (agent/scim-service.ts), kept as the error's code. */
+const AD_FAULTS = new Set<CanopyErrorCode>(['ERR_AD_INVALID_CREDENTIALS', 'ERR_AD_UNREACHABLE', 'ERR_AD_TIMEOUT', 'ERR_AD_TLS', 'ERR_AD_TLS_UNTRUSTED', 'ERR_AD_INSUFFICIENT_RIGHTS']);
+
 function scimFailure(response: ScimSendResponse, what: string): CanopyError {
   const body = (response.body ?? {}) as { detail?: unknown; scimType?: unknown };
   const detail = typeof body.detail === 'string' ? body.detail : `status ${response.status}`;
-  return new CanopyError('ERR_ENGINE_SOURCE_INVALID', `${what}: ${detail}${typeof body.scimType === 'string' ? ` (${body.scimType})` : ''}`);
+  const named = /\((ERR_AD_[A-Z_]+)\)/.exec(detail)?.[1] as CanopyErrorCode | undefined;
+  const code = response.status === 503 && named && AD_FAULTS.has(named) ? named : 'ERR_ENGINE_SOURCE_INVALID';
+  return new CanopyError(code, `${what}: ${detail}${typeof body.scimType === 'string' ? ` (${body.scimType})` : ''}`);
 }
 
 /** Sets an attribute from a SCIM value: undefined = not in the change, null = cleared. */

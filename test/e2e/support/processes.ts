@@ -69,14 +69,27 @@ export interface AgentSetup {
 /**
  * `pageSize`: the agent's LDAP page size (the default 500 when absent); small pages stretch a read into many commits.
  * `env`: the domain's DC (the test DC of CANOPY_TEST_AD_* by default; another realm for multi-domain tests).
+ * `account`: another sync account than the DC's, its password in a file (ad.passwordFile), with
+ * the agent's credential check every `credentialCheckSeconds`.
  */
-export async function enrollAgent(dir: string, serve: ServeProcess, name: string, caFile?: string, pageSize?: number, env: AdTestEnv = adEnv()): Promise<AgentSetup> {
+export async function enrollAgent(
+  dir: string,
+  serve: ServeProcess,
+  name: string,
+  caFile?: string,
+  pageSize?: number,
+  env: AdTestEnv = adEnv(),
+  account?: { readonly bindDn: string; readonly passwordFile: string; readonly credentialCheckSeconds?: number },
+): Promise<AgentSetup> {
   const config = join(dir, `${name}.json`);
+  const bind = account
+    ? { bindDn: account.bindDn, passwordFile: account.passwordFile, ...(account.credentialCheckSeconds ? { credentialCheckSeconds: account.credentialCheckSeconds } : {}) }
+    : { bindDn: env.bindDn, passwordEnv: PASSWORD_ENV };
   writeFileSync(config, JSON.stringify({
     service: caFile ? { caFile } : {},
     dataDir: `./${name}-data`,
     name,
-    domains: [{ name: env.domain, ad: { urls: [env.url], bindDn: env.bindDn, passwordEnv: PASSWORD_ENV, caFile: env.caFile, baseDn: env.baseDn, ...(pageSize ? { pageSize } : {}) } }],
+    domains: [{ name: env.domain, ad: { urls: [env.url], ...bind, caFile: env.caFile, baseDn: env.baseDn, ...(pageSize ? { pageSize } : {}) } }],
   }, null, 2));
   const adminArgs = ['--data', serve.dataDir, ...(caFile ? ['--ca-file', caFile] : [])];
   const token = await runCanopy(['token', 'create', ...adminArgs]);
