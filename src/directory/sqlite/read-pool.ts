@@ -1,0 +1,146 @@
+/**
+ * The store's scanning reads (lists and counts over a tenant's objects, whose cost grows
+ * with the tenant and the filter) run on worker threads, each with its own query-only
+ * connection to the database file. better-sqlite3 runs a query synchronously: on the main
+ * thread a $count over a large tenant with an unindexed filter held the event loop for
+ * hundreds of milliseconds, and every other request, of every tenant, and the relay's
+ * heartbeats waited with it. Jobs wait in one queue per tenant and a free worker takes the
+ * next tenant's in turn, so a tenant with many queued reads delays another's by at most
+ * one read per worker. Point reads (by id, the tenant, an application) stay on the main
+ * thread: they cost an index probe, less than the trip to a worker.
+ */
+import { Worker } from 'node:worker_threads';
+import { CanopyError, type CanopyErrorCode } from '../../core/errors.ts';
+import type { DirectoryReader } from '../store.ts';
+
+/** The reads that may scan; each takes the tenant id first (the key of the fair queue). */
+export const POOLED_READS = [
+  'findUsers', 'listUsers', 'countUsers', 'listGroups', 'countGroups', 'listGroupMembers', 'countGroupMembers',
+  'listMemberOf', 'listPendingReferences', 'listEscrows', 'countEscrows', 'listProvisioningLogs',
+] as const satisfies readonly (keyof DirectoryReader)[];
+
+export type PooledRead = (typeof POOLED_READS)[number];
+
+/** Worker threads per SQLite store opened with a pool (`canopy serve`): reads in parallel with each other and with the main thread. */
+export const DEFAULT_READ_WORKERS = 2;
+
+export interface ReadRequest {
+  readonly id: number;
+  readonly method: PooledRead;
+  readonly args: readonly unknown[];
+}
+
+export type ReadAnswer =
+  | { readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly id: number; readonly ok: false; readonly error: { name: string; message: string; code?: string } };
+
+interface Job {
+  readonly request: ReadRequest;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+interface Slot {
+  worker: Worker;
+  job?: Job;
+}
+
+export interface ReadPool {
+  call(method: PooledRead, args: readonly unknown[]): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** The worker's module: TypeScript when the sources run (tsx), JavaScript when built. */
+function workerOptions(): { url: URL; execArgv: string[] } {
+  const source = import.meta.url.endsWith('.ts');
+  const url = new URL(`./read-worker.${source ? 'ts' : 'js'}`, import.meta.url);
+  // A loader registered with module.register (bin/canopy.mjs) does not reach workers on Node 20.
+  return { url, execArgv: source ? [...process.execArgv, '--import', import.meta.resolve('tsx')] : process.execArgv };
+}
+
+function toError(error: { name: string; message: string; code?: string }): Error {
+  if (error.name === 'CanopyError' && error.code) return new CanopyError(error.code as CanopyErrorCode, error.message);
+  if (error.name === 'TypeError') return new TypeError(error.message);
+  return Object.assign(new Error(error.message), error.code ? { code: error.code } : {});
+}
+
+export function startReadPool(path: string, size = DEFAULT_READ_WORKERS): ReadPool {
+  const { url, execArgv } = workerOptions();
+  const queues = new Map<string, Job[]>();
+  let nextId = 1;
+  let closed = false;
+
+  const spawn = (): Slot => {
+    const slot: Slot = { worker: new Worker(url, { workerData: { path }, execArgv }) };
+    slot.worker.on('message', (answer: ReadAnswer) => {
+      const job = slot.job;
+      slot.job = undefined;
+      if (job && answer.id === job.request.id) {
+        if (answer.ok) job.resolve(answer.value);
+        else job.reject(toError(answer.error));
+      }
+      dispatch();
+    });
+    // A worker that dies fails its read and is replaced; the others go on.
+    slot.worker.on('error', (error) => {
+      slot.job?.reject(error);
+      slot.job = undefined;
+    });
+    slot.worker.on('exit', () => {
+      slot.job?.reject(new Error('read worker exited'));
+      slot.job = undefined;
+      if (closed) return;
+      const index = slots.indexOf(slot);
+      if (index >= 0) slots[index] = spawn();
+      dispatch();
+    });
+    slot.worker.unref();
+    return slot;
+  };
+  const slots: Slot[] = Array.from({ length: Math.max(1, size) }, spawn);
+
+  /** The next tenant's oldest job: a Map keeps insertion order, and a served tenant goes to the back. */
+  const nextJob = (): Job | undefined => {
+    for (const [tenant, queue] of queues) {
+      const job = queue.shift();
+      queues.delete(tenant);
+      if (queue.length > 0) queues.set(tenant, queue);
+      if (job) return job;
+    }
+    return undefined;
+  };
+
+  /** Gives each idle worker the next job; a worker keeps the process alive only while it has one. */
+  function dispatch(): void {
+    for (const slot of slots) {
+      if (!slot.job) {
+        const job = nextJob();
+        if (job) {
+          slot.job = job;
+          slot.worker.postMessage(job.request);
+        }
+      }
+      if (slot.job) slot.worker.ref();
+      else slot.worker.unref();
+    }
+  }
+
+  return {
+    call(method, args) {
+      if (closed) return Promise.reject(new TypeError(`store is closed: ${method}`));
+      return new Promise((resolve, reject) => {
+        const tenant = String(args[0]).toLowerCase();
+        const queue = queues.get(tenant) ?? [];
+        queue.push({ request: { id: nextId++, method, args }, resolve, reject });
+        queues.set(tenant, queue);
+        dispatch();
+      });
+    },
+    async close() {
+      closed = true;
+      await Promise.all(slots.map((slot) => slot.worker.terminate()));
+      for (const queue of queues.values()) for (const job of queue) job.reject(new TypeError(`store is closed: ${job.request.method}`));
+      queues.clear();
+    },
+  };
+}
