@@ -5,6 +5,7 @@
 import type { Entry } from 'ldapts';
 import type { AdObject, AdObjectClass } from '../core/ad-object.ts';
 import { fileTimeToIso, generalizedTimeToIso, guidFromBytes, sidFromBytes } from './decode.ts';
+import { CACHE_BOUNDS } from '../core/cache-bounds.ts';
 
 /** Read for every object, and decoded into AdObject's own fields. */
 export const IDENTITY_ATTRIBUTES = ['objectGUID', 'objectClass', 'objectSid', 'mS-DS-ConsistencyGuid'] as const;
@@ -92,7 +93,7 @@ const IDENTITY_LOWER = new Set(IDENTITY_ATTRIBUTES.map((n) => n.toLowerCase()).c
  * so a read lowercases and classifies each name once; bounded, since names come from the DC.
  */
 const KINDS = new Map<string, Kind>();
-const KINDS_LIMIT = 4096;
+const KINDS_LIMIT = CACHE_BOUNDS.adAttributeKinds;
 
 function kindOf(name: string): Kind {
   let kind = KINDS.get(name);

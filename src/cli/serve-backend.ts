@@ -10,6 +10,7 @@ import { CanopyError } from '../core/errors.ts';
 import { directoryDatabasePath, openSqliteDirectoryStore, sqliteWriterOf } from '../directory/sqlite/store.ts';
 import { join } from 'node:path';
 import { createSecretBox, loadOrCreateSecretsKey } from '../directory/secret-box.ts';
+import { DEFAULT_READ_WORKERS } from '../directory/sqlite/read-pool.ts';
 
 /** The default file of the key sealing sync secrets, in the data folder. */
 export const SECRETS_KEY_FILE = 'sync-secrets.key';
@@ -56,7 +57,7 @@ async function openSqliteBackend(dataDir: string, secretsKeyFile: string | undef
   // The key sealing sync secrets lives in its own file (default DATA/sync-secrets.key, 0600;
   // --secrets-key-file puts it elsewhere) so that a copy of canopy.db alone opens nothing.
   const secretBox = createSecretBox(loadOrCreateSecretsKey(secretsKeyFile ?? join(dataDir, SECRETS_KEY_FILE)));
-  const store = openSqliteDirectoryStore(directoryDatabasePath(dataDir), { secretBox });
+  const store = openSqliteDirectoryStore(directoryDatabasePath(dataDir), { secretBox, readWorkers: readWorkers() });
   const syncStore = createSqliteSyncStore(store);
   return {
     kind: 'sqlite',
@@ -74,3 +75,10 @@ async function openSqliteBackend(dataDir: string, secretsKeyFile: string | undef
   };
 }
 
+/** CANOPY_SQLITE_READ_WORKERS: threads for the reads that may scan (default DEFAULT_READ_WORKERS; 0 runs them on the main thread). */
+function readWorkers(): number {
+  const value = process.env.CANOPY_SQLITE_READ_WORKERS;
+  if (value === undefined || value === '') return DEFAULT_READ_WORKERS;
+  if (!/^\d{1,2}$/.test(value)) throw new CanopyError('ERR_CONFIG_INVALID', `CANOPY_SQLITE_READ_WORKERS: expected a number of threads (0-99), got ${JSON.stringify(value)}`);
+  return Number(value);
+}

@@ -11,6 +11,8 @@
  * managers, moves), thousands per second, and the parse is pure.
  */
 
+import { CACHE_BOUNDS } from './cache-bounds.ts';
+
 /** One RDN: its attribute/value pairs in canonical form, sorted (RFC 4514 §2.2 order is not significant). */
 export type NormalizedRdn = string;
 
@@ -105,7 +107,7 @@ function parseUncached(dn: string): Parsed {
  * Two generations of at most CACHE_SIZE entries each: when the young one is full it becomes
  * the old one, so memory stays bounded and DNs in use stay cached.
  */
-const CACHE_SIZE = 20_000;
+const CACHE_SIZE = CACHE_BOUNDS.parsedDns;
 let young = new Map<string, Parsed>();
 let old = new Map<string, Parsed>();
 

@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { openSqliteDirectoryStore, directoryDatabasePath } from '../../src/directory/sqlite/store.ts';
+import { openSqliteDirectoryStore, directoryDatabasePath, sqliteWriterOf } from '../../src/directory/sqlite/store.ts';
+import { cachedStatementCount } from '../../src/directory/sqlite/sql.ts';
+import { CACHE_BOUNDS } from '../../src/core/cache-bounds.ts';
 import { DIRECTORY_MIGRATIONS } from '../../src/directory/sqlite/migrations.ts';
 import { openDatabase, runMigrations } from '../../src/directory/sqlite/open-database.ts';
 import { runStoreContract } from './store-contract.ts';
@@ -15,6 +17,8 @@ const root = mkdtempSync(join(tmpdir(), 'canopy-store-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 runStoreContract('sqlite', async () => openSqliteDirectoryStore(directoryDatabasePath(join(root, randomUUID()))));
+// As `canopy serve` opens it: lists and counts on read workers (read-pool.ts).
+runStoreContract('sqlite with read workers', async () => openSqliteDirectoryStore(directoryDatabasePath(join(root, randomUUID())), { readWorkers: 2 }));
 
 test('sqlite: the data folder holds canopy.db in WAL mode with the directory migrations, and data survive a reopen', async () => {
   const dir = join(root, 'reopen');
@@ -67,4 +71,25 @@ test('sqlite: a data folder from before configurations keeps working: its tenant
   } finally {
     await store.close();
   }
+});
+
+test('sqlite: prepared statements are cached per connection up to CACHE_BOUNDS.sqliteStatements, least recently used evicted', async () => {
+  const path = directoryDatabasePath(join(root, 'statements'));
+  const store = openSqliteDirectoryStore(path);
+  const tenantId = randomUUID();
+  await store.transaction(async (tx) => {
+    await tx.createTenant({ id: tenantId, displayName: 'T', createdDateTime: new Date().toISOString() });
+    await tx.createUsers(tenantId, [{ userPrincipalName: 'one@corp.test', onPremisesImmutableId: 'AAAA', displayName: 'One' }]);
+  });
+  // Each filter below is a distinct statement text: 1..n 'or' terms.
+  const shape = (n: number) => ({ op: 'or' as const, operands: Array.from({ length: n }, (_, i) => ({ op: 'eq' as const, property: 'displayName', value: `x${i}` })) });
+  // Read inside a transaction: on the writer connection, whose cache the test can see.
+  await store.transaction(async (tx) => {
+    for (let n = 1; n <= CACHE_BOUNDS.sqliteStatements * 3; n += 1) await tx.listUsers(tenantId, { limit: 1, filter: shape(n) });
+  });
+  assert.equal(cachedStatementCount(sqliteWriterOf(store)!), CACHE_BOUNDS.sqliteStatements);
+  // Still answering right after evictions, an evicted shape included.
+  const again = await store.transaction((tx) => tx.listUsers(tenantId, { limit: 5, filter: { op: 'or', operands: [...shape(1).operands, { op: 'eq', property: 'displayName', value: 'One' }] } }));
+  assert.equal(again.items.length, 1);
+  await store.close();
 });

@@ -6,6 +6,7 @@
  */
 import type { AdObject } from '../../core/ad-object.ts';
 import { generalizedTimeToIso } from '../../ad/decode.ts';
+import { CACHE_BOUNDS } from '../../core/cache-bounds.ts';
 
 export const CLEARED = null;
 export type Read<T> = T | null | undefined;
@@ -15,7 +16,7 @@ export type Read<T> = T | null | undefined;
  * (thousands of objects, a few dozen names), so each spelling is lowercased once.
  */
 const LOWER = new Map<string, string>();
-const LOWER_LIMIT = 4096;
+const LOWER_LIMIT = CACHE_BOUNDS.attributeNameSpellings;
 
 export function lowerName(name: string): string {
   let lower = LOWER.get(name);

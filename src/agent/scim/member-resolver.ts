@@ -20,6 +20,7 @@ import { normalizeDn } from '../../ad/dn.ts';
 import type { AdObject } from '../../core/ad-object.ts';
 import type { AdSource } from './ad-source.ts';
 import { lowerName } from './ad-values.ts';
+import { CACHE_BOUNDS } from '../../core/cache-bounds.ts';
 
 export interface MemberRef {
   readonly value: string;
@@ -39,7 +40,7 @@ const CALLS_IN_FLIGHT = 4;
 export const REFERENCE_ATTRIBUTES: readonly string[] = ['displayName', 'cn', 'name', 'sAMAccountName', 'isCriticalSystemObject'];
 
 /** Cached DNs before the cache starts over (bounds memory on a long delta read). */
-const CACHE_LIMIT = 50_000;
+const CACHE_LIMIT = CACHE_BOUNDS.agentMemberReferences;
 
 export function resourceTypeOf(object: Pick<AdObject, 'objectClass'>): 'User' | 'Group' | undefined {
   if (object.objectClass === 'user') return 'User';

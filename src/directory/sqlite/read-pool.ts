@@ -41,8 +41,10 @@ interface Job {
 }
 
 interface Slot {
-  worker: Worker;
+  readonly worker: Worker;
   job?: Job;
+  /** Has answered once: a worker that dies before is not restarted (it would fail again). */
+  healthy: boolean;
 }
 
 export interface ReadPool {
@@ -50,12 +52,17 @@ export interface ReadPool {
   close(): Promise<void>;
 }
 
-/** The worker's module: TypeScript when the sources run (tsx), JavaScript when built. */
-function workerOptions(): { url: URL; execArgv: string[] } {
-  const source = import.meta.url.endsWith('.ts');
-  const url = new URL(`./read-worker.${source ? 'ts' : 'js'}`, import.meta.url);
-  // A loader registered with module.register (bin/canopy.mjs) does not reach workers on Node 20.
-  return { url, execArgv: source ? [...process.execArgv, '--import', import.meta.resolve('tsx')] : process.execArgv };
+/**
+ * The worker: its module when built (JavaScript), or, when the sources run through tsx, a
+ * bootstrap that registers tsx's loader in the worker first (a loader registered in the
+ * main thread with module.register, as bin/canopy.mjs does, does not reach workers on Node 20).
+ */
+function newWorker(path: string): Worker {
+  const workerData = { path };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./read-worker.js', import.meta.url), { workerData });
+  const module = new URL('./read-worker.ts', import.meta.url).href;
+  const bootstrap = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(module)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData });
 }
 
 function toError(error: { name: string; message: string; code?: string }): Error {
@@ -65,14 +72,15 @@ function toError(error: { name: string; message: string; code?: string }): Error
 }
 
 export function startReadPool(path: string, size = DEFAULT_READ_WORKERS): ReadPool {
-  const { url, execArgv } = workerOptions();
   const queues = new Map<string, Job[]>();
   let nextId = 1;
   let closed = false;
+  let broken: Error | undefined;
 
   const spawn = (): Slot => {
-    const slot: Slot = { worker: new Worker(url, { workerData: { path }, execArgv }) };
+    const slot: Slot = { worker: newWorker(path), healthy: false };
     slot.worker.on('message', (answer: ReadAnswer) => {
+      slot.healthy = true;
       const job = slot.job;
       slot.job = undefined;
       if (job && answer.id === job.request.id) {
@@ -81,15 +89,22 @@ export function startReadPool(path: string, size = DEFAULT_READ_WORKERS): ReadPo
       }
       dispatch();
     });
-    // A worker that dies fails its read and is replaced; the others go on.
+    // A worker that dies fails its read and is replaced; one that never started fails every read.
+    let failure: Error | undefined;
     slot.worker.on('error', (error) => {
-      slot.job?.reject(error);
-      slot.job = undefined;
+      failure = error;
     });
     slot.worker.on('exit', () => {
-      slot.job?.reject(new Error('read worker exited'));
+      const error = failure ?? new Error('read worker exited');
+      slot.job?.reject(error);
       slot.job = undefined;
       if (closed) return;
+      if (!slot.healthy) {
+        broken = error;
+        for (const queue of queues.values()) for (const job of queue) job.reject(error);
+        queues.clear();
+        return;
+      }
       const index = slots.indexOf(slot);
       if (index >= 0) slots[index] = spawn();
       dispatch();
@@ -128,6 +143,7 @@ export function startReadPool(path: string, size = DEFAULT_READ_WORKERS): ReadPo
   return {
     call(method, args) {
       if (closed) return Promise.reject(new TypeError(`store is closed: ${method}`));
+      if (broken) return Promise.reject(broken);
       return new Promise((resolve, reject) => {
         const tenant = String(args[0]).toLowerCase();
         const queue = queues.get(tenant) ?? [];

@@ -3,6 +3,8 @@
  * records and columns, and the translation of a store Predicate into a WHERE clause.
  */
 import type { Statement } from 'better-sqlite3';
+import { LRUCache } from 'lru-cache';
+import { CACHE_BOUNDS } from '../../core/cache-bounds.ts';
 import type { SqliteDatabase } from './open-database.ts';
 import { LAMBDA_ELEMENT, type Predicate } from '../store.ts';
 import { snakeCase, type PropertyKind } from '../properties.ts';
@@ -10,13 +12,18 @@ import { snakeCase, type PropertyKind } from '../properties.ts';
 export type SqlValue = string | number | null;
 export type Row = Record<string, unknown>;
 
-const cache = new WeakMap<SqliteDatabase, Map<string, Statement>>();
+const cache = new WeakMap<SqliteDatabase, LRUCache<string, Statement>>();
 
-/** Prepares once per connection: statements are reused across batches. */
+/**
+ * Prepares once per connection: statements are reused across batches. The texts of the
+ * writes are fixed, but each $filter shape makes its own SELECT, so the cache keeps the
+ * CACHE_BOUNDS.sqliteStatements most recently used; an evicted statement is freed when
+ * collected (better-sqlite3 finalizes it then).
+ */
 export function statement(db: SqliteDatabase, sql: string): Statement {
   let byText = cache.get(db);
   if (!byText) {
-    byText = new Map();
+    byText = new LRUCache({ max: CACHE_BOUNDS.sqliteStatements });
     cache.set(db, byText);
   }
   let prepared = byText.get(sql);
@@ -163,3 +170,8 @@ function compileComparison(predicate: Comparison, properties: Readonly<Record<st
 }
 
 export const COMPARISON = Object.freeze({ gt: '>', ge: '>=', lt: '<', le: '<=' });
+
+/** How many prepared statements a connection holds now (tests check the bound). */
+export function cachedStatementCount(db: SqliteDatabase): number {
+  return cache.get(db)?.size ?? 0;
+}

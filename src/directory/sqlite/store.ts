@@ -9,13 +9,14 @@
 import { join } from 'node:path';
 import { CanopyError } from '../../core/errors.ts';
 import type { DirectoryReader, DirectoryStore, DirectoryTransaction } from '../store.ts';
-import type { DirectoryGroup, DirectoryUser } from '../types.ts';
 import { openDatabase, runMigrations, type SqliteDatabase } from './open-database.ts';
 import { DIRECTORY_MIGRATIONS } from './migrations.ts';
 import type { SecretBox } from '../secret-box.ts';
-import { countObjects, getObject, listObjects, purgeObjects, setDeleted } from './objects.ts';
-import { USERS, createUsers, findUser, findUsers, updateUsers } from './users.ts';
-import { GROUPS, createGroups, findGroup, updateGroups } from './groups.ts';
+import { purgeObjects, setDeleted } from './objects.ts';
+import { USERS, createUsers, updateUsers } from './users.ts';
+import { GROUPS, createGroups, updateGroups } from './groups.ts';
+import { readerOn } from './reader.ts';
+import { POOLED_READS, startReadPool } from './read-pool.ts';
 import * as members from './memberships.ts';
 import * as tenants from './tenants.ts';
 import * as sync from './sync-state.ts';
@@ -27,44 +28,16 @@ export interface SqliteStoreOptions {
   readonly now?: () => Date;
   /** Seals sync secrets at rest (directory/secret-box.ts); `canopy serve` always gives one. */
   readonly secretBox?: SecretBox;
+  /**
+   * Worker threads for the reads that may scan (read-pool.ts; `canopy serve` gives
+   * DEFAULT_READ_WORKERS). Absent or 0: every read runs on the calling thread.
+   */
+  readonly readWorkers?: number;
 }
 
 /** The database file of a data folder. */
 export function directoryDatabasePath(dataDir: string): string {
   return join(dataDir, 'canopy.db');
-}
-
-function readerOn(db: SqliteDatabase, box: SecretBox | undefined): DirectoryReader {
-  return {
-    getTenant: async (tenantId) => tenants.getTenant(db, tenantId),
-    listTenants: async () => tenants.listTenants(db),
-    getApplicationByAppId: async (tenantId, appId) => tenants.getApplicationByAppId(db, tenantId, appId),
-    getServicePrincipal: async (tenantId, id) => tenants.getServicePrincipal(db, tenantId, id),
-    listServicePrincipals: async (tenantId) => tenants.listServicePrincipals(db, tenantId),
-    getUser: async (tenantId, id, options) => getObject<DirectoryUser>(db, USERS, tenantId, id, options?.includeDeleted ?? false),
-    findUser: async (tenantId, lookup) => findUser(db, tenantId, lookup),
-    findUsers: async (tenantId, lookup) => findUsers(db, tenantId, lookup),
-    listUsers: async (tenantId, query) => listObjects<DirectoryUser>(db, USERS, tenantId, query),
-    countUsers: async (tenantId, query = {}) => countObjects(db, USERS, tenantId, query),
-    getUserPasswordHash: async (tenantId, userId) => passwordHashes.getUserPasswordHash(db, tenantId, userId),
-    getGroup: async (tenantId, id, options) => getObject<DirectoryGroup>(db, GROUPS, tenantId, id, options?.includeDeleted ?? false),
-    findGroup: async (tenantId, lookup) => findGroup(db, tenantId, lookup),
-    listGroups: async (tenantId, query) => listObjects<DirectoryGroup>(db, GROUPS, tenantId, query),
-    countGroups: async (tenantId, query = {}) => countObjects(db, GROUPS, tenantId, query),
-    listGroupMembers: async (tenantId, groupId, page) => members.listGroupMembers(db, tenantId, groupId, page),
-    countGroupMembers: async (tenantId, groupId, query = {}) => members.countGroupMembers(db, tenantId, groupId, query),
-    listMemberOf: async (tenantId, memberId, page) => members.listMemberOf(db, tenantId, memberId, page),
-    listPendingReferences: async (tenantId, page) => members.listPendingReferences(db, tenantId, page),
-    getSynchronizationJob: async (tenantId, jobId) => sync.getJob(db, tenantId, jobId),
-    listSynchronizationJobs: async (tenantId, servicePrincipalId) => sync.listJobs(db, tenantId, servicePrincipalId),
-    listAllSynchronizationJobs: async () => sync.listJobs(db, undefined),
-    getSynchronizationSecrets: async (tenantId, servicePrincipalId) => sync.getSecrets(db, tenantId, servicePrincipalId, box),
-    getWatermark: async (tenantId, jobId) => sync.getWatermark(db, tenantId, jobId),
-    listEscrows: async (tenantId, jobId, page) => sync.listEscrows(db, tenantId, jobId, page),
-    countEscrows: async (tenantId, jobId) => sync.countEscrows(db, tenantId, jobId),
-    listPasswordHashPending: async (tenantId, jobId, page) => passwordHashes.listPending(db, tenantId, jobId, page),
-    listProvisioningLogs: async (tenantId, query) => logs.listLogs(db, tenantId, query),
-  };
 }
 
 function writerOn(db: SqliteDatabase, now: () => string, box: SecretBox | undefined): Omit<DirectoryTransaction, keyof DirectoryReader> {
@@ -170,8 +143,11 @@ export function openSqliteDirectoryStore(path: string, options: SqliteStoreOptio
     }
   }
 
+  const pool = options.readWorkers ? startReadPool(path, options.readWorkers) : undefined;
+  const pooled = Object.fromEntries(POOLED_READS.map((method) => [method, (...args: unknown[]) => pool!.call(method, args)]));
   const store: DirectoryStore = {
     ...readerOn(readerDb, options.secretBox),
+    ...(pool ? (pooled as Partial<DirectoryReader>) : {}),
     transaction<T>(work: (tx: DirectoryTransaction) => Promise<T>): Promise<T> {
       const result = queue.then(() => run(work));
       queue = result.catch(() => undefined);
@@ -179,6 +155,7 @@ export function openSqliteDirectoryStore(path: string, options: SqliteStoreOptio
     },
     async close() {
       await queue;
+      await pool?.close();
       checkpoints.stop();
       readerDb.close();
       writer.close();

@@ -5,6 +5,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../../directory/sqlite/open-database.ts';
 import { normalizeDn } from '../../core/dn.ts';
+import { statement } from '../../directory/sqlite/sql.ts';
 import type { SourceObjectState, SourceStateStore, StagedDelete } from '../ports.ts';
 
 interface Row {
@@ -26,15 +27,8 @@ const stateOf = (row: Row): SourceObjectState => ({
 });
 
 export function createSqliteSourceState(db: SqliteDatabase): SourceStateStore {
-  const statements = new Map<string, Statement>();
-  const prepare = (sql: string): Statement => {
-    let s = statements.get(sql);
-    if (!s) {
-      s = db.prepare(sql);
-      statements.set(sql, s);
-    }
-    return s;
-  };
+  // The directory's bounded statement cache (one per connection).
+  const prepare = (sql: string): Statement => statement(db, sql);
   const inChunks = (sqlFor: (n: number) => string, fixed: unknown[], keys: readonly string[]): Row[] => {
     const rows: Row[] = [];
     for (let i = 0; i < keys.length; i += CHUNK) {
