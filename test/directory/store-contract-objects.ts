@@ -171,6 +171,10 @@ export function runDirectoryObjectContract(makeStore: StoreFactory): void {
     // `ne` matches nulls, as Graph's `onPremisesSyncEnabled ne true` finds cloud-only users.
     assert.deepEqual(await names({ filter: { op: 'ne', property: 'onPremisesSyncEnabled', value: true } }), ['Cloud']);
     assert.equal(await store.countUsers(a, { filter: { op: 'eq', property: 'onPremisesImmutableId', value: null } }), 1);
+    // A query the store cannot run is a TypeError (the API's 400), also when it ran on a read worker.
+    await assert.rejects(store.listUsers(a, { limit: 1, filter: { op: 'eq', property: 'proxyAddresses', value: 'x' } }), (error) =>
+      error instanceof TypeError && /proxyAddresses cannot be filtered/.test(error.message));
+    await assert.rejects(store.countUsers(a, { filter: { op: 'eq', property: 'nope', value: 'x' } }), TypeError);
   }));
 
   test('predicates: not, gt/ge/lt/le on strings and instants, any/all over a collection, constants', () => withTenants(makeStore, async (store, a) => {

@@ -28,6 +28,12 @@ async function tokenOf(url: string, credentials: { tenantId: string; clientId: s
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
+/** 45 suffixes no user has: every row of the busy tenant is tried against each, twice ($count and the page). */
+function expensiveUrl(base: string): string {
+  const wide = Array.from({ length: 45 }, (_, i) => `endswith(mail,'@nowhere${i}.test')`).join(' or ');
+  return `${base}/v1.0/users?$count=true&$top=999&$filter=${encodeURIComponent(wide)}`;
+}
+
 describe('one tenant hammering expensive reads, against canopy serve', () => {
   let service: HostileService;
   let quiet: TenantCredentials;
@@ -56,8 +62,7 @@ describe('one tenant hammering expensive reads, against canopy serve', () => {
     const busyToken = await service.token();
     const quietToken = await tokenOf(service.url, quiet);
     // 45 suffixes no user has: every row of the busy tenant is tried against each, twice ($count and the page).
-    const wide = Array.from({ length: 45 }, (_, i) => `endswith(mail,'@nowhere${i}.test')`).join(' or ');
-    const expensive = `${service.url}/v1.0/users?$count=true&$top=999&$filter=${encodeURIComponent(wide)}`;
+    const expensive = expensiveUrl(service.url);
     let burstOver = false;
     const burst = Promise.all(
       Array.from({ length: BURST }, async () => {
@@ -86,5 +91,21 @@ describe('one tenant hammering expensive reads, against canopy serve', () => {
     assert.ok(quietAnswers.organization >= 30, JSON.stringify(quietAnswers));
     // Its lists ran on a worker between the busy tenant's reads, not after all of them.
     assert.ok(quietAnswers.users >= 1, JSON.stringify(quietAnswers));
+  });
+
+  test('SIGTERM while the read workers are busy: canopy serve exits cleanly, without waiting for the reads queued behind', async () => {
+    const busyToken = await service.token();
+    const expensive = expensiveUrl(service.url);
+    // More reads than workers: some run, the rest wait in the busy tenant's queue.
+    const reads = Array.from({ length: BURST * 2 }, () =>
+      fetch(expensive, { headers: { authorization: `Bearer ${busyToken}`, consistencylevel: 'eventual' } }).then((r) => r.status, () => 'cut'));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const started = Date.now();
+    const exit = await service.stop(20_000);
+    const tookMs = Date.now() - started;
+    console.log(`# SIGTERM with ${BURST * 2} expensive reads in flight: exit ${JSON.stringify(exit)} after ${tookMs} ms; reads: ${JSON.stringify(await Promise.all(reads))}`);
+    // 0: service.close() finished (workers terminated, store closed), not the SIGKILL after 20 s.
+    assert.deepEqual(exit, { code: 0, signal: null });
+    assert.ok(tookMs < 10_000, `${tookMs} ms`);
   });
 });

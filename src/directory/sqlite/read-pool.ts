@@ -30,9 +30,20 @@ export interface ReadRequest {
   readonly args: readonly unknown[];
 }
 
+/** What crosses back from a worker for a failed read: enough to rebuild the error, its stack for the log. */
+export interface ReadFailure {
+  readonly name: string;
+  readonly message: string;
+  readonly code?: string;
+  readonly stack?: string;
+}
+
 export type ReadAnswer =
   | { readonly id: number; readonly ok: true; readonly value: unknown }
-  | { readonly id: number; readonly ok: false; readonly error: { name: string; message: string; code?: string } };
+  | { readonly id: number; readonly ok: false; readonly error: ReadFailure };
+
+/** A worker's first message, once its connection is open: from then on it is restarted if it dies. */
+export const WORKER_READY = 'ready';
 
 interface Job {
   readonly request: ReadRequest;
@@ -65,10 +76,18 @@ function newWorker(path: string): Worker {
   return new Worker(bootstrap, { eval: true, workerData });
 }
 
-function toError(error: { name: string; message: string; code?: string }): Error {
-  if (error.name === 'CanopyError' && error.code) return new CanopyError(error.code as CanopyErrorCode, error.message);
-  if (error.name === 'TypeError') return new TypeError(error.message);
-  return Object.assign(new Error(error.message), error.code ? { code: error.code } : {});
+/**
+ * The error a read threw in its worker, rebuilt on this side of the thread boundary: the
+ * API maps CanopyError codes and TypeError (a query the store cannot run) to 400s, so those
+ * keep their class; the worker's stack is kept for the 500 log line.
+ */
+function toError(failure: ReadFailure): Error {
+  const error =
+    failure.name === 'CanopyError' && failure.code ? new CanopyError(failure.code as CanopyErrorCode, failure.message)
+      : failure.name === 'TypeError' ? new TypeError(failure.message)
+        : Object.assign(new Error(failure.message), failure.code ? { code: failure.code } : {});
+  if (failure.stack) error.stack = `${failure.stack}\n    (in a read worker, read-pool.ts)`;
+  return error;
 }
 
 export function startReadPool(path: string, size = DEFAULT_READ_WORKERS): ReadPool {
@@ -79,17 +98,18 @@ export function startReadPool(path: string, size = DEFAULT_READ_WORKERS): ReadPo
 
   const spawn = (): Slot => {
     const slot: Slot = { worker: newWorker(path), healthy: false };
-    slot.worker.on('message', (answer: ReadAnswer) => {
+    slot.worker.on('message', (answer: ReadAnswer | typeof WORKER_READY) => {
       slot.healthy = true;
+      if (answer === WORKER_READY) return;
       const job = slot.job;
+      if (!job || answer.id !== job.request.id) return;
       slot.job = undefined;
-      if (job && answer.id === job.request.id) {
-        if (answer.ok) job.resolve(answer.value);
-        else job.reject(toError(answer.error));
-      }
+      if (answer.ok) job.resolve(answer.value);
+      else job.reject(toError(answer.error));
       dispatch();
     });
-    // A worker that dies fails its read and is replaced; one that never started fails every read.
+    // A worker that dies fails its read and is replaced; one that never opened its connection
+    // (the addon or the file cannot be loaded: it would fail again) fails every read.
     let failure: Error | undefined;
     slot.worker.on('error', (error) => {
       failure = error;
@@ -152,6 +172,10 @@ export function startReadPool(path: string, size = DEFAULT_READ_WORKERS): ReadPo
         dispatch();
       });
     },
+    /**
+     * Reads still queued fail with "store is closed"; a read running in a worker fails when the
+     * worker is terminated (V8 stops it as soon as SQLite returns from the running step).
+     */
     async close() {
       closed = true;
       await Promise.all(slots.map((slot) => slot.worker.terminate()));

@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from './open-database.ts';
 import { readerOn } from './reader.ts';
-import type { ReadAnswer, ReadRequest } from './read-pool.ts';
+import { WORKER_READY, type ReadAnswer, type ReadRequest } from './read-pool.ts';
 
 const db = openDatabase((workerData as { path: string }).path);
 db.pragma('query_only = ON');
@@ -18,7 +18,12 @@ parentPort!.on('message', (request: ReadRequest) => {
       return { id: request.id, ok: true, value: await reader[request.method]!(...request.args) };
     } catch (error) {
       const e = error as Error & { code?: unknown };
-      return { id: request.id, ok: false, error: { name: e.name ?? 'Error', message: e.message ?? String(error), ...(typeof e.code === 'string' ? { code: e.code } : {}) } };
+      return {
+        id: request.id,
+        ok: false,
+        error: { name: e.name ?? 'Error', message: e.message ?? String(error), ...(typeof e.code === 'string' ? { code: e.code } : {}), ...(typeof e.stack === 'string' ? { stack: e.stack } : {}) },
+      };
     }
   })().then((answer) => parentPort!.postMessage(answer));
 });
+parentPort!.postMessage(WORKER_READY);

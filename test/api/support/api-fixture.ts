@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { openSqliteDirectoryStore, directoryDatabasePath } from '../../../src/directory/sqlite/store.ts';
+import { DEFAULT_READ_WORKERS } from '../../../src/directory/sqlite/read-pool.ts';
 import type { DirectoryStore } from '../../../src/directory/store.ts';
 import type { NewUser } from '../../../src/directory/types.ts';
 import { loadOrCreateSigningKey } from '../../../src/api/auth/keys.ts';
@@ -27,7 +28,10 @@ export interface ApiFixture {
 
 export async function startApiFixture(fastify?: FastifyServerOptions): Promise<ApiFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'canopy-api-'));
-  const store = openSqliteDirectoryStore(directoryDatabasePath(dir));
+  // As `canopy serve` opens it: lists and counts cross to read worker threads (read-pool.ts),
+  // so every Graph read test also checks what crosses the thread boundary, errors included,
+  // and that a read right after a write sees it.
+  const store = openSqliteDirectoryStore(directoryDatabasePath(dir), { readWorkers: DEFAULT_READ_WORKERS });
   const signer = createTokenSigner(await loadOrCreateSigningKey(dir));
   const a = await createTenantWithAdmin(store, { displayName: 'Tenant A' });
   const b = await createTenantWithAdmin(store, { displayName: 'Tenant B' });
