@@ -4,7 +4,7 @@ import type { DirectoryStore } from '../directory/store.ts';
 import type { DirectoryGroup } from '../directory/types.ts';
 import { READ_GROUPS, requireRole } from './authentication.ts';
 import { notFound, requestBadRequest } from './errors.ts';
-import { collectionBody, contextUrl, entityQuery, isEventuallyConsistent, parseCollectionQuery, type CollectionOptions } from './paging.ts';
+import { RELATIONSHIP_QUERY, collectionBody, contextUrl, entityQuery, isEventuallyConsistent, parseCollectionQuery, type CollectionOptions } from './paging.ts';
 import { expandObject, type Navigation } from './expand.ts';
 import { GROUP_RESOURCE, MEMBER_RESOURCE, USER_RESOURCE, selectFor, serialize } from './resources.ts';
 
@@ -59,9 +59,9 @@ export async function groupsRoutes(app: FastifyInstance, options: { store: Direc
       const resource = cast === 'user' ? USER_RESOURCE : cast === 'group' ? GROUP_RESOURCE : MEMBER_RESOURCE;
       app.get<IdParams>(path, async (request) => {
         const { tenantId } = requireRole(request, READ_GROUPS);
-        const q = parseCollectionQuery(request, resource, { filter: false });
+        const q = parseCollectionQuery(request, resource, RELATIONSHIP_QUERY);
         const group = await groupById(store, tenantId, request.params.id);
-        const query = { transitive, memberType: cast };
+        const query = { transitive, memberType: cast, filter: q.filter };
         const page = await store.listGroupMembers(tenantId, group.id, { limit: q.top, cursor: q.cursor, ...query });
         const items = page.items.map((member) => member.memberType === 'user'
           ? serialize(USER_RESOURCE, member.object, selectFor(USER_RESOURCE, q.select), { odataType: true })
@@ -72,8 +72,9 @@ export async function groupsRoutes(app: FastifyInstance, options: { store: Direc
       app.get<IdParams>(`${path}/$count`, async (request, reply) => {
         const { tenantId } = requireRole(request, READ_GROUPS);
         if (!isEventuallyConsistent(request)) throw requestBadRequest('$count is not currently supported.');
+        const q = parseCollectionQuery(request, resource, { filter: true });
         const group = await groupById(store, tenantId, request.params.id);
-        return reply.type('text/plain').send(String(await store.countGroupMembers(tenantId, group.id, { transitive, memberType: cast })));
+        return reply.type('text/plain').send(String(await store.countGroupMembers(tenantId, group.id, { transitive, memberType: cast, filter: q.filter })));
       });
     }
   }
@@ -82,12 +83,20 @@ export async function groupsRoutes(app: FastifyInstance, options: { store: Direc
     for (const cast of ['', '/microsoft.graph.group']) {
       app.get<IdParams>(`/groups/:id/${segment}${cast}`, async (request) => {
         const { tenantId } = requireRole(request, READ_GROUPS);
-        const q = parseCollectionQuery(request, GROUP_RESOURCE, { filter: false });
-        if (q.count) throw requestBadRequest(`$count is not supported on ${segment}.`);
+        const q = parseCollectionQuery(request, GROUP_RESOURCE, RELATIONSHIP_QUERY);
         const group = await groupById(store, tenantId, request.params.id);
-        const page = await store.listMemberOf(tenantId, group.id, { limit: q.top, cursor: q.cursor, transitive });
+        const query = { transitive, filter: q.filter };
+        const page = await store.listMemberOf(tenantId, group.id, { limit: q.top, cursor: q.cursor, ...query });
+        const count = q.count ? await store.countMemberOf(tenantId, group.id, query) : undefined;
         const items = page.items.map((parent) => serialize(GROUP_RESOURCE, parent, q.select, { odataType: true }));
-        return collectionBody(request, contextUrl(request, cast ? 'groups' : 'directoryObjects'), items, page.cursor);
+        return collectionBody(request, contextUrl(request, cast ? 'groups' : 'directoryObjects'), items, page.cursor, count);
+      });
+      app.get<IdParams>(`/groups/:id/${segment}${cast}/$count`, async (request, reply) => {
+        const { tenantId } = requireRole(request, READ_GROUPS);
+        if (!isEventuallyConsistent(request)) throw requestBadRequest('$count is not currently supported.');
+        const q = parseCollectionQuery(request, GROUP_RESOURCE, { filter: true });
+        const group = await groupById(store, tenantId, request.params.id);
+        return reply.type('text/plain').send(String(await store.countMemberOf(tenantId, group.id, { transitive, filter: q.filter })));
       });
     }
   }

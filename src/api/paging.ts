@@ -32,8 +32,8 @@ export interface CollectionQuery {
 
 /** What a collection takes beyond $top, $skiptoken, $count and $select. */
 export interface CollectionOptions {
-  /** false: $filter is refused. */
-  readonly filter?: boolean;
+  /** false: $filter is refused; 'advanced': it needs ConsistencyLevel: eventual and $count=true (Graph's rule for relationships). */
+  readonly filter?: boolean | 'advanced';
   /** Properties $orderby may name; absent: $orderby is refused. */
   readonly orderBy?: readonly string[];
   /** Properties $search may name; absent: $search is refused. */
@@ -41,6 +41,9 @@ export interface CollectionOptions {
   /** Navigation properties $expand may name; absent: $expand is refused. */
   readonly expand?: readonly Navigation[];
 }
+
+/** A relationship (members, memberOf and their transitive forms): Graph takes $filter there only as an advanced query. */
+export const RELATIONSHIP_QUERY: CollectionOptions = Object.freeze({ filter: 'advanced' });
 
 /** Refuses options the collection does not take, naming them as Graph does. */
 function checkOptions(query: Query, options: CollectionOptions, single: boolean): void {
@@ -106,7 +109,7 @@ export function parseCollectionQuery(request: FastifyRequest, resource: GraphRes
   if (filterText !== undefined) {
     if (options.filter === false) throw unsupportedQuery('$filter is not supported on this collection.');
     const parsed = parseGraphFilter(resource, filterText);
-    if (parsed.advanced && !advancedHeaders) {
+    if ((parsed.advanced || options.filter === 'advanced') && !advancedHeaders) {
       throw unsupportedQuery('Unsupported or invalid query filter clause: this filter is an advanced query; send ConsistencyLevel: eventual and $count=true.');
     }
     predicates.push(parsed.predicate);
@@ -126,6 +129,10 @@ export function parseCollectionQuery(request: FastifyRequest, resource: GraphRes
     throw unsupportedQuery('Sorting with $filter is an advanced query; send ConsistencyLevel: eventual and $count=true.');
   }
   const expandText = option(query, '$expand');
+  // Graph: "$expand is not currently supported with advanced queries" (aad-advanced-queries).
+  if (expandText !== undefined && options.expand && (advancedHeaders || (searchText !== undefined && options.search))) {
+    throw unsupportedQuery('$expand is not supported with advanced queries (ConsistencyLevel: eventual with $count=true, or $search); leave out $expand, or $count and $search.');
+  }
   const cursor = decodeSkipToken(option(query, '$skiptoken'));
   if (cursor !== undefined && orderBy && !isOrderedCursor(cursor)) throw requestBadRequest('The specified page token value has expired or is invalid.');
   return {

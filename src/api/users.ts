@@ -3,8 +3,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DirectoryStore } from '../directory/store.ts';
 import type { DirectoryUser } from '../directory/types.ts';
 import { READ_GROUPS, READ_USERS, WRITE_USERS, requireRole } from './authentication.ts';
-import { GraphError, ON_PREMISES_MASTERED_MESSAGE, notFound, requestBadRequest } from './errors.ts';
-import { collectionBody, contextUrl, entityQuery, entitySelect, isEventuallyConsistent, parseCollectionQuery, type CollectionOptions } from './paging.ts';
+import { ON_PREMISES_MASTERED_MESSAGE, notFound, requestBadRequest } from './errors.ts';
+import { RELATIONSHIP_QUERY, collectionBody, contextUrl, entityQuery, entitySelect, isEventuallyConsistent, parseCollectionQuery, type CollectionOptions } from './paging.ts';
 import { expandObject, type Navigation } from './expand.ts';
 import { GROUP_RESOURCE, USER_RESOURCE, serialize } from './resources.ts';
 import { parseUserBody, touchesOnPremisesMastered } from './user-body.ts';
@@ -61,16 +61,26 @@ export async function usersRoutes(app: FastifyInstance, options: { store: Direct
     return { '@odata.context': contextUrl(request, 'users/$entity', select), ...serialize(USER_RESOURCE, user, select), ...await expandObject(store, tenantId, user, expand) };
   });
 
+  // memberOf and transitiveMemberOf, as is and cast to groups, each with /$count; $filter on
+  // the groups is an advanced query (ConsistencyLevel: eventual and $count=true), as on Graph.
   for (const { segment, transitive } of [{ segment: 'memberOf', transitive: false }, { segment: 'transitiveMemberOf', transitive: true }]) {
     for (const cast of ['', '/microsoft.graph.group']) {
       app.get<IdParams>(`/users/:id/${segment}${cast}`, async (request) => {
         const { tenantId } = requireRole(request, [...READ_USERS, ...READ_GROUPS]);
-        const q = parseCollectionQuery(request, GROUP_RESOURCE, { filter: false });
-        if (q.count) throw new GraphError(400, 'Request_UnsupportedQuery', `$count is not supported on ${segment}.`);
+        const q = parseCollectionQuery(request, GROUP_RESOURCE, RELATIONSHIP_QUERY);
         const user = await userByKey(store, tenantId, request.params.id);
-        const page = await store.listMemberOf(tenantId, user.id, { limit: q.top, cursor: q.cursor, transitive });
+        const query = { transitive, filter: q.filter };
+        const page = await store.listMemberOf(tenantId, user.id, { limit: q.top, cursor: q.cursor, ...query });
+        const count = q.count ? await store.countMemberOf(tenantId, user.id, query) : undefined;
         const items = page.items.map((group) => serialize(GROUP_RESOURCE, group, q.select, { odataType: true }));
-        return collectionBody(request, contextUrl(request, cast ? 'groups' : 'directoryObjects'), items, page.cursor);
+        return collectionBody(request, contextUrl(request, cast ? 'groups' : 'directoryObjects'), items, page.cursor, count);
+      });
+      app.get<IdParams>(`/users/:id/${segment}${cast}/$count`, async (request, reply) => {
+        const { tenantId } = requireRole(request, [...READ_USERS, ...READ_GROUPS]);
+        countQuery(request);
+        const q = parseCollectionQuery(request, GROUP_RESOURCE, { filter: true });
+        const user = await userByKey(store, tenantId, request.params.id);
+        return reply.type('text/plain').send(String(await store.countMemberOf(tenantId, user.id, { transitive, filter: q.filter })));
       });
     }
   }
@@ -79,9 +89,10 @@ export async function usersRoutes(app: FastifyInstance, options: { store: Direct
   for (const cast of ['', '/microsoft.graph.user']) {
     app.get<IdParams>(`/users/:id/directReports${cast}`, async (request) => {
       const { tenantId } = requireRole(request, READ_USERS);
-      const q = parseCollectionQuery(request, USER_RESOURCE, { filter: false });
+      const q = parseCollectionQuery(request, USER_RESOURCE, RELATIONSHIP_QUERY);
       const user = await userByKey(store, tenantId, request.params.id);
-      const filter = { op: 'eq', property: 'managerId', value: user.id } as const;
+      const reports = { op: 'eq', property: 'managerId', value: user.id } as const;
+      const filter = q.filter ? { op: 'and', operands: [reports, q.filter] } as const : reports;
       const page = await store.listUsers(tenantId, { limit: q.top, cursor: q.cursor, filter });
       const count = q.count ? await store.countUsers(tenantId, { filter }) : undefined;
       const items = page.items.map((report) => serialize(USER_RESOURCE, report, q.select, { odataType: true }));

@@ -54,6 +54,21 @@ export type Predicate =
 /** The element of a collection inside an `any`/`all` predicate (a string, compared without case). */
 export const LAMBDA_ELEMENT = '$element';
 
+/** The properties a predicate names (a lambda's collection, not its element). */
+export function predicateProperties(predicate: Predicate, into: Set<string> = new Set()): Set<string> {
+  switch (predicate.op) {
+    case 'and':
+    case 'or':
+      for (const operand of predicate.operands) predicateProperties(operand, into);
+      return into;
+    case 'not':
+      return predicateProperties(predicate.operand, into);
+    default:
+      into.add(predicate.property);
+      return into;
+  }
+}
+
 export interface PageRequest {
   /** At most this many items (1 … 1000). */
   readonly limit: number;
@@ -77,6 +92,17 @@ export interface MemberQuery extends PageRequest {
   readonly memberType?: MemberType;
   /** Only this member: whether an object is a live (direct or transitive) member, in one indexed read. */
   readonly memberId?: string;
+  /**
+   * On the member's own properties (a user's or a group's); a member whose type lacks a
+   * property the predicate names does not match.
+   */
+  readonly filter?: Predicate;
+}
+
+/** memberOf: the groups above an object, directly or through nesting, optionally filtered on the group. */
+export interface MemberOfQuery extends PageRequest {
+  readonly transitive?: boolean;
+  readonly filter?: Predicate;
 }
 
 export interface Page<T> {
@@ -150,7 +176,8 @@ export interface DirectoryReader {
   listGroupMembers(tenantId: string, groupId: string, page: MemberQuery): Promise<Page<MemberObject>>;
   countGroupMembers(tenantId: string, groupId: string, query?: Omit<MemberQuery, 'limit' | 'cursor'>): Promise<number>;
   /** Live groups that contain the object directly, or with `transitive` through nesting too. */
-  listMemberOf(tenantId: string, memberId: string, page: PageRequest & { readonly transitive?: boolean }): Promise<Page<DirectoryGroup>>;
+  listMemberOf(tenantId: string, memberId: string, page: MemberOfQuery): Promise<Page<DirectoryGroup>>;
+  countMemberOf(tenantId: string, memberId: string, query?: Omit<MemberOfQuery, 'limit' | 'cursor'>): Promise<number>;
   listPendingReferences(tenantId: string, page: PageRequest & { groupId?: string }): Promise<Page<PendingReference>>;
 
   getSynchronizationJob(tenantId: string, jobId: string): Promise<SynchronizationJob | undefined>;

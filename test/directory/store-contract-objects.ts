@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isCanopyError } from '../../src/core/errors.ts';
-import { LAMBDA_ELEMENT, deletedItemsPurgeCutoff, iteratePages, type DirectoryStore } from '../../src/directory/store.ts';
+import { LAMBDA_ELEMENT, deletedItemsPurgeCutoff, iteratePages, type DirectoryStore, type Predicate } from '../../src/directory/store.ts';
 import type { NewUser } from '../../src/directory/types.ts';
 import { withTenants, type StoreFactory } from './store-contract-support.ts';
 
@@ -255,7 +255,7 @@ export function runDirectoryObjectContract(makeStore: StoreFactory): void {
       ]);
       return groups.map((g) => g.id);
     });
-    const walk = async (groupId: string, query: { transitive?: boolean; memberType?: 'user' | 'group' }) => {
+    const walk = async (groupId: string, query: { transitive?: boolean; memberType?: 'user' | 'group'; filter?: Predicate }) => {
       const ids: string[] = [];
       for await (const member of iteratePages((cursor) => store.listGroupMembers(a, groupId, { limit: 2, cursor, ...query }))) ids.push(member.object.id);
       return ids;
@@ -278,6 +278,17 @@ export function runDirectoryObjectContract(makeStore: StoreFactory): void {
     assert.deepEqual(await memberOf(users[2]!.id, true), ['Bottom', 'Middle', 'Top']);
     assert.deepEqual(await memberOf(users[2]!.id, false), ['Bottom']);
     assert.deepEqual(await memberOf(middle!, true), ['Bottom', 'Top'], 'the cycle brings its own start back, which is left out');
+    // Counts and filters on memberOf (the group's properties) and on members (each member's own).
+    assert.equal(await store.countMemberOf(a, users[2]!.id, { transitive: true }), 3);
+    assert.equal(await store.countMemberOf(a, users[2]!.id), 1);
+    const startsWithT = { op: 'startswith', property: 'displayName', value: 't' } as const;
+    assert.equal(await store.countMemberOf(a, users[2]!.id, { transitive: true, filter: startsWithT }), 1);
+    assert.deepEqual((await store.listMemberOf(a, users[2]!.id, { limit: 10, transitive: true, filter: { op: 'not', operand: startsWithT } })).items.map((g) => g.displayName).sort(), ['Bottom', 'Middle']);
+    assert.equal(await store.countMemberOf(a, users[2]!.id, { transitive: true, filter: { op: 'eq', property: 'userPrincipalName', value: 'x' } }), 0, 'a group property it lacks matches none');
+    const named = { op: 'in', property: 'displayName', values: [users[1]!.displayName, 'Bottom'] } as const;
+    assert.deepEqual(await walk(middle!, { filter: named }), [users[1]!.id, bottom!].sort(), 'users and groups each by their own displayName');
+    assert.equal(await store.countGroupMembers(a, middle!, { filter: named, memberType: 'group' }), 1);
+    assert.equal(await store.countGroupMembers(a, top!, { transitive: true, filter: { op: 'startswith', property: 'userPrincipalName', value: users[3]!.userPrincipalName! } }), 1, 'a user property: groups do not match');
     // A deleted nested group is not walked through; its members drop out of Top's closure.
     await store.transaction((tx) => tx.deleteGroups(a, [bottom!]));
     assert.deepEqual(await walk(top!, { transitive: true }), [users[0]!.id, users[1]!.id, middle!].sort());

@@ -3,12 +3,12 @@
  * sqlite/memberships.ts. Batches go in as arrays (unnest), one statement per call.
  */
 import type { DirectoryGroup, MemberObject, Membership, MemberType, PendingReference } from '../types.ts';
-import type { MemberQuery, Page, PageRequest } from '../store.ts';
+import { predicateProperties, type MemberOfQuery, type MemberQuery, type Page, type PageRequest, type Predicate } from '../store.ts';
 import type { Queryable } from './connect.ts';
-import { toRecord } from './objects.ts';
+import { allProperties, toRecord, type ObjectTable } from './objects.ts';
 import { USERS } from './users.ts';
 import { GROUPS } from './groups.ts';
-import { bind, countOf } from './sql.ts';
+import { bind, compilePredicate, countOf } from './sql.ts';
 
 const PAGE_MAX = 1000;
 const limitOf = (page: PageRequest): number => Math.max(1, Math.min(PAGE_MAX, page.limit));
@@ -35,9 +35,9 @@ export async function clearMembers(db: Queryable, tenantId: string, groupId: str
  * The member rows of a group, or with `transitive` of the group and its live nested groups, as
  * in sqlite/memberships.ts (recursive over group memberships; UNION ends a cycle). The
  * object's columns come as jsonb (u, g) in the same query. $1 tenant, $2 group, $3 type or null,
- * $4 one member id or null.
+ * $4 one member id or null; a filter's values are bound after them, in `params`.
  */
-function memberRows(query: Omit<MemberQuery, 'limit' | 'cursor'>): string {
+function memberRows(query: Omit<MemberQuery, 'limit' | 'cursor'>, params: unknown[]): string {
   const groups = query.transitive
     ? `WITH RECURSIVE nested(id) AS (
         SELECT $2::text COLLATE "C"
@@ -51,13 +51,31 @@ function memberRows(query: Omit<MemberQuery, 'limit' | 'cursor'>): string {
   LEFT JOIN directory_users u ON m.member_type = 'user' AND u.tenant_id = m.tenant_id AND u.id = m.member_id
   LEFT JOIN directory_groups g ON m.member_type = 'group' AND g.tenant_id = m.tenant_id AND g.id = m.member_id
   WHERE m.tenant_id = $1 AND ${groupTest} AND ($3::text IS NULL OR m.member_type = $3) AND ($4::text IS NULL OR m.member_id = $4)
-    AND ((u.id IS NOT NULL AND u.deleted_date_time IS NULL) OR (g.id IS NOT NULL AND g.deleted_date_time IS NULL))`;
+    AND ((u.id IS NOT NULL AND u.deleted_date_time IS NULL) OR (g.id IS NOT NULL AND g.deleted_date_time IS NULL))${query.filter ? ` AND ${memberFilter(query.filter, query.memberType, params)}` : ''}`;
+}
+
+/** `filter` on the objects of table ($1 is the tenant), as `column IN (…)`; undefined when the table lacks a property it names. */
+function objectFilter(table: ObjectTable, filter: Predicate, column: string, params: unknown[]): string | undefined {
+  const properties = allProperties(table);
+  if (![...predicateProperties(filter)].every((name) => name in properties)) return undefined;
+  return `${column} IN (SELECT id FROM ${table.table} WHERE tenant_id = $1 AND ${compilePredicate(filter, properties, params)})`;
+}
+
+/** A member filter: each member type tested against its own table, as in sqlite/memberships.ts. */
+function memberFilter(filter: Predicate, memberType: MemberType | undefined, params: unknown[]): string {
+  const parts: string[] = [];
+  for (const [type, table] of [['user', USERS], ['group', GROUPS]] as const) {
+    if (memberType !== undefined && memberType !== type) continue;
+    const test = objectFilter(table, filter, 'm.member_id', params);
+    if (test) parts.push(`(m.member_type = '${type}' AND ${test})`);
+  }
+  return parts.length === 0 ? 'false' : `(${parts.join(' OR ')})`;
 }
 
 export async function listGroupMembers(db: Queryable, tenantId: string, groupId: string, page: MemberQuery): Promise<Page<MemberObject>> {
   const limit = limitOf(page);
   const params: unknown[] = [tenantId, groupId, page.memberType ?? null, page.memberId ?? null];
-  let sql = memberRows(page);
+  let sql = memberRows(page, params);
   if (page.cursor !== undefined) sql += ` AND m.member_id > ${bind(params, page.cursor)}`;
   const { rows } = await db.query<{ member_id: string; member_type: MemberType; u: Record<string, unknown> | null; g: Record<string, unknown> | null }>(
     `${sql} ORDER BY m.member_id LIMIT ${bind(params, limit + 1)}`, params);
@@ -68,13 +86,13 @@ export async function listGroupMembers(db: Queryable, tenantId: string, groupId:
 }
 
 export async function countGroupMembers(db: Queryable, tenantId: string, groupId: string, query: Omit<MemberQuery, 'limit' | 'cursor'>): Promise<number> {
-  return countOf((await db.query(`SELECT count(*) AS n FROM (${memberRows(query)}) AS members`, [tenantId, groupId, query.memberType ?? null, query.memberId ?? null])).rows[0]);
+  const params: unknown[] = [tenantId, groupId, query.memberType ?? null, query.memberId ?? null];
+  return countOf((await db.query(`SELECT count(*) AS n FROM (${memberRows(query, params)}) AS members`, params)).rows[0]);
 }
 
-export async function listMemberOf(db: Queryable, tenantId: string, memberId: string, page: PageRequest & { transitive?: boolean }): Promise<Page<DirectoryGroup>> {
-  const limit = limitOf(page);
-  const params: unknown[] = [tenantId, memberId];
-  let sql = page.transitive
+/** The live groups above a member, as in sqlite/memberships.ts; $1 tenant, $2 member, then the filter's values. */
+function memberOfRows(query: Omit<MemberOfQuery, 'limit' | 'cursor'>, params: unknown[]): string {
+  const sql = query.transitive
     ? `WITH RECURSIVE up(id) AS (
         SELECT group_id FROM directory_memberships WHERE tenant_id = $1 AND member_id = $2
         UNION
@@ -84,10 +102,22 @@ export async function listMemberOf(db: Queryable, tenantId: string, memberId: st
       SELECT g.* FROM directory_groups g WHERE g.tenant_id = $1 AND g.id IN (SELECT id FROM up) AND g.id <> $2 AND g.deleted_date_time IS NULL`
     : `SELECT g.* FROM directory_memberships m JOIN directory_groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
     WHERE m.tenant_id = $1 AND m.member_id = $2 AND g.deleted_date_time IS NULL`;
+  return query.filter ? `${sql} AND ${objectFilter(GROUPS, query.filter, 'g.id', params) ?? 'false'}` : sql;
+}
+
+export async function listMemberOf(db: Queryable, tenantId: string, memberId: string, page: MemberOfQuery): Promise<Page<DirectoryGroup>> {
+  const limit = limitOf(page);
+  const params: unknown[] = [tenantId, memberId];
+  let sql = memberOfRows(page, params);
   if (page.cursor !== undefined) sql += ` AND g.id > ${bind(params, page.cursor)}`;
   const { rows } = await db.query(`${sql} ORDER BY g.id LIMIT ${bind(params, limit + 1)}`, params);
   const items = rows.slice(0, limit).map((row) => toRecord<DirectoryGroup>(GROUPS, row));
   return rows.length > limit ? { items, cursor: items[limit - 1]!.id } : { items };
+}
+
+export async function countMemberOf(db: Queryable, tenantId: string, memberId: string, query: Omit<MemberOfQuery, 'limit' | 'cursor'>): Promise<number> {
+  const params: unknown[] = [tenantId, memberId];
+  return countOf((await db.query(`SELECT count(*) AS n FROM (${memberOfRows(query, params)}) AS parents`, params)).rows[0]);
 }
 
 export async function addPendingReferences(db: Queryable, tenantId: string, references: readonly Omit<PendingReference, 'createdDateTime'>[], now: string): Promise<void> {

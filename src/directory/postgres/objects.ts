@@ -15,7 +15,7 @@ const PAGE_MAX = 1000;
 /** Rows per INSERT: well under Postgres' 65535 bound parameters for the widest table. */
 const INSERT_CHUNK = 500;
 
-function allProperties(table: ObjectTable): Readonly<Record<string, PropertyKind>> {
+export function allProperties(table: ObjectTable): Readonly<Record<string, PropertyKind>> {
   return { ...COMMON_PROPERTIES, ...table.properties };
 }
 

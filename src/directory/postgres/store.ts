@@ -50,6 +50,7 @@ function readerOn(db: Queryable): DirectoryReader {
     listGroupMembers: (tenantId, groupId, page) => members.listGroupMembers(db, tenantId, groupId, page),
     countGroupMembers: (tenantId, groupId, query = {}) => members.countGroupMembers(db, tenantId, groupId, query),
     listMemberOf: (tenantId, memberId, page) => members.listMemberOf(db, tenantId, memberId, page),
+    countMemberOf: (tenantId, memberId, query = {}) => members.countMemberOf(db, tenantId, memberId, query),
     listPendingReferences: (tenantId, page) => members.listPendingReferences(db, tenantId, page),
     getSynchronizationJob: (tenantId, jobId) => sync.getJob(db, tenantId, jobId),
     listSynchronizationJobs: (tenantId, servicePrincipalId) => sync.listJobs(db, tenantId, servicePrincipalId),

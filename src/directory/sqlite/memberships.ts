@@ -5,11 +5,11 @@
  */
 import type { SqliteDatabase } from './open-database.ts';
 import type { DirectoryGroup, DirectoryUser, MemberObject, Membership, MemberType, PendingReference } from '../types.ts';
-import type { MemberQuery, Page, PageRequest } from '../store.ts';
-import { getObject, toRecord } from './objects.ts';
+import { predicateProperties, type MemberOfQuery, type MemberQuery, type Page, type PageRequest, type Predicate } from '../store.ts';
+import { allProperties, getObject, toRecord, type ObjectTable } from './objects.ts';
 import { USERS } from './users.ts';
 import { GROUPS } from './groups.ts';
-import { all, get, run, type Row } from './sql.ts';
+import { all, compilePredicate, get, run, type Row } from './sql.ts';
 
 const PAGE_MAX = 1000;
 const limitOf = (page: PageRequest): number => Math.max(1, Math.min(PAGE_MAX, page.limit));
@@ -63,7 +63,27 @@ function memberRows(tenantId: string, groupId: string, query: Omit<MemberQuery, 
     sql += ' AND m.member_id = ?';
     params.push(query.memberId);
   }
+  if (query.filter) sql += ` AND ${memberFilter(tenantId, query.filter, query.memberType, params)}`;
   return { sql, params };
+}
+
+/** `filter` on the object of table, as `column IN (ids of matching objects)`; undefined when the table lacks a property it names. */
+function objectFilter(tenantId: string, table: ObjectTable, filter: Predicate, column: string, params: unknown[]): string | undefined {
+  const properties = allProperties(table);
+  if (![...predicateProperties(filter)].every((name) => name in properties)) return undefined;
+  params.push(tenantId);
+  return `${column} IN (SELECT id FROM ${table.table} WHERE tenant_id = ? AND ${compilePredicate(filter, properties, params)})`;
+}
+
+/** A member filter: each member type tested against its own table (a user's properties, a group's). */
+function memberFilter(tenantId: string, filter: Predicate, memberType: MemberType | undefined, params: unknown[]): string {
+  const parts: string[] = [];
+  for (const [type, table] of [['user', USERS], ['group', GROUPS]] as const) {
+    if (memberType !== undefined && memberType !== type) continue;
+    const test = objectFilter(tenantId, table, filter, 'm.member_id', params);
+    if (test) parts.push(`(m.member_type = '${type}' AND ${test})`);
+  }
+  return parts.length === 0 ? '0' : `(${parts.join(' OR ')})`;
 }
 
 export function listGroupMembers(db: SqliteDatabase, tenantId: string, groupId: string, page: MemberQuery): Page<MemberObject> {
@@ -86,10 +106,10 @@ export function countGroupMembers(db: SqliteDatabase, tenantId: string, groupId:
   return get<{ n: number }>(db, `SELECT count(*) AS n FROM (${sql})`, params)!.n;
 }
 
-export function listMemberOf(db: SqliteDatabase, tenantId: string, memberId: string, page: PageRequest & { transitive?: boolean }): Page<DirectoryGroup> {
-  const limit = limitOf(page);
+/** The live groups above a member, directly or (transitive) through live nested groups; optionally filtered. */
+function memberOfRows(tenantId: string, memberId: string, query: Omit<MemberOfQuery, 'limit' | 'cursor'>): { sql: string; params: unknown[] } {
   // Transitive: the groups above, through the member index, a group at a time (UNION: cycle-safe).
-  let sql = page.transitive
+  let sql = query.transitive
     ? `WITH RECURSIVE up(id) AS (
         SELECT group_id FROM directory_memberships WHERE tenant_id = ? AND member_id = ?
         UNION
@@ -99,14 +119,27 @@ export function listMemberOf(db: SqliteDatabase, tenantId: string, memberId: str
       SELECT g.* FROM directory_groups g WHERE g.tenant_id = ? AND g.id IN (SELECT id FROM up) AND g.id <> ? AND g.deleted_date_time IS NULL`
     : `SELECT g.* FROM directory_memberships m JOIN directory_groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
     WHERE m.tenant_id = ? AND m.member_id = ? AND g.deleted_date_time IS NULL`;
-  const params: unknown[] = page.transitive ? [tenantId, memberId, tenantId, tenantId, memberId] : [tenantId, memberId];
+  const params: unknown[] = query.transitive ? [tenantId, memberId, tenantId, tenantId, memberId] : [tenantId, memberId];
+  if (query.filter) sql += ` AND ${objectFilter(tenantId, GROUPS, query.filter, 'g.id', params) ?? '0'}`;
+  return { sql, params };
+}
+
+export function listMemberOf(db: SqliteDatabase, tenantId: string, memberId: string, page: MemberOfQuery): Page<DirectoryGroup> {
+  const limit = limitOf(page);
+  const { sql, params } = memberOfRows(tenantId, memberId, page);
+  let text = sql;
   if (page.cursor !== undefined) {
-    sql += ' AND g.id > ?';
+    text += ' AND g.id > ?';
     params.push(page.cursor);
   }
-  const rows = all<Row>(db, `${sql} ORDER BY g.id LIMIT ?`, [...params, limit + 1]);
+  const rows = all<Row>(db, `${text} ORDER BY g.id LIMIT ?`, [...params, limit + 1]);
   const items = rows.slice(0, limit).map((row) => toRecord<DirectoryGroup>(GROUPS, row));
   return rows.length > limit ? { items, cursor: items[limit - 1]!.id } : { items };
+}
+
+export function countMemberOf(db: SqliteDatabase, tenantId: string, memberId: string, query: Omit<MemberOfQuery, 'limit' | 'cursor'>): number {
+  const { sql, params } = memberOfRows(tenantId, memberId, query);
+  return get<{ n: number }>(db, `SELECT count(*) AS n FROM (${sql})`, params)!.n;
 }
 
 export function addPendingReferences(db: SqliteDatabase, tenantId: string, references: readonly Omit<PendingReference, 'createdDateTime'>[], now: string): void {

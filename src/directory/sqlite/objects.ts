@@ -22,7 +22,7 @@ const PAGE_MAX = 1000;
 const merged = new WeakMap<ObjectTable, Readonly<Record<string, PropertyKind>>>();
 const columns = new WeakMap<ObjectTable, readonly (readonly [name: string, column: string, kind: PropertyKind])[]>();
 
-function allProperties(table: ObjectTable): Readonly<Record<string, PropertyKind>> {
+export function allProperties(table: ObjectTable): Readonly<Record<string, PropertyKind>> {
   let properties = merged.get(table);
   if (!properties) {
     properties = Object.freeze({ ...COMMON_PROPERTIES, ...table.properties });

@@ -35,6 +35,7 @@ export function readerOn(db: SqliteDatabase, box: SecretBox | undefined): Direct
     listGroupMembers: async (tenantId, groupId, page) => members.listGroupMembers(db, tenantId, groupId, page),
     countGroupMembers: async (tenantId, groupId, query = {}) => members.countGroupMembers(db, tenantId, groupId, query),
     listMemberOf: async (tenantId, memberId, page) => members.listMemberOf(db, tenantId, memberId, page),
+    countMemberOf: async (tenantId, memberId, query = {}) => members.countMemberOf(db, tenantId, memberId, query),
     listPendingReferences: async (tenantId, page) => members.listPendingReferences(db, tenantId, page),
     getSynchronizationJob: async (tenantId, jobId) => sync.getJob(db, tenantId, jobId),
     listSynchronizationJobs: async (tenantId, servicePrincipalId) => sync.listJobs(db, tenantId, servicePrincipalId),
