@@ -141,7 +141,7 @@ export async function startService(options: ServeOptions): Promise<Service> {
   });
   late.engine = syncEngine;
   const notifier = sender && options.smtp
-    ? new Notifier({ directory: store, sender, from: options.smtp.from, ...(options.mailRetryMs !== undefined ? { retryMs: options.mailRetryMs } : {}), ...(options.log ? { log: options.log } : {}) })
+    ? new Notifier({ directory: store, outbox: syncStore.outbox, sender, from: options.smtp.from, ...(options.mailRetryMs !== undefined ? { retryMs: options.mailRetryMs } : {}), ...(options.log ? { log: options.log } : {}) })
     : undefined;
   if (notifier) {
     syncEngine.on('quarantineChanged', (event) => void notifier.quarantineChanged(event).catch((error: unknown) => options.log?.(`notification failed: ${error instanceof Error ? error.message : String(error)}`)));
@@ -155,6 +155,8 @@ export async function startService(options: ServeOptions): Promise<Service> {
   await syncEngine.load();
   await app.listen({ host, port });
   syncEngine.start();
+  // Email an earlier run queued while the mail server was down goes out now.
+  notifier?.start();
   // Several nodes: a job created, started or paused through another node's API reaches this
   // node's scheduler at the next re-read (the lease decides which node runs a cycle).
   const reload = backend.exclusive ? setInterval(() => void syncEngine.load().catch(() => undefined), JOB_RELOAD_MS) : undefined;

@@ -106,10 +106,47 @@ export interface SyncTransaction {
   readonly state: SourceStateStore;
 }
 
+/** A notification email as queued (notifications/notifier.ts). */
+export interface OutgoingMail {
+  readonly tenantId: string;
+  readonly jobId: string;
+  readonly from: string;
+  readonly to: readonly string[];
+  readonly subject: string;
+  readonly text: string;
+}
+
+export interface QueuedMail extends OutgoingMail {
+  readonly id: string;
+  readonly queuedAt: string;
+  /** Failed attempts so far, and the last one's error. */
+  readonly attempts: number;
+  readonly lastError: string | null;
+}
+
+/**
+ * Notification email waiting for the mail server, kept in the store so that a message the
+ * mail server has not accepted yet survives a restart of the service. A sender claims a
+ * message (until a time) before sending, so that two nodes of one Postgres do not both
+ * send it; a claim that lapses (the node died mid-send) frees the message again.
+ */
+export interface MailOutbox {
+  add(mail: OutgoingMail, at: Date): Promise<void>;
+  /** The oldest message without a live claim, now claimed until `until`; undefined when none. */
+  claimNext(now: Date, until: Date): Promise<QueuedMail | undefined>;
+  /** The mail server accepted it: gone. */
+  remove(id: string): Promise<void>;
+  /** The mail server refused it or was down: the claim ends, the attempt and error are counted. */
+  release(id: string, error: string): Promise<void>;
+  count(): Promise<number>;
+}
+
 export interface SyncStore {
   readonly directory: DirectoryStore;
   /** Committed state, outside any transaction. */
   readonly state: SourceStateStore;
+  /** Notification email not yet accepted by the mail server. */
+  readonly outbox: MailOutbox;
   /** One transaction over directory writes, engine state and the watermark. */
   transaction<T>(work: (tx: SyncTransaction) => Promise<T>): Promise<T>;
   /** Releases the engine's own resources (not the directory store, which its opener closes). */

@@ -115,7 +115,7 @@ describe('e2e: the sync account\'s password changed in AD quarantines the job; t
     assert.equal(quarantined.quarantine!.error.code, 'ERR_AD_INVALID_CREDENTIALS', quarantined.quarantine!.error.message);
     assert.equal(quarantined.quarantine!.error.tenantActionable, true);
     const dn = account!.dn.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    assert.match(quarantined.quarantine!.error.message, new RegExp(`2 cycles in a row failed: .*refused the password of ${dn} \\(invalid credentials\\)`));
+    assert.match(quarantined.quarantine!.error.message, new RegExp(`\\d+ cycles in a row failed: .*refused the password of ${dn} \\(invalid credentials\\)`));
     assert.equal(quarantined.lastExecution?.state, 'Failed');
     assert.ok(serve.process.output.some((line) => /cycle of job .* failed: ERR_AD_INVALID_CREDENTIALS: .*refused the password/.test(line)), `the service log names the refused bind${logs()}`);
 

@@ -4,8 +4,9 @@
  * agent stops: the job's cycles fail, and after QuarantineAfterFailures (2 here) the job is
  * in Quarantine (EncounteredQuarantineException) with a nextAttempt further than its interval.
  * The mail server is down meanwhile; the agent comes back and the next cycle (started by its
- * connecting) succeeds and releases the job, mail server or not. When the mail server is back,
- * the two emails (quarantined, released) arrive, once each, in that order.
+ * connecting) succeeds and releases the job, mail server or not. The service is then
+ * restarted, the mail server still down: the two emails wait in the store's outbox, not in
+ * the process. When the mail server is back, they arrive, once each, in that order.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,7 +19,7 @@ import { adEnv, skipReason } from '../support/ad-env.ts';
 import { SmtpSink } from '../support/smtp-sink.ts';
 import { adminClient } from './support/ad-expected.ts';
 import { GraphClient, enableDomain, jobPath, readBootstrap, type EnabledJob, type Execution } from './support/graph.ts';
-import { enrollAgent, runAgent, startServe, stopProcess, type AgentSetup, type CanopyProcess, type ServeProcess } from './support/processes.ts';
+import { enrollAgent, freePort, runAgent, startServe, stopProcess, type AgentSetup, type CanopyProcess, type ServeProcess } from './support/processes.ts';
 
 const WAIT_MS = 180_000;
 
@@ -46,15 +47,18 @@ describe('e2e: quarantine when the agent is gone, released when it is back; emai
   let job: EnabledJob;
   let ou: string;
   let user: string;
+  let serveEnv: Record<string, string>;
+  let port: number;
 
   const status = async (): Promise<Status> => (await graph.get(jobPath(job))).status as Status;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'canopy-e2e-quarantine-'));
     await mail.start();
-    serve = await startServe(join(dir, 'service'), {
-      env: { CANOPY_SMTP_HOST: '127.0.0.1', CANOPY_SMTP_PORT: String(mail.port), CANOPY_SMTP_SECURITY: 'none', CANOPY_SMTP_FROM: 'canopy@example.org', CANOPY_SMTP_RETRY_MS: '500' },
-    });
+    serveEnv = { CANOPY_SMTP_HOST: '127.0.0.1', CANOPY_SMTP_PORT: String(mail.port), CANOPY_SMTP_SECURITY: 'none', CANOPY_SMTP_FROM: 'canopy@example.org', CANOPY_SMTP_RETRY_MS: '500' };
+    // A fixed port: the restarted service comes back where the agent reconnects.
+    port = await freePort();
+    serve = await startServe(join(dir, 'service'), { port, env: serveEnv });
     graph = new GraphClient(serve.url, readBootstrap(serve.dataDir));
     setup = await enrollAgent(dir, serve, 'agent1');
     agent = await runAgent(setup);
@@ -107,6 +111,15 @@ describe('e2e: quarantine when the agent is gone, released when it is back; emai
     }, () => serve.process.output.slice(-10).join('\n'));
     assert.equal(released.lastExecution?.state, 'Succeeded', 'the cycle succeeded with the mail server down');
     assert.equal(mail.received.length, 0);
+    const firstRun = serve.process.output;
+    assert.ok(firstRun.some((line) => /notification email .* not sent .*kept in the outbox/.test(line)), 'the failed sends were logged');
+
+    // The service restarts while the mail server is still down: the emails are in its store.
+    await stopProcess(serve.process);
+    serve = await startServe(serve.dataDir, { port, env: serveEnv });
+    await waitFor('the agent back on the restarted service', async () => (serve.process.output.some((line) => /agent \S+ connected/.test(line)) ? true : undefined), () => serve.process.output.slice(-10).join('\n'));
+    await waitFor('a failed send after the restart', async () => (serve.process.output.some((line) => /notification email .* not sent/.test(line)) ? true : undefined), () => serve.process.output.slice(-10).join('\n'));
+    assert.equal((await status()).code, 'Active', 'cycles go on without the mail server');
 
     await mail.start(mail.port);
     const mails = await waitFor('both emails', async () => (mail.received.length >= 2 ? mail.received : undefined), () => serve.process.output.slice(-10).join('\n'));
@@ -115,6 +128,9 @@ describe('e2e: quarantine when the agent is gone, released when it is back; emai
     assert.match(subjects[0]!, new RegExp(`${job.jobId}.*is quarantined \\(EncounteredQuarantineException\\)`));
     assert.match(subjects[1]!, new RegExp(`${job.jobId}.*is out of quarantine`));
     assert.deepEqual(mails[0]!.to, ['admin@example.org']);
-    assert.ok(serve.process.output.some((line) => /notification email .* not sent/.test(line)), 'the failed sends were logged');
+    assert.equal(serve.process.output.filter((line) => /notification email sent/.test(line)).length, 2, 'the restarted service sent them');
+    // Delivered once: nothing more comes on later cycles and sweeps.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    assert.equal(mail.received.length, 2, mail.received.map((m) => m.subject).join(' | '));
   });
 });

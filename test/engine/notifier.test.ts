@@ -80,7 +80,7 @@ describe('notification email', () => {
     const passwordFile = join(dir, 'smtp.pw');
     writeFileSync(passwordFile, 's3cret\n', { mode: 0o600 });
     const sender = await createMailSender({ host: '127.0.0.1', port: sink.port, security: 'starttls', user: 'canopy', passwordFile, from: 'canopy@corp.canopy.test', caFile: files.ca });
-    const notifier = new Notifier({ directory: h.store.directory, sender, from: 'canopy@corp.canopy.test' });
+    const notifier = new Notifier({ directory: h.store.directory, outbox: h.store.outbox, sender, from: 'canopy@corp.canopy.test' });
     try {
       await putJob('job-a', { Enabled: true, Recipients: 'admin@corp.canopy.test;ops@corp.canopy.test', DeleteThresholdEnabled: true, DeleteThresholdValue: 500 });
       await notifier.quarantineChanged({ tenantId: h.tenantId, jobId: 'job-a', change: entered });
@@ -109,17 +109,18 @@ describe('notification email', () => {
     await sink.stop();
     const failures: unknown[] = [];
     const sender = await createMailSender({ host: '127.0.0.1', port, security: 'none', from: 'canopy@corp.canopy.test' });
-    const notifier = new Notifier({ directory: h.store.directory, sender, from: 'canopy@corp.canopy.test', retryMs: 100 });
+    const notifier = new Notifier({ directory: h.store.directory, outbox: h.store.outbox, sender, from: 'canopy@corp.canopy.test', retryMs: 100 });
     notifier.on('failed', (f) => failures.push(f));
     try {
       await putJob('job-b', { Enabled: true, Recipients: 'admin@corp.canopy.test' });
       await notifier.quarantineChanged({ tenantId: h.tenantId, jobId: 'job-b', change: entered });
       assert.equal(failures.length, 1, 'the first attempt failed');
-      assert.equal(notifier.waiting, 1);
+      assert.equal(await notifier.waiting(), 1);
       await until('a second failed attempt', () => failures.length >= 2);
       await sink.start(port);
       await until('the message received', () => sink.received.length > 0);
-      assert.equal(notifier.waiting, 0);
+      for (let i = 0; i < 100 && (await notifier.waiting()) > 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(await notifier.waiting(), 0, 'removed from the outbox once accepted');
       assert.equal(sink.received.length, 1, 'sent once');
       assert.match(sink.received[0]!.subject, /job-b/);
     } finally {
@@ -128,11 +129,44 @@ describe('notification email', () => {
     }
   });
 
+  test('the outbox outlives the notifier (a restart of the service): what was queued while the server was down goes out once from the next one', async () => {
+    const sink = new SmtpSink();
+    await sink.start();
+    const port = sink.port;
+    await sink.stop();
+    const sender = await createMailSender({ host: '127.0.0.1', port, security: 'none', from: 'canopy@corp.canopy.test' });
+    const before = new Notifier({ directory: h.store.directory, outbox: h.store.outbox, sender, from: 'canopy@corp.canopy.test', retryMs: 60_000 });
+    await putJob('job-e', { Enabled: true, Recipients: 'admin@corp.canopy.test' });
+    await before.quarantineChanged({ tenantId: h.tenantId, jobId: 'job-e', change: entered });
+    await before.quarantineChanged({ tenantId: h.tenantId, jobId: 'job-e', change: { kind: 'released', reason: 'TooManyDeletes' } });
+    before.stop();
+    assert.equal(await h.store.outbox.count(), 2, 'both wait in the store');
+    await sink.start(port);
+    // Two notifiers (two nodes, or a restart racing a sweep) flush at once: each message goes out once.
+    const one = new Notifier({ directory: h.store.directory, outbox: h.store.outbox, sender, from: 'canopy@corp.canopy.test' });
+    const two = new Notifier({ directory: h.store.directory, outbox: h.store.outbox, sender, from: 'canopy@corp.canopy.test' });
+    try {
+      one.start();
+      await Promise.all([one.flush(), two.flush()]);
+      await until('both messages received', () => sink.received.length >= 2);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.deepEqual(sink.received.map((m) => m.subject).sort(), [
+        'Canopy: synchronization job job-e (domain corp.canopy.test) is out of quarantine',
+        'Canopy: synchronization job job-e (domain corp.canopy.test) is quarantined (TooManyDeletes)',
+      ]);
+      assert.equal(await h.store.outbox.count(), 0);
+    } finally {
+      one.stop();
+      two.stop();
+      await sink.stop();
+    }
+  });
+
   test('no recipients or Enabled false: no message', async () => {
     const sink = new SmtpSink();
     await sink.start();
     const lines: string[] = [];
-    const notifier = new Notifier({ directory: h.store.directory, sender: await createMailSender({ host: '127.0.0.1', port: sink.port, security: 'none', from: 'canopy@corp.canopy.test' }), from: 'canopy@corp.canopy.test', log: (l) => lines.push(l) });
+    const notifier = new Notifier({ directory: h.store.directory, outbox: h.store.outbox, sender: await createMailSender({ host: '127.0.0.1', port: sink.port, security: 'none', from: 'canopy@corp.canopy.test' }), from: 'canopy@corp.canopy.test', log: (l) => lines.push(l) });
     try {
       await putJob('job-c', undefined);
       await putJob('job-d', { Enabled: false, Recipients: 'admin@corp.canopy.test' });

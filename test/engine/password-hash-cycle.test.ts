@@ -31,6 +31,7 @@ function crashingOn(store: SyncStore, tenantId: string, userId: string): SyncSto
   return {
     directory: store.directory,
     state: store.state,
+    outbox: store.outbox,
     close: () => store.close(),
     transaction: (work) => store.transaction(async (tx) => {
       const value = await work(tx);

@@ -138,5 +138,32 @@ export function runSyncStoreContract(name: string, make: SyncStoreFactory): void
       assert.equal(await store.state.getForceDeletes(t, 'job'), false);
       assert.equal(await store.state.getResetToken(t, 'job'), 'read-9');
     }));
+
+    test('mail outbox: queued in order, claimed one at a time until a time, released with the error counted, removed once sent', () => using(make, async (store, t) => {
+      const mail = (n: number) => ({ tenantId: t, jobId: 'job', from: 'canopy@example.org', to: ['a@example.org', 'b@example.org'], subject: `subject ${n}`, text: `body ${n} — ünïcode` });
+      const at = new Date('2026-12-03T10:00:00Z');
+      const later = (ms: number) => new Date(at.getTime() + ms);
+      assert.equal(await store.outbox.count(), 0);
+      assert.equal(await store.outbox.claimNext(at, later(60_000)), undefined);
+      await store.outbox.add(mail(1), at);
+      await store.outbox.add(mail(2), later(1));
+      assert.equal(await store.outbox.count(), 2);
+      const first = await store.outbox.claimNext(at, later(60_000));
+      assert.ok(first);
+      assert.deepEqual({ ...first, id: undefined }, { ...mail(1), id: undefined, queuedAt: at.toISOString(), attempts: 0, lastError: null });
+      const second = await store.outbox.claimNext(at, later(60_000));
+      assert.equal(second?.subject, 'subject 2', 'a claimed message is skipped');
+      assert.equal(await store.outbox.claimNext(later(1_000), later(61_000)), undefined, 'both claimed');
+      const lapsed = await store.outbox.claimNext(later(60_001), later(120_000));
+      assert.equal(lapsed?.id, first.id, 'a lapsed claim frees the message, oldest first');
+      await store.outbox.release(first.id, 'connect ECONNREFUSED 127.0.0.1:25');
+      const again = await store.outbox.claimNext(later(60_002), later(120_000));
+      assert.equal(again?.id, first.id);
+      assert.equal(again?.attempts, 1);
+      assert.equal(again?.lastError, 'connect ECONNREFUSED 127.0.0.1:25');
+      await store.outbox.remove(first.id);
+      await store.outbox.remove(second!.id);
+      assert.equal(await store.outbox.count(), 0);
+    }));
   });
 }

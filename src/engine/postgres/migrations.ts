@@ -49,4 +49,22 @@ CREATE INDEX engine_source_objects_staged ON engine_source_objects (tenant_id, j
 ALTER TABLE engine_jobs ADD COLUMN force_deletes BOOLEAN NOT NULL DEFAULT false;
 `,
   },
+  {
+    id: 'engine-004-mail-outbox',
+    sql: `
+CREATE TABLE engine_mail_outbox (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  recipients TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  body TEXT NOT NULL,
+  queued_at TIMESTAMPTZ NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  claimed_until TIMESTAMPTZ
+);
+`,
+  },
 ];

@@ -8,6 +8,7 @@ import { runPostgresMigrations } from '../../directory/postgres/connect.ts';
 import { postgresClientOf, type PostgresDirectoryStore } from '../../directory/postgres/store.ts';
 import type { SyncStore } from '../ports.ts';
 import { ENGINE_POSTGRES_MIGRATIONS } from './migrations.ts';
+import { createPostgresMailOutbox } from './mail-outbox.ts';
 import { createPostgresSourceState } from './source-state.ts';
 import { checkFence, currentLease, LEASE_POSTGRES_MIGRATIONS } from './job-leases.ts';
 
@@ -16,6 +17,7 @@ export async function createPostgresSyncStore(directory: PostgresDirectoryStore)
   return {
     directory,
     state: createPostgresSourceState(directory.pool),
+    outbox: createPostgresMailOutbox(directory.pool),
     // Under a job lease (runUnderLease), the fencing check comes first: a node whose lease
     // passed to another writes nothing.
     transaction: (work) => directory.transaction(async (tx) => {

@@ -55,4 +55,24 @@ CREATE INDEX engine_source_objects_staged ON engine_source_objects (tenant_id, j
 ALTER TABLE engine_jobs ADD COLUMN force_deletes INTEGER NOT NULL DEFAULT 0;
 `,
   },
+  {
+    // Notification email until the mail server accepts it (notifications/notifier.ts): a
+    // message queued while the mail server is down survives a restart. Sent in id order.
+    id: 'engine-004-mail-outbox',
+    sql: `
+CREATE TABLE engine_mail_outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  recipients TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  body TEXT NOT NULL,
+  queued_at TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  claimed_until TEXT
+);
+`,
+  },
 ];

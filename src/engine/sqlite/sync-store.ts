@@ -9,6 +9,7 @@ import { runMigrations, openDatabase } from '../../directory/sqlite/open-databas
 import { sqliteWriterOf } from '../../directory/sqlite/store.ts';
 import type { SyncStore } from '../ports.ts';
 import { ENGINE_MIGRATIONS } from './migrations.ts';
+import { createSqliteMailOutbox } from './mail-outbox.ts';
 import { createSqliteSourceState } from './source-state.ts';
 
 /**
@@ -22,12 +23,16 @@ export function createSqliteSyncStore(directory: DirectoryStore): SyncStore {
   const reader = openDatabase(writer.name);
   reader.pragma('query_only = ON');
   const writeState = createSqliteSourceState(writer);
+  // The outbox writes on a connection of its own (sqlite/mail-outbox.ts).
+  const mail = openDatabase(writer.name);
   return {
     directory,
     state: createSqliteSourceState(reader),
+    outbox: createSqliteMailOutbox(mail),
     transaction: (work) => directory.transaction((tx) => work({ directory: tx, state: writeState })),
     async close() {
       reader.close();
+      mail.close();
     },
   };
 }
