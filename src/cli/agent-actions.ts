@@ -1,5 +1,8 @@
 /** What `canopy agent register|run|revoke|list` do; loaded only when one of them runs (agent.ts). */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writePrivateFile } from '../core/private-files.ts';
 import { AgentConnection } from '../agent/connection.ts';
 import { createAdDomains } from '../agent/ad-domains.ts';
 import { startChangeSignals } from '../agent/change-signals.ts';
@@ -26,7 +29,18 @@ export async function register(options: { service?: string; token: string; confi
   log(`canopy: agent ${identity.agentId} enrolled in tenant ${identity.tenantId} for ${identity.domains.join(', ')}; key kept in ${config.dataDir}`);
 }
 
-export async function run(options: { config: string; scimListen?: string }): Promise<void> {
+/** The default file of the local SCIM listener's bearer token, in the agent's data folder. */
+export const SCIM_TOKEN_FILE = 'scim-listen.token';
+
+/** A new bearer token for the local SCIM listener, written 0600 where the admin can read it. */
+function newScimToken(dataDir: string, file: string | undefined): { token: string; path: string } {
+  const token = randomBytes(32).toString('base64url');
+  const path = file ?? join(dataDir, SCIM_TOKEN_FILE);
+  writePrivateFile(path, `${token}\n`);
+  return { token, path };
+}
+
+export async function run(options: { config: string; scimListen?: string; scimTokenFile?: string }): Promise<void> {
   const config = loadAgentConfig(options.config);
   const identity = loadIdentity(config.dataDir);
   const privateKey = loadPrivateKey(config.dataDir);
@@ -34,10 +48,11 @@ export async function run(options: { config: string; scimListen?: string }): Pro
   const unenrolled = config.domains.map((domain) => domain.name).filter((name) => !identity.domains.includes(name));
   if (unenrolled.length > 0) log(`canopy: warning: ${unenrolled.join(', ')} not enrolled; the service will not route them to this agent (enroll again to add domains)`);
   const domains = createAdDomains(config);
+  const scimToken = options.scimListen ? newScimToken(config.dataDir, options.scimTokenFile) : undefined;
   const scimHttp = options.scimListen
-    ? await startScimHttp({ ...parseListen(options.scimListen), handler: (request) => scimForPath(domains.scim, request) })
+    ? await startScimHttp({ ...parseListen(options.scimListen), token: scimToken!.token, handler: (request) => scimForPath(domains.scim, request) })
     : undefined;
-  if (scimHttp) log(`canopy: local SCIM service (read-only) at ${scimHttp.url}`);
+  if (scimHttp) log(`canopy: local SCIM service (read-only) at ${scimHttp.url}; bearer token in ${scimToken!.path}`);
   const connection = new AgentConnection({
     serviceUrl,
     ca: config.service.caFile ? readFileSync(config.service.caFile) : undefined,

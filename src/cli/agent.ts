@@ -28,8 +28,9 @@ export function agentCommand(): Command {
     .command('run')
     .description('connect to the service and answer its requests')
     .requiredOption('--config <file>', 'the agent configuration (JSON)')
-    .option('--scim-listen <host:port>', 'also serve the SCIM service read-only over local HTTP (loopback only)')
-    .action(async (options: { config: string; scimListen?: string }) => (await actions()).run(options));
+    .option('--scim-listen <host:port>', 'also serve the SCIM service read-only over local HTTP (loopback only; a bearer token is required)')
+    .option('--scim-token-file <file>', 'where --scim-listen writes its bearer token, 0600 (default DATA/scim-listen.token)')
+    .action(async (options: { config: string; scimListen?: string; scimTokenFile?: string }) => (await actions()).run(options));
   withAdminOptions(agent.command('revoke').description('revoke an agent; it is disconnected within seconds').argument('<id>', 'the agent id'))
     .action(async (id: string, options: AdminOptions) => (await actions()).revoke(id, options));
   withAdminOptions(agent.command('list').description('list enrolled agents and their state').option('--json', 'print JSON'))

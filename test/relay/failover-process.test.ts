@@ -1,6 +1,6 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startService, type Service } from '../../src/cli/serve.ts';
@@ -21,6 +21,7 @@ describe('failover between agent processes during a full read of the Samba DC', 
   let service: Service;
   const agents = new Map<string, CanopyProcess>();
   let scimUrl = '';
+  let scimAuth: Record<string, string> = {};
 
   before(async () => {
     const ad = adEnv();
@@ -44,7 +45,13 @@ describe('failover between agent processes during a full read of the Samba DC', 
       const run = spawnCanopy(['agent', 'run', '--config', config, ...scimListen]);
       agents.set(agentId, run);
       await run.waitForLine(/connected to/);
-      if (name === 'agent-a') scimUrl = (await run.waitForLine(/local SCIM service \(read-only\) at (\S+)/))[1]!;
+      if (name === 'agent-a') {
+        const [, url, tokenFile] = await run.waitForLine(/local SCIM service \(read-only\) at (\S+); bearer token in (\S+)/);
+        scimUrl = url!;
+        // Written 0600 by the agent (issue 12: the listener needs it).
+        assert.equal(statSync(tokenFile!).mode & 0o077, 0);
+        scimAuth = { authorization: `Bearer ${readFileSync(tokenFile!, 'utf8').trim()}` };
+      }
     }
   });
 
@@ -56,18 +63,19 @@ describe('failover between agent processes during a full read of the Samba DC', 
 
   test('--scim-listen serves the same SCIM service on loopback HTTP', async () => {
     const ad = adEnv();
-    const config = await fetch(`${scimUrl}/ServiceProviderConfig`);
+    assert.equal((await fetch(`${scimUrl}/ServiceProviderConfig`)).status, 401, 'no token, no answer');
+    const config = await fetch(`${scimUrl}/ServiceProviderConfig`, { headers: scimAuth });
     assert.equal(config.status, 200);
     assert.match(config.headers.get('content-type') ?? '', /application\/scim\+json/);
     const [user] = inScopeObjects(loadFixture(ad)).filter((object) => object.kind === 'user');
     const upn = String(user!.attributes.userPrincipalName![0]);
     const filter = encodeURIComponent(`userName eq "${upn}"`);
     for (const path of [`/Users?filter=${filter}`, `/${ad.domain}/Users?filter=${filter}`]) {
-      const body = (await (await fetch(`${scimUrl}${path}`)).json()) as { totalResults: number; Resources: { userName: string }[] };
+      const body = (await (await fetch(`${scimUrl}${path}`, { headers: scimAuth })).json()) as { totalResults: number; Resources: { userName: string }[] };
       assert.equal(body.totalResults, 1, path);
       assert.equal(body.Resources[0]!.userName.toLowerCase(), upn.toLowerCase());
     }
-    assert.equal((await fetch(`${scimUrl}/Users`, { method: 'POST', body: '{}' })).status, 405);
+    assert.equal((await fetch(`${scimUrl}/Users`, { method: 'POST', body: '{}', headers: scimAuth })).status, 405);
   });
 
   test('kill -9 of the agent serving a page: the read completes through the other, nothing missing or repeated', async () => {

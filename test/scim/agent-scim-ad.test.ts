@@ -10,6 +10,9 @@ import { Attribute, Change, Client } from 'ldapts';
 import { AdReader } from '../../src/ad/reader.ts';
 import { createScimHandler, type ScimHandler } from '../../src/agent/scim-service.ts';
 import { startScimHttp, type ScimHttpServer } from '../../src/agent/scim-http.ts';
+
+const TOKEN = 'local-scim-test-token-0123456789';
+const auth = { authorization: `Bearer ${TOKEN}` };
 import { resourceTypeById, schemaDefinitions, validateResource } from '../../src/scim/index.ts';
 import { adEnv, readCa, skipReason } from '../support/ad-env.ts';
 import { indexByDn, loadFixture, normalizeDn, sameDn } from '../support/fixture.ts';
@@ -138,7 +141,7 @@ describe('SCIM service over a per-run OU', { skip }, () => {
     await admin.add(dns.group, { objectClass: ['top', 'group'], sAMAccountName: `team-${suffix}`, groupType: '-2147483646', member: [dns.meta as string, dns.other as string] });
     reader = await connectReader(ouDn);
     handler = createScimHandler({ source: reader });
-    http = await startScimHttp({ host: '127.0.0.1', port: 0, handler });
+    http = await startScimHttp({ host: '127.0.0.1', port: 0, handler, token: TOKEN });
     for (const key of ['meta', 'other', 'plain', 'group']) {
       const object = await reader.readObject({ dn: dns[key] as string });
       assert.ok(object, key);
@@ -293,23 +296,23 @@ describe('SCIM service over a per-run OU', { skip }, () => {
   });
 
   test('over the local HTTP listener with a plain HTTP client', async () => {
-    const response = await fetch(`${http.url}/Users?filter=${encodeURIComponent('displayName eq "plain"')}`);
+    const response = await fetch(`${http.url}/Users?filter=${encodeURIComponent('displayName eq "plain"')}`, { headers: auth });
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type') ?? '', /^application\/scim\+json/);
     const body = (await response.json()) as List;
     assert.equal(body.totalResults, 1);
     assert.equal(body.Resources[0]?.id, ids.plain);
 
-    const post = await fetch(`${http.url}/Users`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/scim+json' } });
+    const post = await fetch(`${http.url}/Users`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/scim+json', ...auth } });
     assert.equal(post.status, 405);
     assert.equal(post.headers.get('allow'), 'GET');
     assert.deepEqual(await post.json(), { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '405', detail: "POST is not allowed: the agent's SCIM service is read-only (GET only)" });
 
-    const badFilter = await fetch(`${http.url}/Users?filter=${encodeURIComponent('userName eq')}`);
+    const badFilter = await fetch(`${http.url}/Users?filter=${encodeURIComponent('userName eq')}`, { headers: auth });
     assert.equal(badFilter.status, 400);
     assert.equal(((await badFilter.json()) as Json).scimType, 'invalidFilter');
 
-    const config = await fetch(`${http.url}/ServiceProviderConfig`);
+    const config = await fetch(`${http.url}/ServiceProviderConfig`, { headers: auth });
     assert.equal(((await config.json()) as { filter: { supported: boolean } }).filter.supported, true);
   });
 });

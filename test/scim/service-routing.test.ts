@@ -6,7 +6,23 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createScimHandler, type AdSource, type ScimHandler } from '../../src/agent/scim-service.ts';
+import { request as httpRequest } from 'node:http';
 import { startScimHttp, type ScimHttpServer } from '../../src/agent/scim-http.ts';
+
+const TOKEN = 'local-scim-test-token-0123456789';
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+/** A GET with any Host header (fetch does not let a caller set Host). */
+function getWithHost(url: string, host: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { headers: { ...headers, host } }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
 import { ERROR } from '../../src/scim/urns.ts';
 
 const unreachable: AdSource = {
@@ -73,30 +89,45 @@ describe('SCIM service routing and discovery', () => {
 describe('the loopback SCIM HTTP listener', () => {
   let server: ScimHttpServer;
   before(async () => {
-    server = await startScimHttp({ host: '127.0.0.1', port: 0, handler, basePath: '/scim/v2' });
+    server = await startScimHttp({ host: '127.0.0.1', port: 0, handler, basePath: '/scim/v2', token: TOKEN });
   });
   after(async () => server?.close());
 
   test('refuses non-loopback addresses', async () => {
-    await assert.rejects(startScimHttp({ host: '0.0.0.0', port: 0, handler }), TypeError);
-    await assert.rejects(startScimHttp({ host: '192.168.1.5', port: 0, handler }), TypeError);
+    await assert.rejects(startScimHttp({ host: '0.0.0.0', port: 0, handler, token: TOKEN }), TypeError);
+    await assert.rejects(startScimHttp({ host: '192.168.1.5', port: 0, handler, token: TOKEN }), TypeError);
+    await assert.rejects(startScimHttp({ host: '127.0.0.1', port: 0, handler, token: 'short' }), TypeError);
   });
 
   test('serves GET under the base path as application/scim+json; 405 with Allow otherwise', async () => {
-    const ok = await fetch(`${server.url}/ResourceTypes`);
+    const ok = await fetch(`${server.url}/ResourceTypes`, { headers: auth });
     assert.equal(ok.status, 200);
     assert.equal(ok.headers.get('content-type'), 'application/scim+json; charset=utf-8');
     assert.equal(((await ok.json()) as { totalResults: number }).totalResults, 2);
-    const outside = await fetch(`${server.url.replace('/scim/v2', '')}/ResourceTypes`);
+    const outside = await fetch(`${server.url.replace('/scim/v2', '')}/ResourceTypes`, { headers: auth });
     assert.equal(outside.status, 404);
     for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
-      const refused = await fetch(`${server.url}/Users`, { method, body: method === 'DELETE' ? undefined : '{"x":1}' });
+      const refused = await fetch(`${server.url}/Users`, { method, headers: auth, body: method === 'DELETE' ? undefined : '{"x":1}' });
       assert.equal(refused.status, 405, method);
       assert.equal(refused.headers.get('allow'), 'GET');
       assert.equal(((await refused.json()) as { status: string }).status, '405');
     }
-    const filter = await fetch(`${server.url}/Users?filter=${encodeURIComponent('x eq')}`);
+    const filter = await fetch(`${server.url}/Users?filter=${encodeURIComponent('x eq')}`, { headers: auth });
     assert.equal(filter.status, 400);
     assert.equal(((await filter.json()) as { scimType: string }).scimType, 'invalidFilter');
+  });
+
+  test('issue 12: without the bearer token 401; with a Host that is not loopback (DNS rebinding) 403, token or not', async () => {
+    const missing = await fetch(`${server.url}/Users`);
+    assert.equal(missing.status, 401);
+    assert.match(missing.headers.get('www-authenticate') ?? '', /^Bearer /);
+    assert.equal(((await missing.json()) as { status: string }).status, '401');
+    assert.equal((await fetch(`${server.url}/Users`, { headers: { authorization: `Bearer ${TOKEN}x` } })).status, 401);
+    assert.equal((await fetch(`${server.url}/Users`, { headers: { authorization: `Basic ${TOKEN}` } })).status, 401);
+    const port = new URL(server.url).port;
+    assert.equal(await getWithHost(`${server.url}/ResourceTypes`, `attacker.example:${port}`, auth), 403);
+    assert.equal(await getWithHost(`${server.url}/ResourceTypes`, `127.0.0.1.attacker.example:${port}`, auth), 403);
+    assert.equal(await getWithHost(`${server.url}/ResourceTypes`, `localhost:${port}`, auth), 200);
+    assert.equal(await getWithHost(`${server.url}/ResourceTypes`, `[::1]:${port}`, auth), 200);
   });
 });
