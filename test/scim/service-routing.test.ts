@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createScimHandler, type AdSource, type ScimHandler } from '../../src/agent/scim-service.ts';
 import { request as httpRequest } from 'node:http';
 import { startScimHttp, type ScimHttpServer } from '../../src/agent/scim-http.ts';
+import { ERROR } from '../../src/scim/urns.ts';
 
 const TOKEN = 'local-scim-test-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -23,7 +24,6 @@ function getWithHost(url: string, host: string, headers: Record<string, string>)
     request.end();
   });
 }
-import { ERROR } from '../../src/scim/urns.ts';
 
 const unreachable: AdSource = {
   search: () => {
