@@ -5,6 +5,7 @@
  */
 import type { Client, Filter } from 'ldapts';
 import type { AdChangePage, AdObject, AdObjectClass, AdResetReason } from '../core/ad-object.ts';
+import type { AdSchemaDiscovery } from '../core/ad-schema.ts';
 import { CanopyError, isCanopyError } from '../core/errors.ts';
 import { resolveBindAccountDn } from './bind-account.ts';
 import { BindCredentials } from './bind-credentials.ts';
@@ -19,6 +20,7 @@ import { ldapResultCode, ResultCode } from './ldap-errors.ts';
 import type { AdReaderOptions } from './options.ts';
 import { ReadContext, resolveOptions, type ResolvedOptions } from './read-context.ts';
 import { checkBaseDn, readDcInfo, readRootDse, type DcInfo } from './root-dse.ts';
+import { readAdSchema } from './schema.ts';
 import { searchEntries } from './search.ts';
 import { usnChanges } from './usn.ts';
 import { decodeWatermark, encodeWatermark, scopeKey, type WatermarkState } from './watermark.ts';
@@ -200,6 +202,11 @@ export class AdReader {
       if (object) for (const dn of asked.get(key) ?? []) objects.set(dn, object);
     }
     return objects;
+  }
+
+  /** What the forest's schema lets each named class hold (schema.ts; schema discovery). */
+  async readSchema(classNames: readonly string[]): Promise<AdSchemaDiscovery> {
+    return readAdSchema(await this.client(), classNames, this.resolved.pageSize);
   }
 
   /**

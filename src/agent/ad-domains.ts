@@ -91,6 +91,9 @@ function lazySource(lazy: LazyReader): AdSource {
     async *readChanges(watermark) {
       yield* (await lazy.get()).readChanges(watermark);
     },
+    async readSchema(classNames) {
+      return (await lazy.get()).readSchema(classNames);
+    },
   };
 }
 

@@ -7,6 +7,7 @@
  *   GET /Users, /Groups            filter, startIndex/count, cursor, attributes (§3.4.2)
  *   GET /Users/{id}, /Groups/{id}  id = objectGUID (§3.4.1)
  *   GET /Delta                     Canopy's change feed (docs/protocol.md)
+ *   GET /AdSchema?classes=a,b      Canopy's: what the forest's schema lets each class hold (schema discovery)
  */
 import { isCanopyError } from '../core/errors.ts';
 import { resourceTypeById, resourceTypesListResponse, schemaById, schemasListResponse, serviceProviderConfig } from '../scim/discovery.ts';
@@ -81,6 +82,9 @@ async function route(ctx: ScimServiceContext, segments: readonly string[], query
     case 'delta':
       if (id !== undefined) break;
       return readDelta(ctx, query);
+    case 'adschema':
+      if (id !== undefined) break;
+      return readAdSchema(ctx, query);
     case 'serviceproviderconfig':
       if (id !== undefined) break;
       return serviceProviderConfig(ctx);
@@ -96,6 +100,19 @@ async function route(ctx: ScimServiceContext, segments: readonly string[], query
 
 function resources(ctx: ScimServiceContext, type: ServedType, id: string | undefined, query: Record<string, string | undefined>): Promise<unknown> {
   return id === undefined ? listResources(ctx, type, query) : getResource(ctx, type, id, query);
+}
+
+/** Class names are lDAPDisplayNames: letters, digits and hyphens (MS-ADTS 3.1.1.2.3). */
+const CLASS_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
+
+async function readAdSchema(ctx: ScimServiceContext, query: Record<string, string | undefined>): Promise<unknown> {
+  const classes = (query.classes ?? 'user,inetOrgPerson,group').split(',').map((c) => c.trim()).filter((c) => c !== '');
+  const bad = classes.find((c) => !CLASS_NAME.test(c));
+  if (bad !== undefined || classes.length === 0 || classes.length > 20) {
+    throw scimErrors.invalidValue(`classes: ${bad === undefined ? 'one to 20 class names, comma-separated' : `${JSON.stringify(bad)} is not a class name`}`);
+  }
+  if (!ctx.source.readSchema) throw scimErrors.notImplemented('this agent cannot read the AD schema');
+  return ctx.source.readSchema(classes);
 }
 
 function notFound(what: string): never {

@@ -27,6 +27,7 @@ import { servicePrincipalsRoutes } from './service-principals.ts';
 import { auditLogRoutes } from './audit-logs.ts';
 import { synchronizationRoutes, type SynchronizationEvent } from './synchronization.ts';
 import type { OnDemandRunner } from './provision-on-demand.ts';
+import type { DiscoverRunner } from './synchronization.ts';
 
 export interface ApiOptions {
   readonly store: DirectoryStore;
@@ -36,6 +37,8 @@ export interface ApiOptions {
   readonly onSynchronizationEvent?: (event: SynchronizationEvent) => void | Promise<void>;
   /** The engine's provision on demand (SyncEngine.provisionOnDemand); absent: the route answers 503. */
   readonly provisionOnDemand?: OnDemandRunner;
+  /** The engine's schema discovery (SyncEngine.discoverDirectory); absent: the route answers 503. */
+  readonly discoverDirectory?: DiscoverRunner;
   /** Admission per application and tenant (api/throttle.ts); one instance across /v1.0 and /beta. Default limits when absent. */
   readonly throttle?: RequestThrottle;
   /** The tenant's OpenID Connect provider (src/identity); absent: application tokens only. */
@@ -95,7 +98,7 @@ export async function graphApiPlugin(
   await app.register(servicePrincipalsRoutes, routeOptions);
   await app.register(applicationTemplatesRoutes, routeOptions);
   await app.register(auditLogRoutes, routeOptions);
-  await app.register(synchronizationRoutes, { store: options.store, onSynchronizationEvent: options.onSynchronizationEvent, provisionOnDemand: options.provisionOnDemand });
+  await app.register(synchronizationRoutes, { store: options.store, onSynchronizationEvent: options.onSynchronizationEvent, provisionOnDemand: options.provisionOnDemand, discoverDirectory: options.discoverDirectory });
   for (const routes of options.extraRoutes ?? []) await app.register(routes);
 }
 
@@ -110,6 +113,6 @@ export async function canopyApiPlugin(app: FastifyInstance, options: ApiOptions 
 
 export function buildApiApp(options: ApiOptions & { fastify?: FastifyServerOptions }): FastifyInstance {
   const app = Fastify({ genReqId: () => randomUUID(), ...options.fastify });
-  void app.register(canopyApiPlugin, { store: options.store, auth: options.auth, onSynchronizationEvent: options.onSynchronizationEvent, provisionOnDemand: options.provisionOnDemand, throttle: options.throttle });
+  void app.register(canopyApiPlugin, { store: options.store, auth: options.auth, onSynchronizationEvent: options.onSynchronizationEvent, provisionOnDemand: options.provisionOnDemand, discoverDirectory: options.discoverDirectory, throttle: options.throttle });
   return app;
 }

@@ -15,6 +15,7 @@ import { parseSchedulePatch } from './synchronization-patch.ts';
 import { domainOfSecrets, parseSecrets, redactSecrets } from './synchronization-secrets.ts';
 import { READ_DIRECTORY, WRITE_DIRECTORY, requireRole } from './authentication.ts';
 import { GraphError, notFound, requestBadRequest, tooManyRequests } from './errors.ts';
+import type { DiscoveredDirectory } from '../engine/schema/discover.ts';
 import { ON_DEMAND_LIMIT, onDemandError, onDemandResponse, parseOnDemandBody, type OnDemandRunner } from './provision-on-demand.ts';
 import { RateWindow } from './rate-window.ts';
 import { contextUrl } from './paging.ts';
@@ -32,7 +33,12 @@ export interface SynchronizationRoutesOptions {
   readonly onSynchronizationEvent?: (event: SynchronizationEvent) => void | Promise<void>;
   /** The engine's provision on demand; absent (an API without an engine): 503. */
   readonly provisionOnDemand?: OnDemandRunner;
+  /** The engine's schema discovery; absent (an API without an engine): 503. */
+  readonly discoverDirectory?: DiscoverRunner;
 }
+
+/** Reads one directory of a job's schema from its source now (SyncEngine.discoverDirectory). */
+export type DiscoverRunner = (tenantId: string, jobId: string, directoryId: string) => Promise<DiscoveredDirectory>;
 
 const READ = ['Synchronization.Read.All', 'Synchronization.ReadWrite.All', ...READ_DIRECTORY];
 const WRITE = ['Synchronization.ReadWrite.All', ...WRITE_DIRECTORY];
@@ -194,6 +200,20 @@ export async function synchronizationRoutes(app: FastifyInstance, options: Synch
     const job = await jobOf(request, READ);
     const schema = (job.schema ?? templateSchema(job.templateId)) as unknown as SynchronizationSchema;
     return { '@odata.context': contextUrl(request, `servicePrincipals('${job.servicePrincipalId}')/synchronization/jobs('${job.id}')/schema/directories`), value: schema.directories };
+  });
+
+  app.post<{ Params: { spId: string; jobId: string; directoryId: string } }>(`${BASE}/jobs/:jobId/schema/directories/:directoryId/discover`, async (request) => {
+    const job = await jobOf(request, WRITE);
+    const { directoryId } = request.params;
+    const schema = (job.schema ?? templateSchema(job.templateId)) as unknown as SynchronizationSchema;
+    if (!schema.directories.some((d) => d.id === directoryId)) {
+      throw new GraphError(404, 'Request_ResourceNotFound', `The job's schema has no directory ${directoryId} (${schema.directories.map((d) => d.id).join(', ')}).`);
+    }
+    if (!options.discoverDirectory) throw new GraphError(503, 'ServiceUnavailable', 'This API runs without the sync engine: schema discovery is not available.');
+    const discovered = await options.discoverDirectory(job.tenantId, job.id, directoryId).catch((error: unknown) => {
+      throw onDemandError(error);
+    });
+    return { '@odata.context': contextUrl(request, 'microsoft.graph.directoryDefinition'), ...discovered };
   });
 
   app.get<JobParams>(`${BASE}/jobs/:jobId/schema/filterOperators`, async (request) => {

@@ -126,6 +126,7 @@ export async function startService(options: ServeOptions): Promise<Service> {
     throttle: new RequestThrottle(options.throttle),
     onSynchronizationEvent: (event) => late.engine?.onSynchronizationEvent(event),
     provisionOnDemand: (tenantId, jobId, subject) => late.engine!.provisionOnDemand(tenantId, jobId, subject),
+    discoverDirectory: (tenantId, jobId, directoryId) => late.engine!.discoverDirectory(tenantId, jobId, directoryId),
   });
   await app.register(portalRoutes({ tenantId: () => late.tenantId }));
   const authenticateAdmin = adminAuthenticator(signer, store);

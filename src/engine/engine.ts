@@ -13,6 +13,7 @@ import type { SynchronizationJob } from '../directory/types.ts';
 import { runCycle, type CycleResult } from './cycle.ts';
 import type { MatchOptions } from './matching.ts';
 import { provisionOnDemand, type OnDemandResult, type OnDemandSubject } from './on-demand.ts';
+import { discoverDirectory, type DiscoveredDirectory } from './schema/discover.ts';
 import type { DirectoryReader } from '../directory/store.ts';
 import { deleteThresholdOf, notificationSettingsOf, type DeleteThreshold } from './delete-threshold.ts';
 import { quarantinePolicyOf, type QuarantinePolicy } from './quarantine.ts';
@@ -267,6 +268,13 @@ export class SyncEngine extends EventEmitter {
       match: matchOptionsOf(record),
       signal: this.#abort.signal,
     });
+  }
+
+  /** Schema discovery for one directory of the job's schema, read through the agent now (schema/discover.ts). */
+  async discoverDirectory(tenantId: string, jobId: string, directoryId: string): Promise<DiscoveredDirectory> {
+    const record = await this.#options.store.directory.getSynchronizationJob(tenantId, jobId);
+    if (!record) throw new CanopyError('ERR_DIRECTORY_NOT_FOUND', `no synchronization job ${jobId}`);
+    return discoverDirectory(cycleJobOf(record), this.#options.source, directoryId, this.#options.now?.() ?? new Date(), this.#abort.signal);
   }
 
   async #cycle(tenantId: string, jobId: string, trigger: Trigger): Promise<CycleResult | undefined> {

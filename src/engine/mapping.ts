@@ -14,7 +14,7 @@
  */
 import { CanopyError } from '../core/errors.ts';
 import {
-  evaluateSync, flowValues, fromGraphSource, isExpressionError, validateExpression, type ParsedExpression,
+  attributesOf, evaluateSync, flowValues, fromGraphSource, isExpressionError, validateExpression, type ParsedExpression,
 } from '../expressions/index.ts';
 import type {
   AttributeDefinition,
@@ -22,6 +22,7 @@ import type {
   ObjectMapping,
   SynchronizationSchema,
 } from './schema/synchronization-schema.ts';
+import { checkAgentReads } from './schema/agent-attributes.ts';
 import { readMappedAttribute, type SourceView } from './source-attributes.ts';
 
 export type TargetValue = string | number | boolean | readonly string[] | null;
@@ -120,6 +121,8 @@ export function compileObjectMapping(schema: SynchronizationSchema, objectMappin
     }
     const where = `objectMapping "${objectMapping.name}", ${mapping.targetAttributeName}`;
     const expression = compileSourceExpression(mapping, where, objectMapping.sourceObjectName, sourceAttributes);
+    const read = expression ? attributesOf(expression.root) : mapping.source?.type === 'Attribute' && mapping.source.name ? [mapping.source.name] : [];
+    checkAgentReads(sourceDirectoryName, objectMapping.sourceObjectName, read, where);
     return expression ? { mapping, definition, expression } : { mapping, definition };
   });
   const matching = attributes

@@ -4,6 +4,7 @@
  * store + the engine's own state behind SyncStore (sqlite/sync-store.ts).
  */
 import type { AdChange, AdChangePage, AdObject } from '../core/ad-object.ts';
+import type { AdSchemaDiscovery } from '../core/ad-schema.ts';
 import type { DirectoryStore, DirectoryTransaction } from '../directory/store.ts';
 import type { SynchronizationSchema } from './schema/synchronization-schema.ts';
 
@@ -37,6 +38,8 @@ export interface ChangeSource {
   readObject?(job: CycleJob, objectGuid: string, signal?: AbortSignal): Promise<SourceObject | undefined>;
   /** One object read whole, by DN (provision on demand names objects by DN). */
   readObjectByDn?(job: CycleJob, dn: string, signal?: AbortSignal): Promise<SourceObject | undefined>;
+  /** What the forest's schema lets each named class hold (schema discovery, schema/discover.ts). */
+  readSchema?(job: CycleJob, classNames: readonly string[], signal?: AbortSignal): Promise<AdSchemaDiscovery>;
 }
 
 /**

@@ -10,6 +10,7 @@
 import { CanopyError, type CanopyErrorCode } from '../core/errors.ts';
 import { CUSTOM_ATTRIBUTES } from '../core/custom-attributes.ts';
 import type { AdChange, AdObject, AdObjectClass, AdResetReason } from '../core/ad-object.ts';
+import type { AdSchemaDiscovery } from '../core/ad-schema.ts';
 import type { ChangeSource, CycleJob, SourcePage } from './ports.ts';
 
 export interface ScimSendRequest {
@@ -224,6 +225,16 @@ export function createScimChangeSource(send: ScimSend, options: ScimChangeSource
         return change?.kind === 'upsert' ? change.object : undefined;
       }
       return undefined;
+    },
+
+    async readSchema(job, classNames) {
+      const response = await get(job, '/AdSchema', { classes: classNames.join(',') });
+      if (response.status < 200 || response.status > 299) throw scimFailure(response, 'the agent could not read the AD schema');
+      const body = response.body as Partial<AdSchemaDiscovery> | undefined;
+      if (typeof body?.schemaNamingContext !== 'string' || !Array.isArray(body.classes)) {
+        throw new CanopyError('ERR_ENGINE_SOURCE_INVALID', 'the agent answered /AdSchema without schemaNamingContext or classes');
+      }
+      return body as AdSchemaDiscovery;
     },
 
     async readObjectByDn(job, dn) {

@@ -12,6 +12,7 @@ import type { AdObject } from '../core/ad-object.ts';
 import { isDnWithin, normalizeDn, normalizedRdns } from '../core/dn.ts';
 import type { AttributeDefinition, DirectoryDefinition, SynchronizationRule } from './schema/synchronization-schema.ts';
 import { compileScopeFilter, evaluateScopeFilter, type CompiledScopeFilter } from './scope-filter.ts';
+import { checkAgentReads } from './schema/agent-attributes.ts';
 import { readAttribute } from './source-attributes.ts';
 
 export type SyncedObjectType = 'user' | 'group';
@@ -75,7 +76,10 @@ export function scopeRulesOf(rule: SynchronizationRule, syncAccount?: { dn?: str
     if (!mapping.enabled) continue;
     const source = mapping.sourceObjectName.toLowerCase();
     const key = source === 'inetorgperson' ? 'inetOrgPerson' : source;
-    const filter = compileScopeFilter(mapping.scope, `objectMapping "${mapping.name}"`, sourceDefinitions(directories, rule, mapping.sourceObjectName));
+    const where = `objectMapping "${mapping.name}"`;
+    const filter = compileScopeFilter(mapping.scope, where, sourceDefinitions(directories, rule, mapping.sourceObjectName));
+    const read = (mapping.scope?.groups ?? []).flatMap((g) => g.clauses.map((c) => c.sourceOperandName));
+    checkAgentReads(rule.sourceDirectoryName, mapping.sourceObjectName, read, `${where}, scoping filter`);
     if (filter && (key === 'user' || key === 'group' || key === 'inetOrgPerson')) filters[key] = filter;
   }
   return {

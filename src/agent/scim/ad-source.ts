@@ -3,6 +3,7 @@
  * service depends on this shape and not on the concrete reader class.
  */
 import type { AdChangePage, AdObject, AdObjectClass } from '../../core/ad-object.ts';
+import type { AdSchemaDiscovery } from '../../core/ad-schema.ts';
 
 export interface AdSearchOptions {
   /** An LDAP filter (RFC 4515) with every value escaped. */
@@ -28,4 +29,6 @@ export interface AdSource {
   readObjectsByDn?(dns: readonly string[], options?: { attributes?: readonly string[] }): Promise<ReadonlyMap<string, AdObject>>;
   /** Changes since the watermark (a full read without one), page by page. */
   readChanges(watermark?: string): AsyncIterable<AdChangePage>;
+  /** What the forest's schema lets each named class hold (schema discovery). Optional: without it GET /AdSchema is 501. */
+  readSchema?(classNames: readonly string[]): Promise<AdSchemaDiscovery>;
 }

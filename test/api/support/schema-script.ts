@@ -8,7 +8,10 @@
  *   read:   the users with $select of displayName, department and the extension;
  *   group-setup: the Domain secret and a job scoped by groupFilter to CANOPY_GROUP; first a PUT
  *           naming both an OU and a group (refused: mutually exclusive);
- *   groups: the groups with the displayNames of their members.
+ *   groups: the groups with the displayNames of their members;
+ *   discover: the Domain secret and a job; discovers its two directories, then PUTs the
+ *           discovered AD directory with a mapping from an attribute the agent does not read
+ *           (refused) and with one from employeeID (accepted).
  * Everything through @microsoft/microsoft-graph-client, as an admin script would.
  */
 import { graphSdkClient, requiredEnv } from '../../support/graph-sdk-client.ts';
@@ -93,6 +96,23 @@ if (step === 'setup') {
     result[g.displayName] = members.value.map((m) => m.displayName).sort();
   }
   console.log(JSON.stringify({ groups: result }));
+} else if (step === 'discover') {
+  await client.api(`${base}/secrets`).put({ value: [{ key: 'Domain', value: JSON.stringify({ domain: env('CANOPY_DOMAIN') }) }] });
+  const job = (await client.api(`${base}/jobs`).post({ templateId: 'AD2AADProvisioning' })) as { id: string };
+  const ad = await client.api(`${base}/jobs/${job.id}/schema/directories/ad/discover`).post(undefined);
+  const aad = await client.api(`${base}/jobs/${job.id}/schema/directories/aad/discover`).post(undefined);
+  const missing = await failure(client.api(`${base}/jobs/${job.id}/schema/directories/nope/discover`).post(undefined));
+  const schema = (await client.api(`${base}/jobs/${job.id}/schema`).get()) as Schema & Record<string, unknown>;
+  delete schema['@odata.context'];
+  delete (ad as Record<string, unknown>)['@odata.context'];
+  schema.directories[schema.directories.findIndex((d) => (d as { id?: string }).id === 'ad')] = ad as Schema['directories'][0];
+  const users = schema.synchronizationRules[0]!.objectMappings.find((m) => m.sourceObjectName === 'user')!;
+  const title = users.attributeMappings.find((a) => a.targetAttributeName === 'jobTitle')!;
+  title.source = { expression: '[employeeNumber]', name: 'employeeNumber', type: 'Attribute', parameters: [] };
+  const refused = await failure(client.api(`${base}/jobs/${job.id}/schema`).put(schema));
+  title.source = { expression: '[employeeID]', name: 'employeeID', type: 'Attribute', parameters: [] };
+  const accepted = await failure(client.api(`${base}/jobs/${job.id}/schema`).put(schema));
+  console.log(JSON.stringify({ ad, aad, missing, refused, accepted }));
 } else {
   throw new Error(`unknown step ${step}`);
 }
