@@ -4,7 +4,8 @@
  * Administrator — add, modify, rename, move, move out of scope, move into scope, disable,
  * delete, restore — and, after each cycle, the cloud compared with AD attribute by attribute,
  * members and managers included. Also: a UPN clash with a cloud-only user is a per-object
- * error in the provisioning logs while the rest of the cycle completes.
+ * error in the provisioning logs while the rest of the cycle completes, and its escrow clears
+ * on the next cycle once an admin renames the cloud-only user (no change in AD).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -211,5 +212,34 @@ describe('e2e: AD changes reach the cloud on the next cycle (per-run OU)', { ski
     const hank = [...cloud.users.values()].find((u) => u.onPremisesSamAccountName === `hank-${suffix}`);
     assert.equal(hank?.id, hankId, 'restored from deleted items, not a new user');
     assert.ok(cloud.duplicateAnchors.length === 0);
+  });
+
+  test('the clash removed in the cloud: the next cycle, with no AD change, syncs the escrowed user and clears its escrow', async () => {
+    const clashing = await graph.get(`/v1.0/users?$filter=${encodeURIComponent(`userPrincipalName eq '${clashUpn()}'`)}&$select=id,onPremisesImmutableId`);
+    const cloudOnly = (clashing.value as { id: string; onPremisesImmutableId: string | null }[])[0]!;
+    assert.equal(cloudOnly.onPremisesImmutableId, null, 'still the cloud-only user');
+    const renamed = `renamed.${suffix}@${domain()}`;
+    await graph.expect(204, 'PATCH', `/v1.0/users/${cloudOnly.id}`, { userPrincipalName: renamed });
+
+    const cycle = await runCycleNow(graph, job);
+    assert.equal(cycle.error, null);
+    assert.equal(cycle.countEscrowed, 0, 'the escrow is retried and clears');
+    assert.equal(cycle.state, 'Succeeded');
+    const { diffs, cloud } = await differences();
+    assert.deepEqual(diffs, [], 'the cloud matches AD, the once-clashing user included');
+    const synced = [...cloud.users.values()].find((u) => u.userPrincipalName === clashUpn());
+    assert.ok(synced?.onPremisesImmutableId, 'the AD user holds the UPN now');
+    assert.notEqual(synced.id, cloudOnly.id, 'a new cloud user: the cloud-only one is not taken over by UPN');
+    assert.deepEqual(cloud.cloudOnlyUsers.map((u) => u.userPrincipalName), [renamed], 'the cloud-only user is kept, renamed');
+
+    type LogEntry = { sourceIdentity: { displayName?: string }; provisioningAction: string; provisioningStatusInfo: { status: string } };
+    const entries: LogEntry[] = [];
+    const filter = encodeURIComponent(`jobId eq '${job.jobId}' and cycleId eq '${cycle.activityIdentifier}'`);
+    for await (const entry of graph.all<LogEntry>(`/v1.0/auditLogs/provisioning?$filter=${filter}&$top=500`)) entries.push(entry);
+    assert.deepEqual(entries.filter((e) => e.provisioningStatusInfo.status === 'failure'), []);
+    assert.ok(entries.some((e) => e.provisioningAction === 'create' && e.provisioningStatusInfo.status === 'success' && /Clash/.test(e.sourceIdentity.displayName ?? '')), JSON.stringify(entries.map((e) => [e.sourceIdentity.displayName, e.provisioningAction, e.provisioningStatusInfo.status])));
+
+    const next = await runCycleNow(graph, job);
+    assert.equal(next.countEscrowed, 0, 'nothing left in escrow');
   });
 });
