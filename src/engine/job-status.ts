@@ -106,11 +106,15 @@ export async function recordExecution(
     if (execution.state === 'Failed') {
       status.countSuccessiveCompleteFailures = Number(previous.countSuccessiveCompleteFailures ?? 0) + 1;
     } else {
+      // A cycle with entry-level errors is not a complete failure, but Graph's
+      // lastSuccessfulExecution is "the last execution of this job, which didn't have any
+      // errors" (synchronizationStatus): only a Succeeded cycle. lastSuccessfulExecutionWithExports
+      // is "the last execution which exported objects": any cycle that completed and exported.
       status.countSuccessiveCompleteFailures = 0;
-      status.lastSuccessfulExecution = asJson;
+      if (execution.state === 'Succeeded') status.lastSuccessfulExecution = asJson;
       if (execution.countExported > 0) status.lastSuccessfulExecutionWithExports = asJson;
-      // Steady state: a successful cycle with nothing left to export.
-      if (execution.countExported === 0) {
+      // Steady state: a cycle without errors with nothing left to export (an escrow is work left).
+      if (execution.countExported === 0 && execution.state === 'Succeeded') {
         status.steadyStateFirstAchievedTime ??= execution.timeEnded;
         status.steadyStateLastAchievedTime = execution.timeEnded;
       }
