@@ -84,6 +84,19 @@ export async function restartJob(tx: DirectoryTransaction, job: SynchronizationJ
 }
 
 /** The Domain secret (`{"domain":"contoso.com"}`) shows in the jobs' settings as Entra's do. */
+/**
+ * QuarantineTooManyDeletesThreshold shows the delete threshold the SyncNotificationSettings
+ * secret sets (DeleteThresholdValue), as Entra's job settings show the configured one; jobs
+ * without the setting (none is made without it) are left as they are.
+ */
+export function withDeleteThresholdSetting(job: SynchronizationJob, count: number): SynchronizationJob {
+  if (!job.synchronizationJobSettings.some((s) => s.name === 'QuarantineTooManyDeletesThreshold')) return job;
+  return {
+    ...job,
+    synchronizationJobSettings: job.synchronizationJobSettings.map((s) => (s.name === 'QuarantineTooManyDeletesThreshold' ? { name: s.name, value: String(count) } : s)),
+  };
+}
+
 export function withDomainSettings(job: SynchronizationJob, domain: string): SynchronizationJob {
   const names = new Set(['Domain', 'DomainFQDN', 'ForestFQDN']);
   const kept = job.synchronizationJobSettings.filter((s) => !names.has(s.name));

@@ -81,6 +81,19 @@ export function parseSecrets(body: unknown): KeyValue[] {
 }
 
 /** The domain of a Domain secret already stored (checked when it was PUT). */
+/**
+ * The DeleteThresholdValue of a SyncNotificationSettings secret among `secrets` (already
+ * checked by parseSecrets), or undefined when the secret or the key is absent: the value the
+ * jobs' QuarantineTooManyDeletesThreshold setting then shows.
+ */
+export function deleteThresholdValueOfSecrets(secrets: readonly KeyValue[]): number | undefined {
+  const secret = secrets.find((s) => s.key === 'SyncNotificationSettings');
+  if (!secret) return undefined;
+  const value = (JSON.parse(secret.value) as { DeleteThresholdValue?: unknown }).DeleteThresholdValue;
+  const count = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : undefined;
+  return count !== undefined && Number.isInteger(count) && count >= 1 ? count : undefined;
+}
+
 export function domainOfSecrets(secrets: readonly KeyValue[]): string | undefined {
   const secret = secrets.find((s) => s.key === 'Domain');
   if (!secret) return undefined;

@@ -12,7 +12,7 @@ import { templateSchema } from '../engine/schema/password-hash-schema.ts';
 import type { SynchronizationSchema } from '../engine/schema/synchronization-schema.ts';
 import { checkSchema, functionSchemas, parseExpressionResponse } from './schema-expressions.ts';
 import { parseSchedulePatch } from './synchronization-patch.ts';
-import { domainOfSecrets, parseSecrets, redactSecrets } from './synchronization-secrets.ts';
+import { deleteThresholdValueOfSecrets, domainOfSecrets, parseSecrets, redactSecrets } from './synchronization-secrets.ts';
 import { READ_DIRECTORY, WRITE_DIRECTORY, requireRole } from './authentication.ts';
 import { GraphError, notFound, requestBadRequest, tooManyRequests } from './errors.ts';
 import type { DiscoveredDirectory } from '../engine/schema/discover.ts';
@@ -20,7 +20,7 @@ import { ON_DEMAND_LIMIT, onDemandError, onDemandResponse, parseOnDemandBody, ty
 import { RateWindow } from './rate-window.ts';
 import { contextUrl } from './paging.ts';
 import {
-  SYNCHRONIZATION_TEMPLATES, newJob, parseResetScope, pausedJob, restartJob, startedJob, withDomainSettings, type ResetScope,
+  SYNCHRONIZATION_TEMPLATES, newJob, parseResetScope, pausedJob, restartJob, startedJob, withDeleteThresholdSetting, withDomainSettings, type ResetScope,
 } from './synchronization-model.ts';
 
 export type SynchronizationEvent =
@@ -90,9 +90,12 @@ export async function synchronizationRoutes(app: FastifyInstance, options: Synch
     if (!SYNCHRONIZATION_TEMPLATES.some((t) => t.id === templateId)) {
       throw requestBadRequest(`The template '${String(templateId)}' does not exist; use one of ${SYNCHRONIZATION_TEMPLATES.map((t) => t.id).join(', ')}.`);
     }
-    const domain = domainOfSecrets(await store.getSynchronizationSecrets(sp.tenantId, sp.id));
+    const secrets = await store.getSynchronizationSecrets(sp.tenantId, sp.id);
+    const domain = domainOfSecrets(secrets);
+    const threshold = deleteThresholdValueOfSecrets(secrets);
     let job = newJob(sp.tenantId, sp.id, templateId as string, new Date());
     if (domain) job = withDomainSettings(job, domain);
+    if (threshold !== undefined) job = withDeleteThresholdSetting(job, threshold);
     await store.transaction((tx) => tx.putSynchronizationJob(job));
     await emit({ type: 'jobCreated', tenantId: sp.tenantId, jobId: job.id });
     return reply.code(201).send({ '@odata.context': contextUrl(request, `servicePrincipals('${sp.id}')/synchronization/jobs/$entity`), ...jobBody(job) });
@@ -243,11 +246,16 @@ export async function synchronizationRoutes(app: FastifyInstance, options: Synch
     const sp = await servicePrincipal(request, WRITE);
     const secrets = parseSecrets(request.body);
     const domain = domainOfSecrets(secrets);
+    const threshold = deleteThresholdValueOfSecrets(secrets);
     await store.transaction(async (tx) => {
       if (domain) await refuseDomainOfAnother(tx, sp, domain);
       await tx.putSynchronizationSecrets(sp.tenantId, sp.id, secrets);
-      if (!domain) return;
-      for (const job of await tx.listSynchronizationJobs(sp.tenantId, sp.id)) await tx.putSynchronizationJob(withDomainSettings(job, domain));
+      if (!domain && threshold === undefined) return;
+      for (const job of await tx.listSynchronizationJobs(sp.tenantId, sp.id)) {
+        let updated = domain ? withDomainSettings(job, domain) : job;
+        if (threshold !== undefined) updated = withDeleteThresholdSetting(updated, threshold);
+        await tx.putSynchronizationJob(updated);
+      }
     });
     await emit({ type: 'secretsChanged', tenantId: sp.tenantId, servicePrincipalId: sp.id });
     return reply.code(204).send();

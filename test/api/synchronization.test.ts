@@ -142,6 +142,25 @@ describe('Graph synchronization API', () => {
     assert.equal((await call('GET', `/jobs/${id}`)).statusCode, 404);
   });
 
+  test('QuarantineTooManyDeletesThreshold follows the SyncNotificationSettings secret\'s DeleteThresholdValue, for existing and new jobs', async () => {
+    const settingOf = async (id: string): Promise<string | undefined> =>
+      ((await call('GET', `/jobs/${id}`)).json().synchronizationJobSettings as { name: string; value: string }[]).find((s) => s.name === 'QuarantineTooManyDeletesThreshold')?.value;
+    const existing = (await call('POST', '/jobs', { templateId: 'AD2AADProvisioning' })).json().id as string;
+    assert.equal(await settingOf(existing), '500', 'the default before any secret');
+    const put = (settings: Record<string, unknown>) => call('PUT', '/secrets', { value: [{ key: 'SyncNotificationSettings', value: JSON.stringify(settings) }] });
+    assert.equal((await put({ Enabled: true, Recipients: 'a@example.org', DeleteThresholdEnabled: true, DeleteThresholdValue: 50 })).statusCode, 204);
+    assert.equal(await settingOf(existing), '50');
+    assert.equal((await put({ Enabled: true, Recipients: 'a@example.org', DeleteThresholdValue: '75' })).statusCode, 204);
+    assert.equal(await settingOf(existing), '75', 'a number written as a string, as the walkthrough does');
+    assert.equal((await put({ Enabled: true, Recipients: 'a@example.org' })).statusCode, 204);
+    assert.equal(await settingOf(existing), '75', 'a secret without DeleteThresholdValue leaves the setting, which the engine then falls back to');
+    assert.equal((await put({ DeleteThresholdValue: 0 })).statusCode, 400, 'a bad value is refused and changes nothing');
+    assert.equal(await settingOf(existing), '75');
+    await put({ Enabled: true, Recipients: 'a@example.org', DeleteThresholdValue: 120 });
+    const created = (await call('POST', '/jobs', { templateId: 'AD2AADProvisioning' })).json().id as string;
+    assert.equal(await settingOf(created), '120', 'a job created after the secret shows it');
+  });
+
   test("unknown templates, unknown principals and another tenant's principal are refused", async () => {
     assert.equal((await call('POST', '/jobs', { templateId: 'Nope' })).statusCode, 400);
     const other = await app.inject({ method: 'GET', url: `/v1.0/servicePrincipals/${f.b.servicePrincipalId}/synchronization/jobs`, headers: { authorization: `Bearer ${token}` } });
