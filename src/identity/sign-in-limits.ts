@@ -38,8 +38,14 @@ export class SignInLimits {
 
   /** Whether the account or the address is locked now. */
   locked(account: string, address: string): boolean {
+    return this.retryAfterSeconds(account, address) > 0;
+  }
+
+  /** Whole seconds until neither the account nor the address is locked; 0 when neither is. */
+  retryAfterSeconds(account: string, address: string): number {
     const now = this.#now();
-    return [this.#counters.get(`u:${account}`), this.#counters.get(`a:${address}`)].some((c) => c !== undefined && c.lockedUntil > now);
+    const until = Math.max(0, ...[this.#counters.get(`u:${account}`), this.#counters.get(`a:${address}`)].map((c) => c?.lockedUntil ?? 0));
+    return until > now ? Math.ceil((until - now) / 1000) : 0;
   }
 
   failed(account: string, address: string): void {

@@ -1,13 +1,15 @@
 /** Token endpoint errors: RFC 6749 §5.2 codes with Entra's AADSTS number. */
-export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unsupported_grant_type' | 'invalid_scope';
+export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unsupported_grant_type' | 'invalid_scope' | 'temporarily_unavailable';
 
 export class OAuthError extends Error {
-  constructor(readonly error: OAuthErrorCode, readonly aadsts: number, description: string) {
+  /** `retryAfterSeconds`: only with temporarily_unavailable, sent as Retry-After. */
+  constructor(readonly error: OAuthErrorCode, readonly aadsts: number, description: string, readonly retryAfterSeconds?: number) {
     super(`AADSTS${aadsts}: ${description}`);
   }
 
   get status(): number {
-    // RFC 6749 §5.2: 401 when client authentication failed, 400 otherwise.
+    // RFC 6749 §5.2: 401 when client authentication failed, 400 otherwise; throttled: 429 (RFC 6585 §4).
+    if (this.error === 'temporarily_unavailable') return 429;
     return this.error === 'invalid_client' ? 401 : 400;
   }
 }

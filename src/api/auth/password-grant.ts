@@ -35,7 +35,7 @@ export interface PasswordGrantOptions {
   readonly tenantId: string;
   readonly clientId: string | undefined;
   readonly clientSecret: string | undefined;
-  readonly authenticateClient: (options: { store: DirectoryStore }, tenantId: string, clientId: string, clientSecret: string | undefined) => Promise<Application>;
+  readonly authenticateClient: (options: { store: DirectoryStore; clientLimits?: SignInLimits }, tenantId: string, clientId: string, clientSecret: string | undefined, address?: string) => Promise<Application>;
 }
 
 /** Graph delegated scopes by name; `.default` and OIDC scopes ask for none by name. */
@@ -70,7 +70,7 @@ export async function passwordGrant(options: PasswordGrantOptions, request: Fast
   if (!body.password) throw missingParameter('password');
   if (!body.scope) throw missingParameter('scope');
   const scopes = delegatedScopes(body.scope);
-  if (!FIRST_PARTY_PUBLIC_CLIENTS.has(clientId)) await options.authenticateClient(options, tenantId, clientId, options.clientSecret);
+  if (!FIRST_PARTY_PUBLIC_CLIENTS.has(clientId)) await options.authenticateClient(options, tenantId, clientId, options.clientSecret, request.ip);
   const result = await signInWithPassword({ store: options.store, limits: options.signInLimits }, tenantId, body.username, body.password, request.ip);
   if (!result.ok) throw FAILURES[result.failure]();
   const { user } = result;

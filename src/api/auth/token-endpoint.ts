@@ -24,7 +24,18 @@ export interface TokenEndpointOptions {
   readonly signIn?: InteractiveSignIn;
   /** Failed sign-ins per account and address (password grant); one per app by default. */
   readonly signInLimits?: SignInLimits;
+  /** Failed client secrets per client and per address; one per app by default (CLIENT_SECRET_LIMITS). */
+  readonly clientLimits?: SignInLimits;
 }
+
+/**
+ * Wrong client secrets (each costs a scrypt): 10 for one client, or 100 from one address,
+ * within 15 minutes lock that client or address for 60 s, answered with 429 and Retry-After
+ * before any secret is checked. A locked client is locked from every address (as Entra's
+ * lockout), so a client whose secret leaked only slowly stops working; its own requests
+ * resume 60 s after the last burst.
+ */
+export const CLIENT_SECRET_LIMITS = Object.freeze({ perUser: 10, perAddress: 100, windowMs: 15 * 60_000, lockoutMs: 60_000 });
 
 /** Graph's resource, by URI and by app id; client credentials ask for `<resource>/.default`. */
 const GRAPH_RESOURCES = new Set(['https://graph.microsoft.com', '00000003-0000-0000-c000-000000000000']);
@@ -42,13 +53,22 @@ function checkScope(scope: string | undefined): void {
   }
 }
 
+/** RFC 6749 §2.3.1: the id and secret are form-urlencoded before Basic encoding; bad escapes are the client's error. */
+function formDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new OAuthError('invalid_client', 7000216, 'The client credentials in the Authorization header are malformed: the client id and secret must be form-urlencoded (RFC 6749 §2.3.1).');
+  }
+}
+
 /** client_secret_basic (RFC 6749 §2.3.1) or client_secret_post. */
 function clientCredentials(request: FastifyRequest, body: Record<string, string>): { clientId?: string; clientSecret?: string } {
   const header = request.headers.authorization;
   if (header?.startsWith('Basic ')) {
     const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon > 0) return { clientId: decodeURIComponent(decoded.slice(0, colon)), clientSecret: decodeURIComponent(decoded.slice(colon + 1)) };
+    if (colon > 0) return { clientId: formDecoded(decoded.slice(0, colon)), clientSecret: formDecoded(decoded.slice(colon + 1)) };
   }
   return { clientId: body.client_id, clientSecret: body.client_secret };
 }
@@ -59,9 +79,30 @@ async function tenantIdOf(options: TokenEndpointOptions, tenantName: string): Pr
   return tenantId;
 }
 
-/** A confidential client of the tenant, by its secret (scrypt time spent for an unknown one too). */
-export async function authenticateClient(options: Pick<TokenEndpointOptions, 'store'>, tenantId: string, clientId: string, clientSecret: string | undefined) {
+/**
+ * A confidential client of the tenant, by its secret (scrypt time spent for an unknown one
+ * too). With `clientLimits`, a client or address locked by wrong secrets gets 429 before any
+ * scrypt, and each wrong secret or unknown client counts against both.
+ */
+export async function authenticateClient(options: Pick<TokenEndpointOptions, 'store' | 'clientLimits'>, tenantId: string, clientId: string, clientSecret: string | undefined, address = '') {
   if (!clientSecret) throw new OAuthError('invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+  const limits = options.clientLimits;
+  const client = `${tenantId}/${clientId.toLowerCase()}`;
+  const retryAfter = limits?.retryAfterSeconds(client, address) ?? 0;
+  if (retryAfter > 0) {
+    throw new OAuthError('temporarily_unavailable', 50196, 'Too many requests with a wrong client secret for this application or from this address; try again later.', retryAfter);
+  }
+  try {
+    const app = await verifiedClient(options, tenantId, clientId, clientSecret);
+    limits?.succeeded(client);
+    return app;
+  } catch (error) {
+    if (error instanceof OAuthError) limits?.failed(client, address);
+    throw error;
+  }
+}
+
+async function verifiedClient(options: Pick<TokenEndpointOptions, 'store'>, tenantId: string, clientId: string, clientSecret: string) {
   const app = await options.store.getApplicationByAppId(tenantId, clientId);
   let valid = false;
   for (const credential of app?.passwordCredentials ?? [{ secretHash: DUMMY_HASH, endDateTime: null }]) {
@@ -73,7 +114,7 @@ export async function authenticateClient(options: Pick<TokenEndpointOptions, 'st
   return app;
 }
 
-async function issue(options: TokenEndpointOptions & { signInLimits: SignInLimits }, tenantName: string, request: FastifyRequest, version: 'v1' | 'v2') {
+async function issue(options: TokenEndpointOptions & { signInLimits: SignInLimits; clientLimits: SignInLimits }, tenantName: string, request: FastifyRequest, version: 'v1' | 'v2') {
   // Only a form body is a token request (RFC 6749 §4.4.2); a JSON body reads as empty.
   const isForm = String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
   const form = (isForm ? request.body ?? {} : {}) as Record<string, string>;
@@ -92,7 +133,7 @@ async function issue(options: TokenEndpointOptions & { signInLimits: SignInLimit
   if (!clientId) throw missing('client_id');
   checkScope(body.scope);
   const tenantId = await tenantIdOf(options, tenantName);
-  const app = await authenticateClient(options, tenantId, clientId, clientSecret);
+  const app = await authenticateClient(options, tenantId, clientId, clientSecret, request.ip);
   const issuerBase = `${request.protocol}://${request.host}`;
   const { accessToken, expiresIn } = await options.signer.sign({ tenantId, appId: app.appId, roles: app.roles }, { issuerBase });
   return { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: accessToken };
@@ -110,6 +151,7 @@ async function delegated(options: TokenEndpointOptions, request: FastifyRequest<
 
 function sendOAuthError(reply: FastifyReply, error: OAuthError) {
   const traceId = randomUUID();
+  if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
   return reply.code(error.status).header('cache-control', 'no-store').send({
     error: error.error,
     error_description: `${error.message}\r\nTrace ID: ${traceId}\r\nTimestamp: ${new Date().toISOString()}`,
@@ -126,7 +168,7 @@ export async function tokenEndpointPlugin(app: FastifyInstance, options: TokenEn
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
 
-  const withLimits = { ...options, signInLimits: options.signInLimits ?? new SignInLimits() };
+  const withLimits = { ...options, signInLimits: options.signInLimits ?? new SignInLimits(), clientLimits: options.clientLimits ?? new SignInLimits(CLIENT_SECRET_LIMITS) };
   for (const [path, version] of [['/:tenantId/oauth2/v2.0/token', 'v2'], ['/:tenantId/oauth2/token', 'v1']] as const) {
     app.post<{ Params: { tenantId: string } }>(path, async (request, reply) => {
       try {
