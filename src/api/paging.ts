@@ -3,6 +3,7 @@
  * $select, $filter) and the answer's envelope (@odata.context, @odata.count,
  * @odata.nextLink). $skiptoken is opaque to clients: base64url JSON of the store's cursor.
  */
+import { publicOrigin } from './public-origin.ts';
 import type { FastifyRequest } from 'fastify';
 import type { Predicate } from '../directory/store.ts';
 import { badRequest, requestBadRequest, unsupportedQuery } from './errors.ts';
@@ -172,9 +173,9 @@ export function entitySelect(request: FastifyRequest, resource: GraphResource): 
   return entityQuery(request, resource).select;
 }
 
-/** The request's own origin: nextLink and @odata.context point back at this service. */
+/** This service's public origin (public-origin.ts): nextLink and @odata.context point back at it. */
 export function baseUrl(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`;
+  return publicOrigin(request);
 }
 
 /** The same request with $skiptoken replaced, as an absolute URL (Graph paging). */

@@ -8,6 +8,7 @@ export interface ServeCliOptions {
   readonly tlsKey?: string;
   readonly store?: string;
   readonly secretsKeyFile?: string;
+  readonly publicUrl?: string;
   readonly smtpHost?: string;
   readonly smtpPort?: string;
   readonly smtpSecurity?: string;
@@ -24,6 +25,7 @@ export function serveCommand(): Command {
     .option('--listen <host:port>', 'address to listen on', process.env.CANOPY_LISTEN ?? '127.0.0.1:8443')
     .option('--tls-cert <file>', 'PEM certificate (https/wss); required off loopback', process.env.CANOPY_TLS_CERT)
     .option('--tls-key <file>', 'PEM private key of the certificate (0600)', process.env.CANOPY_TLS_KEY)
+    .option('--public-url <url>', 'the origin clients reach the service at (https://canopy.example.com); tokens, metadata and links use it, never the Host header; required off loopback', process.env.CANOPY_PUBLIC_URL)
     .option('--store <url>', 'postgres://user@host:5432/db[?schema=name]: state shared by several nodes (default: SQLite in the data folder)', process.env.CANOPY_STORE)
     .option('--secrets-key-file <file>', 'key sealing sync secrets at rest, created when missing (default DATA/sync-secrets.key)', process.env.CANOPY_SECRETS_KEY_FILE)
     .option('--smtp-host <host>', 'mail server for notification email (quarantine entered / left); none: no email', process.env.CANOPY_SMTP_HOST)

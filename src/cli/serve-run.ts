@@ -56,7 +56,7 @@ export async function runServe(options: ServeCliOptions): Promise<void> {
   const retry = process.env.CANOPY_SMTP_RETRY_MS;
   const smtp = smtpOptions(options);
   const service = await startService({
-    dataDir: options.data, listen: options.listen, tlsCert: options.tlsCert, tlsKey: options.tlsKey, store: options.store, secretsKeyFile: options.secretsKeyFile, relay: relayTimings(), http: httpLimitsFromEnv(), throttle: throttleLimitsFromEnv(),
+    dataDir: options.data, listen: options.listen, tlsCert: options.tlsCert, tlsKey: options.tlsKey, store: options.store, secretsKeyFile: options.secretsKeyFile, publicUrl: options.publicUrl, relay: relayTimings(), http: httpLimitsFromEnv(), throttle: throttleLimitsFromEnv(),
     ...(smtp ? { smtp } : {}),
     ...(retry !== undefined && /^\d+$/.test(retry) ? { mailRetryMs: Number(retry) } : {}),
     log,

@@ -28,6 +28,7 @@ import { closeWithGrace, httpServerOptions, limitConnections } from './http-serv
 import { Notifier } from '../engine/notifications/notifier.ts';
 import { createMailSender, type SmtpOptions } from './serve-mail.ts';
 import { isLoopback, parseListen } from './listen.ts';
+import { configurePublicOrigin, parsePublicUrl } from '../api/public-origin.ts';
 import { adminStatusRoutes } from './status-route.ts';
 import { portalRoutes } from './portal-route.ts';
 import { createSignIn } from '../identity/sign-in.ts';
@@ -42,6 +43,11 @@ export interface ServeOptions {
   readonly tlsKey?: string;
   /** The key sealing sync secrets at rest; default DATA/sync-secrets.key. */
   readonly secretsKeyFile?: string;
+  /**
+   * The origin clients reach the service at (https://canopy.example.com): every absolute URL
+   * the service writes starts with it (api/public-origin.ts). Required off loopback.
+   */
+  readonly publicUrl?: string;
   /** A postgres:// URL (several nodes share it); absent: SQLite in the data folder. */
   readonly store?: string;
   /** The mail server for notification email (serve-mail.ts); absent: no email. */
@@ -105,6 +111,17 @@ export async function startService(options: ServeOptions): Promise<Service> {
   if (!tls && !isLoopback(host)) {
     throw new CanopyError('ERR_CONFIG_INVALID', `--listen ${options.listen}: refusing to serve the API and the agents' relay without TLS on a non-loopback address; give --tls-cert and --tls-key (plain http/ws is for loopback only)`);
   }
+  let publicUrl: string | undefined;
+  try {
+    publicUrl = options.publicUrl === undefined || options.publicUrl === '' ? undefined : parsePublicUrl(options.publicUrl);
+  } catch (error) {
+    throw new CanopyError('ERR_CONFIG_INVALID', (error as Error).message);
+  }
+  // Off loopback, clients use a name the service cannot learn but from the Host header,
+  // which it never copies into tokens and links (api/public-origin.ts): it must be told.
+  if (!publicUrl && !isLoopback(host)) {
+    throw new CanopyError('ERR_CONFIG_INVALID', `--listen ${options.listen}: a non-loopback address needs --public-url (the https origin clients use, e.g. https://canopy.example.com), which tokens, metadata and links are written with`);
+  }
   // Checked before anything opens: a bad mail option is a start-up error naming it.
   const sender = options.smtp ? await createMailSender(options.smtp) : undefined;
   const backend = await openServiceBackend({ dataDir: options.dataDir, store: options.store, secretsKeyFile: options.secretsKeyFile });
@@ -117,7 +134,8 @@ export async function startService(options: ServeOptions): Promise<Service> {
   const app = Fastify({ ...httpServerOptions(limits, tls), genReqId }) as unknown as FastifyInstance;
   limitConnections(app.server, limits);
   // The engine needs the relay, which registers on the app after the API: bound late.
-  const late: { engine?: SyncEngine; tenantId?: string } = {};
+  const late: { engine?: SyncEngine; tenantId?: string; url?: string } = {};
+  configurePublicOrigin(app, { ...(publicUrl ? { publicUrl } : {}), fallback: () => late.url ?? `${tls ? 'https' : 'http'}://localhost` });
   const signIn = createSignIn({ directory: store, identity: backend.identity, signingJwk: backend.signingKey.privateJwk, issuer: (tenantId, origin) => signer.issuer(tenantId, origin) });
   await app.register(canopyApiPlugin, {
     store,
@@ -165,7 +183,8 @@ export async function startService(options: ServeOptions): Promise<Service> {
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
-  const bootstrap = await backend.once(() => bootstrapDataFolder({ store, dataDir: options.dataDir, apiUrl: url, identity: backend.identity }));
+  late.url = url;
+  const bootstrap = await backend.once(() => bootstrapDataFolder({ store, dataDir: options.dataDir, apiUrl: publicUrl ?? url, identity: backend.identity }));
   late.tenantId = bootstrap.tenantId;
   // Once: a second signal during shutdown waits for the first close instead of closing twice.
   let closing: Promise<void> | undefined;

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { publicOrigin } from '../api/public-origin.ts';
 
-/** The origin the client called: the provider's issuer and redirect URIs follow it. */
-export const originOf = (request: FastifyRequest): string => `${request.protocol}://${request.host}`;
+/** The service's public origin (api/public-origin.ts): the provider's issuer and redirect URIs follow it. */
+export const originOf = (request: FastifyRequest): string => publicOrigin(request);

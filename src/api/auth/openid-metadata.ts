@@ -16,14 +16,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DirectoryStore } from '../../directory/store.ts';
 import { SIGNING_ALGORITHM } from './keys.ts';
 import { resolveTenant } from './tenant-names.ts';
+import { publicOrigin } from '../public-origin.ts';
 import type { TokenSigner } from './verify.ts';
 import type { InteractiveSignIn } from './interactive.ts';
 
 type TenantParams = { Params: { tenant: string } };
 
-function originOf(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`;
-}
+/** Never the Host header as it came (api/public-origin.ts). */
+const originOf = publicOrigin;
+const hostOf = (request: FastifyRequest): string => new URL(publicOrigin(request)).host;
 
 function tenantNotFound(reply: FastifyReply, name: string) {
   return reply.code(400).send({
@@ -66,8 +67,8 @@ export async function openIdMetadataRoutes(app: FastifyInstance, options: { stor
       token_endpoint: `${base}/oauth2/v2.0/token`,
       jwks_uri: `${base}/discovery/v2.0/keys`,
       end_session_endpoint: `${base}/oauth2/v2.0/logout`,
-      msgraph_host: request.host,
-      cloud_graph_host_name: request.host,
+      msgraph_host: hostOf(request),
+      cloud_graph_host_name: hostOf(request),
       ...options.signIn?.metadata(base),
     };
   });
@@ -82,8 +83,8 @@ export async function openIdMetadataRoutes(app: FastifyInstance, options: { stor
       token_endpoint: `${base}/oauth2/token`,
       jwks_uri: `${base}/discovery/keys`,
       end_session_endpoint: `${base}/oauth2/logout`,
-      msgraph_host: request.host,
-      cloud_graph_host_name: request.host,
+      msgraph_host: hostOf(request),
+      cloud_graph_host_name: hostOf(request),
     };
   });
 

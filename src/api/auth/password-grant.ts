@@ -12,6 +12,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Application } from '../../directory/types.ts';
 import type { DirectoryStore } from '../../directory/store.ts';
 import { signInWithPassword, type SignInFailure } from '../../identity/password-sign-in.ts';
+import { publicOrigin } from '../public-origin.ts';
 import type { SignInLimits } from '../../identity/sign-in-limits.ts';
 import { missingParameter, OAuthError } from './oauth-error.ts';
 import type { TokenSigner } from './verify.ts';
@@ -76,7 +77,7 @@ export async function passwordGrant(options: PasswordGrantOptions, request: Fast
   const { user } = result;
   const { accessToken, idToken, expiresIn } = await options.signer.signUser(
     { tenantId, userId: user.id, userPrincipalName: user.userPrincipalName, displayName: user.displayName, clientId, scopes: scopes.graph },
-    { issuerBase: `${request.protocol}://${request.host}` },
+    { issuerBase: publicOrigin(request) },
   );
   return {
     token_type: 'Bearer',

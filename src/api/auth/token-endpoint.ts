@@ -12,6 +12,7 @@ import { verifySecret } from './secret-hash.ts';
 import type { TokenSigner } from './verify.ts';
 import { openIdMetadataRoutes } from './openid-metadata.ts';
 import { resolveTenant } from './tenant-names.ts';
+import { publicOrigin } from '../public-origin.ts';
 import type { InteractiveSignIn } from './interactive.ts';
 import { missingParameter, OAuthError } from './oauth-error.ts';
 import { passwordGrant } from './password-grant.ts';
@@ -134,7 +135,7 @@ async function issue(options: TokenEndpointOptions & { signInLimits: SignInLimit
   checkScope(body.scope);
   const tenantId = await tenantIdOf(options, tenantName);
   const app = await authenticateClient(options, tenantId, clientId, clientSecret, request.ip);
-  const issuerBase = `${request.protocol}://${request.host}`;
+  const issuerBase = publicOrigin(request);
   const { accessToken, expiresIn } = await options.signer.sign({ tenantId, appId: app.appId, roles: app.roles }, { issuerBase });
   return { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: accessToken };
 }
