@@ -336,6 +336,53 @@ test('escrowed objects are retried on later cycles: once the conflict is gone, t
   }
 });
 
+test('an escrow backs off by itself: retried on each next cycle until 5 failures, then 1 min after the last, doubling; the fix is still picked up', async () => {
+  const h = await openHarness();
+  try {
+    const [cloudOnly] = await h.store.transaction((tx) => tx.directory.createUsers(h.tenantId, [{ userPrincipalName: 'user72@corp.canopy.test', mail: 'other72@corp.canopy.test' }]));
+    const source = new ReplaySource().push([upsert(user(72))]);
+    source.objects.set(guid(72), user(72));
+    let reads = 0;
+    const readObject = source.readObject.bind(source);
+    source.readObject = async (job, objectGuid) => {
+      reads += 1;
+      return readObject(job, objectGuid);
+    };
+    // The store stamps failures with the real time; the cycle's clock runs ahead of it by `ahead`.
+    let ahead = 0;
+    const cycle = async () => {
+      source.push([]);
+      return runCycle({ job: h.job, source, store: h.store, now: () => new Date(Date.now() + ahead) });
+    };
+    const attempts = async () => (await h.store.directory.listEscrows(h.tenantId, h.job.jobId, { limit: 10 })).items[0]?.attempts;
+    assert.equal((await cycle()).execution.countEscrowed, 1);
+    for (let n = 2; n <= 5; n += 1) {
+      await cycle();
+      assert.equal(await attempts(), n, `retried on cycle ${n}`);
+    }
+    assert.equal(reads, 4);
+    await cycle();
+    assert.equal(reads, 4, 'after 5 failures: not read again at once');
+    assert.equal(await attempts(), 5);
+    ahead = 61_000;
+    await cycle();
+    assert.equal(reads, 5, 'a minute later: retried');
+    assert.equal(await attempts(), 6);
+    await cycle();
+    assert.equal(reads, 5, 'now it waits 2 minutes');
+    // The admin fixes the clash: the retry due next brings the user in.
+    await h.store.transaction((tx) => tx.directory.updateUsers(h.tenantId, [{ id: cloudOnly!.id, userPrincipalName: 'renamed72@corp.canopy.test' }]));
+    ahead = 121_000;
+    const fixed = await cycle();
+    assert.equal(reads, 6);
+    assert.equal(fixed.execution.countEscrowed, 0);
+    assert.equal((await byAnchor(h, 72))?.userPrincipalName, 'user72@corp.canopy.test');
+    assert.equal(await h.store.directory.countEscrows(h.tenantId, h.job.jobId), 0);
+  } finally {
+    await h.close();
+  }
+});
+
 test('Function sources run in the cycle; one whose Error() fires fails that object only, and the cycle completes', async () => {
   const h = await openHarness();
   try {
