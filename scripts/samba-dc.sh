@@ -8,6 +8,9 @@
 #
 # CANOPY_DC_FIXTURE=none provisions the domain without the fixture forest (only the accounts
 # below): a second realm for a test that makes its own few objects, ready in seconds, not minutes.
+# CANOPY_DC_EXTENSION_ATTRIBUTES=1 adds Exchange's extensionAttribute1–15 to the schema (users
+# may hold them), as an Exchange schema preparation does; only for a DC of a test's own (a
+# schema change cannot be undone, so never on a shared DC).
 #
 # Facts behind each step: ../shared/reference/samba-ad-dc-facts.md. Everything lives in
 # $CANOPY_DC_DIR (default /tmp/canopy-dc) and listens on $CANOPY_DC_IP (default 127.0.0.1)
@@ -19,6 +22,7 @@ DIR=${CANOPY_DC_DIR:-/tmp/canopy-dc}
 # Users in the fixture forest (the generator's default when unset); npm run bench sets it.
 USERS=${CANOPY_DC_USERS:-}
 FIXTURE=${CANOPY_DC_FIXTURE:-forest}
+EXTENSION_ATTRIBUTES=${CANOPY_DC_EXTENSION_ATTRIBUTES:-}
 case "$FIXTURE" in forest|none) ;; *) echo "samba-dc: CANOPY_DC_FIXTURE must be forest or none, not '$FIXTURE'" >&2; exit 2 ;; esac
 IP=${CANOPY_DC_IP:-127.0.0.1}
 REALM=${CANOPY_DC_REALM:-CORP.CANOPY.TEST}
@@ -163,6 +167,32 @@ samdb.modify(msg, controls=["show_deleted:1", "sd_flags:1:4"])
 PY
 }
 
+# Exchange's ms-Exch-Extension-Attribute-1…15 (lDAPDisplayName extensionAttributeN, Unicode
+# string, single-valued, 1–1024 characters) and the user class allowed to hold them. Written
+# into sam.ldb while samba is stopped (Samba refuses schema writes unless allowed); a marker
+# file makes it once per DC folder.
+extend_schema() {
+  [ -n "$EXTENSION_ATTRIBUTES" ] || return 0
+  [ -f "$DIR/.extension-attributes" ] && return 0
+  local oids=(423 424 425 426 427 428 429 430 431 432 599 600 601 602 603) n ldif=$DIR/extension-attributes.ldif
+  local schema="CN=Schema,CN=Configuration,$BASE_DN"
+  : >"$ldif"
+  for n in $(seq 1 15); do
+    printf 'dn: CN=ms-Exch-Extension-Attribute-%s,%s\nobjectClass: top\nobjectClass: attributeSchema\ncn: ms-Exch-Extension-Attribute-%s\nattributeID: 1.2.840.113556.1.2.%s\nlDAPDisplayName: extensionAttribute%s\nadminDisplayName: ms-Exch-Extension-Attribute-%s\nattributeSyntax: 2.5.5.12\noMSyntax: 64\nisSingleValued: TRUE\nrangeLower: 1\nrangeUpper: 1024\n\n' \
+      "$n" "$schema" "$n" "${oids[$((n - 1))]}" "$n" "$n" >>"$ldif"
+  done
+  { printf 'dn: CN=User,%s\nchangetype: modify\nadd: mayContain\n' "$schema"; for n in $(seq 1 15); do echo "mayContain: extensionAttribute$n"; done; echo '-'; } >"$DIR/extension-attributes-user.ldif"
+  local was_running=0
+  pid_of_samba >/dev/null && was_running=1 && stop
+  log "adding Exchange's extensionAttribute1-15 to the schema"
+  ldbadd -H "$DIR/private/sam.ldb" --option="dsdb:schema update allowed=true" "$ldif" >"$DIR/extension-attributes.log" 2>&1 \
+    && ldbmodify -H "$DIR/private/sam.ldb" --option="dsdb:schema update allowed=true" "$DIR/extension-attributes-user.ldif" >>"$DIR/extension-attributes.log" 2>&1 \
+    || { cat "$DIR/extension-attributes.log" >&2; die "extending the schema failed"; }
+  touch "$DIR/.extension-attributes"
+  [ $was_running = 1 ] && start
+  return 0
+}
+
 pid_of_samba() {
   local pidfile=$DIR/run/samba.pid
   [ -f "$pidfile" ] || return 1
@@ -189,11 +219,11 @@ start() {
   local started=$SECONDS
   log "starting samba on $IP …"
   samba -s "$CONF" -D 9>&- || die "samba failed to start; see $DIR/log/samba.log"
-  for _ in $(seq 1 300); do
+  for _ in $(seq 1 600); do
     if ldap_answers; then log "samba answers LDAP on $IP: started in $((SECONDS - started)) s"; return 0; fi
     sleep 0.1
   done
-  die "samba started but LDAP does not answer on $IP within 30 s; see $DIR/log/samba.log"
+  die "samba started but LDAP does not answer on $IP within 60 s; see $DIR/log/samba.log"
 }
 
 stop() {
@@ -271,7 +301,7 @@ case "${1:-}" in
 esac
 
 case "${1:-}" in
-  ensure) install_packages; provision; start; load_fixture; write_env ;;
+  ensure) install_packages; provision; extend_schema; start; load_fixture; write_env ;;
   start) start; write_env ;;
   stop) stop ;;
   restart) stop; start ;;

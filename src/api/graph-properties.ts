@@ -16,9 +16,15 @@ function table(nulls: readonly string[], collections: readonly string[], compute
   return Object.freeze({ ...result, ...computed });
 }
 
-/** Entra's onPremisesExtensionAttributes: extensionAttribute1 … 15, null when AD has none. */
+/** Entra's onPremisesExtensionAttributes: extensionAttribute1 … 15 from the stored JSON text, null where AD has none. */
 export function extensionAttributes(stored: unknown): Record<string, string | null> {
-  const values = (stored && typeof stored === 'object' ? stored : {}) as Record<string, unknown>;
+  let values: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = typeof stored === 'string' ? JSON.parse(stored) : stored;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) values = parsed as Record<string, unknown>;
+  } catch {
+    // Not JSON: no values.
+  }
   const result: Record<string, string | null> = {};
   for (let n = 1; n <= 15; n++) {
     const value = values[`extensionAttribute${n}`];

@@ -27,7 +27,8 @@ function exposed(properties: Readonly<Record<string, PropertyKind>>, internal: r
 }
 
 // preferredLanguage is not synced by cloud sync; Graph returns it by default, so it is null here.
-const USER_EXPOSED = exposed(USER_PROPERTIES, ['managerId', 'directoryExtensions'], { preferredLanguage: 'string' });
+// onPremisesExtensionAttributes is stored as JSON text and shown as Graph's complex type (graph-properties.ts).
+const USER_EXPOSED = exposed(USER_PROPERTIES, ['managerId', 'directoryExtensions', 'onPremisesExtensionAttributes'], { preferredLanguage: 'string' });
 
 export const USER_RESOURCE: GraphResource = Object.freeze({
   name: 'user',

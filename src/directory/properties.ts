@@ -43,6 +43,7 @@ export const USER_PROPERTIES: Readonly<Record<keyof UserProperties, PropertyKind
   managerId: 'id',
   // JSON text of an object (types.ts): stored as text, never filtered or exposed as such.
   directoryExtensions: 'id',
+  onPremisesExtensionAttributes: 'id',
 });
 
 export const GROUP_PROPERTIES: Readonly<Record<keyof GroupProperties, PropertyKind>> = Object.freeze({

@@ -92,6 +92,11 @@ export interface UserProperties {
    * written by sync; the API shows each as a property of its own (api/directory-extensions.ts).
    */
   readonly directoryExtensions: string | null;
+  /**
+   * Internal: AD's extensionAttribute1–15 (`extensionAttributeN` → value) as JSON text, written
+   * by sync or set on a cloud-only user; the API shows it as onPremisesExtensionAttributes.
+   */
+  readonly onPremisesExtensionAttributes: string | null;
 }
 
 export interface DirectoryUser extends UserProperties {

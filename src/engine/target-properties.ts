@@ -18,7 +18,22 @@ const RENAMED: Record<ObjectType, Record<string, string>> = {
 };
 
 /** Properties sync owns and sets itself, never through a mapping. */
-const SYSTEM = new Set(['onPremisesSyncEnabled', 'onPremisesLastSyncDateTime', 'managerId', 'directoryExtensions']);
+const SYSTEM = new Set(['onPremisesSyncEnabled', 'onPremisesLastSyncDateTime', 'managerId', 'directoryExtensions', 'onPremisesExtensionAttributes']);
+
+/**
+ * Entra's target attributes extensionAttribute1–15 of users (from AD's Exchange attributes of
+ * the same names): kept together in the user's `onPremisesExtensionAttributes` (JSON text),
+ * which Graph shows as a complex property with those 15 keys.
+ */
+const EXTENSION_ATTRIBUTE = /^extensionAttribute([1-9]|1[0-5])$/;
+
+/** User target attributes the store keeps packed in one JSON text property. */
+function packedProperty(name: string): 'directoryExtensions' | 'onPremisesExtensionAttributes' | undefined {
+  if (isDirectoryExtension(name)) return 'directoryExtensions';
+  if (EXTENSION_ATTRIBUTE.test(name)) return 'onPremisesExtensionAttributes';
+  return undefined;
+}
+const PACKED = new Set(['directoryExtensions', 'onPremisesExtensionAttributes']);
 
 /**
  * A directory extension property (`extension_{appId}_{name}`, Graph's naming): a target
@@ -61,9 +76,9 @@ export function checkMappingTargets(objectType: ObjectType, compiled: CompiledOb
       if (!ok) throw new CanopyError('ERR_ENGINE_SCHEMA_INVALID', `reference attribute ${definition.name} of ${objectType} is not supported`);
       continue;
     }
-    if (isDirectoryExtension(definition.name)) {
-      if (objectType !== 'user') throw new CanopyError('ERR_ENGINE_SCHEMA_INVALID', `directory extension ${definition.name}: only users carry directory extensions here`);
-      if (definition.multivalued) throw new CanopyError('ERR_ENGINE_SCHEMA_INVALID', `directory extension ${definition.name}: multi-valued extensions are not supported`);
+    if (packedProperty(definition.name)) {
+      if (objectType !== 'user') throw new CanopyError('ERR_ENGINE_SCHEMA_INVALID', `${definition.name}: only users carry directory extensions and extension attributes here`);
+      if (definition.multivalued) throw new CanopyError('ERR_ENGINE_SCHEMA_INVALID', `${definition.name}: multi-valued extensions are not supported`);
       continue;
     }
     const property = storePropertyOf(objectType, definition.name);
@@ -73,16 +88,20 @@ export function checkMappingTargets(objectType: ObjectType, compiled: CompiledOb
   }
 }
 
-/** Mapped values as store properties. */
-export function toStoreProperties(objectType: ObjectType, values: ReadonlyMap<string, TargetValue>): Record<string, TargetValue> {
+/**
+ * Mapped values as store properties. For an update, a packed property carries the mapped keys
+ * with their nulls (diffProperties lays them over what the user holds, a null clearing its
+ * key); for a create, only the keys with values (null when none).
+ */
+export function toStoreProperties(objectType: ObjectType, values: ReadonlyMap<string, TargetValue>, purpose: 'create' | 'update' = 'update'): Record<string, TargetValue> {
   const properties: Record<string, TargetValue> = {};
-  const extensions: Record<string, TargetValue> = {};
+  const packed: Record<string, Record<string, TargetValue>> = {};
   for (const [name, value] of values) {
-    if (objectType === 'user' && isDirectoryExtension(name)) extensions[name] = value;
+    const into = objectType === 'user' ? packedProperty(name) : undefined;
+    if (into) (packed[into] ??= {})[name] = value;
     else properties[storePropertyOf(objectType, name)] = value;
   }
-  // Only the mapped extensions: diffProperties lays them over what the user holds.
-  if (Object.keys(extensions).length > 0) properties.directoryExtensions = mergeExtensions(null, JSON.stringify(extensions)) ?? JSON.stringify(extensions);
+  for (const [name, entries] of Object.entries(packed)) properties[name] = purpose === 'create' ? mergeExtensions(null, JSON.stringify(entries)) : JSON.stringify(entries);
   return properties;
 }
 
@@ -107,7 +126,7 @@ export function diffProperties(current: DirectoryUser | DirectoryGroup | undefin
   const record = current as unknown as Record<string, unknown> | undefined;
   for (const [name, wanted] of Object.entries(desired)) {
     const oldValue = record?.[name] ?? null;
-    const newValue = name === 'directoryExtensions' ? mergeExtensions(oldValue, wanted) : wanted;
+    const newValue = PACKED.has(name) ? mergeExtensions(oldValue, wanted) : wanted;
     if (!same(oldValue, newValue)) changes.push({ name, oldValue, newValue });
   }
   return changes;

@@ -31,7 +31,7 @@ export async function syncUser(ctx: CycleContext, tx: SyncTransaction, work: Pag
     log.step('matching', 'success', 'no matching cloud user: a new one is created');
     const mapped = mapOrFail(ctx, work, input, 'user', 'create', createMapping);
     if (!mapped) return;
-    const properties = toStoreProperties('user', mapped.values);
+    const properties = toStoreProperties('user', mapped.values, 'create');
     // The manager, when already synced, is written with the user (one write, not two).
     const managerId = guessManager(work, mapped);
     const [created] = await tx.directory.createUsers(tenantId, [{

@@ -21,7 +21,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Control, type Client } from 'ldapts';
+import { Attribute, Change, Control, type Client } from 'ldapts';
 import { adEnv, skipReason, type AdTestEnv } from '../support/ad-env.ts';
 import { adminClientOf, ensureSecondDc, secondDcSkipReason } from './support/second-dc.ts';
 import { GraphClient, jobPath, readBootstrap, runCycleNow, waitForCycle, type EnabledJob, type Execution } from './support/graph.ts';
@@ -153,7 +153,8 @@ describe('e2e: two AD domains of one tenant, each its own configuration and agen
     const bobOne = await addUser(one, 'Bob');
     await one.ldap.add(`CN=Team-${tag},${one.inside}`, { objectClass: ['top', 'group'], sAMAccountName: `team-${tag}`, member: [annOne, bobOne] });
     // The same account names in the second domain (only the UPN suffix differs), and a group of the same name.
-    const annTwo = await addUser(two, 'Ann');
+    // Exchange's extension attributes exist in the second realm's schema only.
+    const annTwo = await addUser(two, 'Ann', { extensionAttribute1: 'cost centre 42', extensionAttribute15: 'fifteen' });
     const cyd = await addUser(two, 'Cyd');
     await addUser(two, 'Dee');
     await two.ldap.add(`CN=Team-${tag},${two.inside}`, { objectClass: ['top', 'group'], sAMAccountName: `team-${tag}`, member: [annTwo, cyd] });
@@ -219,6 +220,32 @@ describe('e2e: two AD domains of one tenant, each its own configuration and agen
     // Each configuration holds its own secrets: the Domain secret names its own domain.
     const secretsTwo = await graph.get(`/v1.0/servicePrincipals/${two.job!.spId}/synchronization/secrets`);
     assert.equal((secretsTwo.value as { key: string; value: string }[]).find((s) => s.key === 'Domain')?.value, JSON.stringify({ domain: two.ad.domain }));
+  });
+
+  test("AD's extensionAttribute1–15 reach Graph's onPremisesExtensionAttributes, and follow changes", async () => {
+    const extensions = async (d: Domain) => {
+      const { users } = await cloud();
+      const ann = ofDomain(users, d).find((u) => u.onPremisesSamAccountName === `ann-${tag}`)!;
+      return (await graph.get(`/v1.0/users/${ann.id as string}?$select=onPremisesExtensionAttributes`)).onPremisesExtensionAttributes as Record<string, string | null>;
+    };
+    const initial = await extensions(two);
+    assert.equal(Object.keys(initial).length, 15);
+    assert.equal(initial.extensionAttribute1, 'cost centre 42');
+    assert.equal(initial.extensionAttribute15, 'fifteen');
+    assert.equal(initial.extensionAttribute2, null);
+    assert.ok(Object.values(await extensions(one)).every((v) => v === null), 'the first domain has no Exchange schema: all null');
+    // One changed, one cleared, one added in AD: the next cycle carries each.
+    await two.ldap.modify(`CN=Ann,${two.inside}`, [
+      new Change({ operation: 'replace', modification: new Attribute({ type: 'extensionAttribute1', values: ['cost centre 43'] }) }),
+      new Change({ operation: 'delete', modification: new Attribute({ type: 'extensionAttribute15' }) }),
+      new Change({ operation: 'replace', modification: new Attribute({ type: 'extensionAttribute7', values: ['seven'] }) }),
+    ]);
+    const cycle = await runCycleNow(graph, two.job!);
+    assert.equal(cycle.error, null);
+    const next = await extensions(two);
+    assert.equal(next.extensionAttribute1, 'cost centre 43');
+    assert.equal(next.extensionAttribute7, 'seven');
+    assert.equal(next.extensionAttribute15, null);
   });
 
   test('a delete and a move out of scope in the second domain leave the first domain\'s objects as they were', async () => {

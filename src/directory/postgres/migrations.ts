@@ -255,4 +255,9 @@ CREATE TABLE directory_password_hash_pending (
 );
 `,
   },
+  {
+    // As SQLite's directory-007: extensionAttribute1–15 of users (onPremisesExtensionAttributes).
+    id: 'directory-007-user-extension-attributes',
+    sql: 'ALTER TABLE directory_users ADD COLUMN on_premises_extension_attributes TEXT;',
+  },
 ];

@@ -256,4 +256,9 @@ CREATE TABLE directory_password_hash_pending (
 );
 `,
   },
+  {
+    // AD's extensionAttribute1–15 of synced users (Graph onPremisesExtensionAttributes), as JSON text.
+    id: 'directory-007-user-extension-attributes',
+    sql: 'ALTER TABLE directory_users ADD COLUMN on_premises_extension_attributes TEXT;',
+  },
 ];

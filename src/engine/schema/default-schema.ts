@@ -64,6 +64,8 @@ const DOMAIN_EXPRESSION = 'ToLower(Replace(Replace([distinguishedName], , "(?i)^
  */
 export const ANCHOR_MAPPING: AttributeMapping = attribute('sourceAnchor', 'onPremisesImmutableId', { flowType: 'ObjectAddOnly', matchingPriority: 1 });
 
+const EXTENSION_ATTRIBUTES = Array.from({ length: 15 }, (_, i) => `extensionAttribute${i + 1}`);
+
 const USER_MAPPINGS: readonly AttributeMapping[] = [
   ANCHOR_MAPPING,
   attribute('mail', 'mail', { matchingPriority: 2 }),
@@ -92,6 +94,8 @@ const USER_MAPPINGS: readonly AttributeMapping[] = [
   attribute('objectSid', 'onPremisesSecurityIdentifier'),
   mapping(DOMAIN_EXPRESSION, 'onPremisesDomainName'),
   attribute('userPrincipalName', 'onPremisesUserPrincipalName'),
+  // Exchange's extensionAttribute1–15, as Entra's template maps them (Graph: onPremisesExtensionAttributes).
+  ...EXTENSION_ATTRIBUTES.map((name) => attribute(name, name)),
 ];
 
 const GROUP_MAPPINGS: readonly AttributeMapping[] = [
@@ -180,7 +184,7 @@ const GRAPH_USER: readonly AttributeDefinition[] = [
   def('CredentialData', 'String', { mutability: 'WriteOnly' }),
   ...['mail', 'givenName', 'surname', 'jobTitle', 'department', 'companyName', 'streetAddress', 'city', 'state',
     'postalCode', 'country', 'mobilePhone', 'employeeId', 'onPremisesDistinguishedName', 'onPremisesSamAccountName',
-    'onPremisesSecurityIdentifier', 'onPremisesDomainName', 'onPremisesUserPrincipalName'].map((name) => def(name)),
+    'onPremisesSecurityIdentifier', 'onPremisesDomainName', 'onPremisesUserPrincipalName', ...EXTENSION_ATTRIBUTES].map((name) => def(name)),
 ];
 
 const GRAPH_GROUP: readonly AttributeDefinition[] = [

@@ -2,7 +2,7 @@
  * A second AD domain for multi-domain tests: its own Samba realm, provisioned by the project's
  * own scripts/samba-dc.sh in its own folder and on its own loopback address, without the
  * fixture forest (CANOPY_DC_FIXTURE=none: about 20 s on a new machine, a second when it is
- * already provisioned). The shared DC of CANOPY_TEST_AD_* (127.0.0.1, /tmp/canopy-dc) is never
+ * already provisioned), with Exchange's extensionAttribute1–15 in its schema. The shared DC of CANOPY_TEST_AD_* (127.0.0.1, /tmp/canopy-dc) is never
  * touched: this DC has its own folder, lock and address. It is left running afterwards, as
  * the shared one is, so a second run (or another test file) reuses it.
  */
@@ -22,6 +22,8 @@ export const SECOND_DC = {
   CANOPY_DC_REALM: 'SECOND.CANOPY.TEST',
   CANOPY_DC_NETBIOS: 'SECOND',
   CANOPY_DC_FIXTURE: 'none',
+  // Exchange's extensionAttribute1–15 in its schema: the shared DC has no Exchange schema.
+  CANOPY_DC_EXTENSION_ATTRIBUTES: '1',
 } as const;
 
 /** Why no second DC can be provisioned here (samba-dc.sh needs root to add the address and run samba). */
