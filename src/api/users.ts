@@ -7,7 +7,7 @@ import { ON_PREMISES_MASTERED_MESSAGE, notFound, requestBadRequest } from './err
 import { RELATIONSHIP_QUERY, collectionBody, contextUrl, entityQuery, entitySelect, isEventuallyConsistent, parseCollectionQuery, type CollectionOptions } from './paging.ts';
 import { expandObject, type Navigation } from './expand.ts';
 import { GROUP_RESOURCE, USER_RESOURCE, serialize } from './resources.ts';
-import { parseUserBody, touchesOnPremisesMastered } from './user-body.ts';
+import { mergeExtensionAttributes, parseUserBody, touchesOnPremisesMastered } from './user-body.ts';
 import { isCanopyError } from '../core/errors.ts';
 
 type IdParams = { Params: { id: string }; Querystring: Record<string, string> };
@@ -117,7 +117,9 @@ export async function usersRoutes(app: FastifyInstance, options: { store: Direct
       throw requestBadRequest('Another object with the same value for property userPrincipalName already exists.');
     }
     try {
-      const [user] = await store.transaction((tx) => tx.createUsers(tenantId, [{ ...body.changes, userPrincipalName: upn }]));
+      const extensionAttributes = body.changes.onPremisesExtensionAttributes;
+      const changes = extensionAttributes === undefined ? body.changes : { ...body.changes, onPremisesExtensionAttributes: mergeExtensionAttributes(null, extensionAttributes ?? '{}') };
+      const [user] = await store.transaction((tx) => tx.createUsers(tenantId, [{ ...changes, userPrincipalName: upn }]));
       return reply.code(201).send({ '@odata.context': contextUrl(request, 'users/$entity'), ...serialize(USER_RESOURCE, user!, undefined) });
     } catch (error) {
       if (isCanopyError(error, 'ERR_DIRECTORY_CONFLICT')) throw requestBadRequest('Another object with the same value for property userPrincipalName or onPremisesImmutableId already exists.');
@@ -130,8 +132,11 @@ export async function usersRoutes(app: FastifyInstance, options: { store: Direct
     const body = parseUserBody(request.body, 'update');
     const user = await userByKey(store, tenantId, request.params.id);
     if (user.onPremisesSyncEnabled === true && touchesOnPremisesMastered(body)) throw requestBadRequest(ON_PREMISES_MASTERED_MESSAGE);
+    const extensionAttributes = body.changes.onPremisesExtensionAttributes;
+    const changes = extensionAttributes === undefined ? body.changes
+      : { ...body.changes, onPremisesExtensionAttributes: mergeExtensionAttributes(user.onPremisesExtensionAttributes, extensionAttributes ?? '{}') };
     try {
-      await store.transaction((tx) => tx.updateUsers(tenantId, [{ id: user.id, ...body.changes }]));
+      await store.transaction((tx) => tx.updateUsers(tenantId, [{ id: user.id, ...changes }]));
     } catch (error) {
       if (isCanopyError(error, 'ERR_DIRECTORY_CONFLICT')) throw requestBadRequest('Another object with the same value for property userPrincipalName already exists.');
       throw error;
