@@ -40,7 +40,7 @@ test('sqlite: the data folder holds canopy.db in WAL mode with the directory mig
   try {
     assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
     const ids = raw.prepare("SELECT id FROM schema_migrations WHERE id LIKE 'directory-%'").pluck().all();
-    assert.deepEqual(ids, ['directory-001-init', 'directory-002-upn-lookup-index', 'directory-003-configurations-and-sync-flag', 'directory-004-manager-index', 'directory-005-user-directory-extensions', 'directory-006-user-password-hashes', 'directory-007-user-extension-attributes']);
+    assert.deepEqual(ids, ['directory-001-init', 'directory-002-upn-lookup-index', 'directory-003-configurations-and-sync-flag', 'directory-004-manager-index', 'directory-005-user-directory-extensions', 'directory-006-user-password-hashes', 'directory-007-user-extension-attributes', 'directory-008-orderby-indexes']);
   } finally {
     raw.close();
   }

@@ -260,4 +260,13 @@ CREATE TABLE directory_password_hash_pending (
     id: 'directory-007-user-extension-attributes',
     sql: 'ALTER TABLE directory_users ADD COLUMN on_premises_extension_attributes TEXT;',
   },
+  {
+    // As SQLite's directory-008: the $orderby keyset expression of objects.ts over live objects.
+    id: 'directory-008-orderby-indexes',
+    sql: `
+CREATE INDEX directory_users_order_display_name ON directory_users (tenant_id, coalesce(display_name, ''::citext), id) WHERE deleted_date_time IS NULL;
+CREATE INDEX directory_users_order_upn ON directory_users (tenant_id, coalesce(user_principal_name, ''::citext), id) WHERE deleted_date_time IS NULL;
+CREATE INDEX directory_groups_order_display_name ON directory_groups (tenant_id, coalesce(display_name, ''::citext), id) WHERE deleted_date_time IS NULL;
+`,
+  },
 ];

@@ -69,7 +69,7 @@ async function listOrdered<T extends { id: string }>(db: Queryable, table: Objec
   if (query.cursor !== undefined) {
     const [value, id] = JSON.parse(query.cursor) as [string, string];
     const v = bind(params, value);
-    where += ` AND (${key} ${after} ${v}::citext OR (${key} = ${v}::citext AND id ${after} ${bind(params, id)}))`;
+    where += ` AND ${key} ${after}= ${v}::citext AND (${key} ${after} ${v}::citext OR id ${after} ${bind(params, id)})`;
   }
   const { rows } = await db.query(`SELECT * FROM ${table.table} WHERE ${where} ORDER BY ${key} ${direction}, id ${direction} LIMIT ${bind(params, limit + 1)}`, params);
   const items = rows.slice(0, limit).map((row) => toRecord<T>(table, row));

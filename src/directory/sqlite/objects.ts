@@ -90,7 +90,8 @@ function listOrdered<T extends { id: string }>(db: SqliteDatabase, table: Object
   let where = whereOf(table, tenantId, query, params);
   if (query.cursor !== undefined) {
     const [value, id] = JSON.parse(query.cursor) as [string, string];
-    where += ` AND (${key} ${after} ? OR (${key} = ? AND id ${after} ?))`;
+    // (key, id) after the cursor, written so that the first term seeks the order index (directory-008).
+    where += ` AND ${key} ${after}= ? AND (${key} ${after} ? OR id ${after} ?)`;
     params.push(value, value, id);
   }
   params.push(limit + 1);
