@@ -11,6 +11,7 @@ import { createLeaseRunner, DEFAULT_LEASE_TTL_MS } from '../engine/postgres/leas
 import { PostgresAgentRegistry } from '../relay/postgres-registry.ts';
 import { PostgresIdentityStore } from '../identity/postgres-identity-store.ts';
 import type { ServiceBackend } from './serve-backend.ts';
+import type { SecretBox } from '../directory/secret-box.ts';
 
 /** CANOPY_LEASE_TTL_MS: how soon another node takes over the jobs of a dead one (default 30 s). */
 function leaseTtlMs(): number {
@@ -23,8 +24,8 @@ function leaseTtlMs(): number {
 /** An arbitrary constant: the advisory lock held while one node bootstraps the installation. */
 const BOOTSTRAP_LOCK = 0x63616e31;
 
-export async function openPostgresBackend(url: string): Promise<ServiceBackend> {
-  const store = await openPostgresDirectoryStore(url);
+export async function openPostgresBackend(url: string, secretBox: SecretBox): Promise<ServiceBackend> {
+  const store = await openPostgresDirectoryStore(url, { secretBox });
   try {
     const syncStore = await createPostgresSyncStore(store);
     const registry = await PostgresAgentRegistry.open(store.pool);

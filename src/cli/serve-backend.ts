@@ -9,7 +9,7 @@ import { loadOrCreateSigningKey, type SigningKey } from '../api/auth/keys.ts';
 import { CanopyError } from '../core/errors.ts';
 import { directoryDatabasePath, openSqliteDirectoryStore, sqliteWriterOf } from '../directory/sqlite/store.ts';
 import { join } from 'node:path';
-import { createSecretBox, loadOrCreateSecretsKey } from '../directory/secret-box.ts';
+import { createSecretBox, loadOrCreateSecretsKey, readSecretsKey, type SecretBox } from '../directory/secret-box.ts';
 import { DEFAULT_READ_WORKERS } from '../directory/sqlite/read-pool.ts';
 
 /** The default file of the key sealing sync secrets, in the data folder. */
@@ -42,21 +42,32 @@ export interface ServiceBackend {
 /** `--store`: absent for SQLite in the data folder, or a postgres:// URL. */
 export async function openServiceBackend(options: { dataDir: string; store?: string; secretsKeyFile?: string }): Promise<ServiceBackend> {
   const url = options.store?.trim();
-  if (url === undefined || url === '') return openSqliteBackend(options.dataDir, options.secretsKeyFile);
+  const secretBox = () => openSecretBox(options.dataDir, options.secretsKeyFile);
+  if (url === undefined || url === '') return openSqliteBackend(options.dataDir, secretBox());
   if (/^postgres(ql)?:\/\//i.test(url)) {
     // The data folder still holds bootstrap.json on the node that bootstraps the installation.
     mkdirSync(options.dataDir, { recursive: true });
     // Loaded only here: pg and the Postgres adapters are a good part of a start-up's module
-    // loading, which a SQLite service never needs.
-    return (await import('./serve-backend-postgres.ts')).openPostgresBackend(url);
+    // loading, which a SQLite service never needs. Every node needs the same sync secrets key:
+    // the first start creates it, copy it to the others (--secrets-key-file).
+    return (await import('./serve-backend-postgres.ts')).openPostgresBackend(url, secretBox());
   }
   throw new CanopyError('ERR_CONFIG_INVALID', `--store: expected a postgres:// URL (or no --store for SQLite in the data folder), got ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//…@'))}`);
 }
 
-async function openSqliteBackend(dataDir: string, secretsKeyFile: string | undefined): Promise<ServiceBackend> {
-  // The key sealing sync secrets lives in its own file (default DATA/sync-secrets.key, 0600;
-  // --secrets-key-file puts it elsewhere) so that a copy of canopy.db alone opens nothing.
-  const secretBox = createSecretBox(loadOrCreateSecretsKey(secretsKeyFile ?? join(dataDir, SECRETS_KEY_FILE)));
+/**
+ * The key sealing sync secrets lives in its own file (default DATA/sync-secrets.key, 0600;
+ * --secrets-key-file puts it elsewhere) so that a copy of the database alone opens nothing.
+ * CANOPY_SECRETS_PREVIOUS_KEY_FILE names the key being rotated out: what it sealed still
+ * opens, and the store seals it again with the new key at start.
+ */
+function openSecretBox(dataDir: string, secretsKeyFile: string | undefined): SecretBox {
+  const previous = process.env.CANOPY_SECRETS_PREVIOUS_KEY_FILE;
+  const previousKeys = previous ? [readSecretsKey(previous)] : [];
+  return createSecretBox(loadOrCreateSecretsKey(secretsKeyFile ?? join(dataDir, SECRETS_KEY_FILE)), previousKeys);
+}
+
+async function openSqliteBackend(dataDir: string, secretBox: SecretBox): Promise<ServiceBackend> {
   const store = openSqliteDirectoryStore(directoryDatabasePath(dataDir), { secretBox, readWorkers: readWorkers() });
   const syncStore = createSqliteSyncStore(store);
   return {

@@ -20,14 +20,40 @@ const TAG_BYTES = 16;
 
 export interface SecretBox {
   seal(plain: string, context: string): string;
+  /** Opens with the current key, else with a previous one (key rotation). */
   open(stored: string, context: string): string;
   isSealed(stored: string): boolean;
+  /** Sealed and opening with the current key: nothing to redo at start. */
+  isCurrent(stored: string, context: string): boolean;
 }
 
-export function createSecretBox(key: Buffer): SecretBox {
-  if (key.length !== KEY_BYTES) throw new TypeError(`key: expected ${KEY_BYTES} bytes, got ${key.length}`);
+/** What a sealed synchronization secret is bound to: its row (both stores). */
+export const secretContext = (tenantId: string, servicePrincipalId: string, key: string): string => JSON.stringify([tenantId, servicePrincipalId, key]);
+
+function openWith(key: Buffer, raw: Buffer, context: string): string {
+  const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES));
+  decipher.setAAD(Buffer.from(context, 'utf8'));
+  decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+  return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+}
+
+/**
+ * `previousKeys`: keys being rotated out (CANOPY_SECRETS_PREVIOUS_KEY_FILE): values sealed
+ * with them still open, and the stores seal them again with `key` at start.
+ */
+export function createSecretBox(key: Buffer, previousKeys: readonly Buffer[] = []): SecretBox {
+  for (const k of [key, ...previousKeys]) if (k.length !== KEY_BYTES) throw new TypeError(`key: expected ${KEY_BYTES} bytes, got ${k.length}`);
   return {
     isSealed: (stored) => stored.startsWith(PREFIX),
+    isCurrent(stored, context) {
+      if (!stored.startsWith(PREFIX)) return false;
+      try {
+        openWith(key, Buffer.from(stored.slice(PREFIX.length), 'base64url'), context);
+        return true;
+      } catch {
+        return false;
+      }
+    },
     seal(plain, context) {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', key, iv);
@@ -38,16 +64,28 @@ export function createSecretBox(key: Buffer): SecretBox {
     open(stored, context) {
       if (!stored.startsWith(PREFIX)) throw new CanopyError('ERR_CONFIG_INVALID', 'a synchronization secret is stored unsealed');
       const raw = Buffer.from(stored.slice(PREFIX.length), 'base64url');
-      try {
-        const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES));
-        decipher.setAAD(Buffer.from(context, 'utf8'));
-        decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-        return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
-      } catch (error) {
-        throw new CanopyError('ERR_CONFIG_INVALID', 'a synchronization secret does not open with the secrets key: the key file was replaced or the row was altered', { cause: error });
+      let failure: unknown;
+      for (const k of [key, ...previousKeys]) {
+        try {
+          return openWith(k, raw, context);
+        } catch (error) {
+          failure ??= error;
+        }
       }
+      throw new CanopyError('ERR_CONFIG_INVALID', 'a synchronization secret does not open with the secrets key: the key file was replaced (give the old one as CANOPY_SECRETS_PREVIOUS_KEY_FILE) or the row was altered', { cause: failure });
     },
   };
+}
+
+/** The plain value of a row that needs sealing (plain, or sealed with a previous key); undefined otherwise. */
+export function plainOf(box: SecretBox, stored: string, context: string): string | undefined {
+  if (!box.isSealed(stored)) return stored;
+  if (box.isCurrent(stored, context)) return undefined;
+  try {
+    return box.open(stored, context);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads the key file (base64, 0600), creating it with a fresh random key when missing. */
@@ -60,6 +98,11 @@ export function loadOrCreateSecretsKey(path: string): Buffer {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
   }
+  return readSecretsKey(path);
+}
+
+/** Reads an existing key file (base64, 0600). */
+export function readSecretsKey(path: string): Buffer {
   const key = Buffer.from(readSecretFile(path, 'the sync secrets key').toString('utf8').trim(), 'base64');
   if (key.length !== KEY_BYTES) throw new CanopyError('ERR_CONFIG_INVALID', `the sync secrets key: ${path} must hold ${KEY_BYTES} bytes in base64`);
   return key;

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createSecretBox } from '../../src/directory/secret-box.ts';
 import Database from 'better-sqlite3';
 import { openSqliteDirectoryStore, directoryDatabasePath, sqliteWriterOf } from '../../src/directory/sqlite/store.ts';
 import { cachedStatementCount } from '../../src/directory/sqlite/sql.ts';
@@ -92,4 +93,25 @@ test('sqlite: prepared statements are cached per connection up to CACHE_BOUNDS.s
   const again = await store.transaction((tx) => tx.listUsers(tenantId, { limit: 5, filter: { op: 'or', operands: [...shape(1).operands, { op: 'eq', property: 'displayName', value: 'One' }] } }));
   assert.equal(again.items.length, 1);
   await store.close();
+});
+
+test('sqlite: a rotated sync secrets key (the old one as previous) seals every row again with the new key at open', async () => {
+  const path = directoryDatabasePath(join(root, 'rotation'));
+  const oldKey = randomBytes(32);
+  const newKey = randomBytes(32);
+  const tenantId = randomUUID();
+  const first = openSqliteDirectoryStore(path, { secretBox: createSecretBox(oldKey) });
+  await first.transaction(async (tx) => {
+    await tx.createTenant({ id: tenantId, displayName: 'T', createdDateTime: new Date().toISOString() });
+    await tx.putSynchronizationSecrets(tenantId, 'sp', [{ key: 'Password', value: 'rotate-me' }]);
+  });
+  await first.close();
+  // The new key alone does not open what the old one sealed.
+  const wrong = openSqliteDirectoryStore(path, { secretBox: createSecretBox(newKey) });
+  await assert.rejects(wrong.getSynchronizationSecrets(tenantId, 'sp'), /CANOPY_SECRETS_PREVIOUS_KEY_FILE/);
+  await wrong.close();
+  await openSqliteDirectoryStore(path, { secretBox: createSecretBox(newKey, [oldKey]) }).close();
+  const rotated = openSqliteDirectoryStore(path, { secretBox: createSecretBox(newKey) });
+  assert.deepEqual(await rotated.getSynchronizationSecrets(tenantId, 'sp'), [{ key: 'Password', value: 'rotate-me' }]);
+  await rotated.close();
 });

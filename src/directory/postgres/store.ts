@@ -10,6 +10,7 @@
  * page. Rolling back to the savepoint gives Postgres the same behaviour, and undoes the
  * failed call whole.
  */
+import type { SecretBox } from '../secret-box.ts';
 import type pg from 'pg';
 import { CanopyError } from '../../core/errors.ts';
 import type { DirectoryReader, DirectoryStore, DirectoryTransaction } from '../store.ts';
@@ -28,9 +29,11 @@ import * as passwordHashes from './password-hashes.ts';
 export interface PostgresStoreOptions extends PostgresPoolOptions {
   /** The clock for createdDateTime, deletedDateTime and the like; tests pin it. */
   readonly now?: () => Date;
+  /** Seals sync secrets at rest (directory/secret-box.ts); `canopy serve` always gives one. */
+  readonly secretBox?: SecretBox;
 }
 
-function readerOn(db: Queryable): DirectoryReader {
+function readerOn(db: Queryable, box: SecretBox | undefined): DirectoryReader {
   return {
     getTenant: (tenantId) => tenants.getTenant(db, tenantId),
     listTenants: () => tenants.listTenants(db),
@@ -55,7 +58,7 @@ function readerOn(db: Queryable): DirectoryReader {
     getSynchronizationJob: (tenantId, jobId) => sync.getJob(db, tenantId, jobId),
     listSynchronizationJobs: (tenantId, servicePrincipalId) => sync.listJobs(db, tenantId, servicePrincipalId),
     listAllSynchronizationJobs: () => sync.listJobs(db, undefined),
-    getSynchronizationSecrets: (tenantId, servicePrincipalId) => sync.getSecrets(db, tenantId, servicePrincipalId),
+    getSynchronizationSecrets: (tenantId, servicePrincipalId) => sync.getSecrets(db, tenantId, servicePrincipalId, box),
     getWatermark: (tenantId, jobId) => sync.getWatermark(db, tenantId, jobId),
     listEscrows: (tenantId, jobId, page) => sync.listEscrows(db, tenantId, jobId, page),
     countEscrows: (tenantId, jobId) => sync.countEscrows(db, tenantId, jobId),
@@ -66,7 +69,7 @@ function readerOn(db: Queryable): DirectoryReader {
 
 type Writer = Omit<DirectoryTransaction, keyof DirectoryReader>;
 
-function writerOn(db: Queryable, now: () => string): Writer {
+function writerOn(db: Queryable, now: () => string, box: SecretBox | undefined): Writer {
   return {
     createTenant: (tenant) => tenants.createTenant(db, tenant),
     updateTenant: (tenantId, changes) => tenants.updateTenant(db, tenantId, changes),
@@ -90,7 +93,7 @@ function writerOn(db: Queryable, now: () => string): Writer {
     resolvePendingReferences: (tenantId, resolved) => members.resolvePendingReferences(db, tenantId, resolved),
     putSynchronizationJob: (job) => sync.putJob(db, job),
     deleteSynchronizationJob: (tenantId, jobId) => sync.deleteJob(db, tenantId, jobId),
-    putSynchronizationSecrets: (tenantId, spId, secrets) => sync.putSecrets(db, tenantId, spId, secrets),
+    putSynchronizationSecrets: (tenantId, spId, secrets) => sync.putSecrets(db, tenantId, spId, secrets, box),
     setWatermark: (tenantId, jobId, watermark) => sync.setWatermark(db, tenantId, jobId, watermark, now()),
     putEscrows: (tenantId, jobId, escrows) => sync.putEscrows(db, tenantId, jobId, escrows, now()),
     removeEscrows: (tenantId, jobId, sourceIds) => sync.removeEscrows(db, tenantId, jobId, sourceIds),
@@ -155,8 +158,10 @@ export async function openPostgresDirectoryStore(url: string, options: PostgresS
   const location = parsePostgresUrl(url);
   const searchPath = await preparePostgres(location);
   const pool = openPool(location, searchPath, options);
+  const box = options.secretBox;
   try {
     await runPostgresMigrations(pool, DIRECTORY_POSTGRES_MIGRATIONS);
+    if (box) await sync.sealPlainSecrets(pool, box);
   } catch (error) {
     await pool.end();
     throw error;
@@ -168,7 +173,7 @@ export async function openPostgresDirectoryStore(url: string, options: PostgresS
     const client = await pool.connect();
     let open = true;
     const isOpen = () => open;
-    const tx = { ...guard(readerOn(client), client, isOpen, false), ...guard(writerOn(client, now), client, isOpen, true) } as DirectoryTransaction;
+    const tx = { ...guard(readerOn(client, box), client, isOpen, false), ...guard(writerOn(client, now, box), client, isOpen, true) } as DirectoryTransaction;
     clients.set(tx, client);
     let broken: unknown;
     try {
@@ -188,7 +193,7 @@ export async function openPostgresDirectoryStore(url: string, options: PostgresS
   }
 
   return {
-    ...readerOn(pool),
+    ...readerOn(pool, box),
     pool,
     transaction,
     async close() {

@@ -3,6 +3,8 @@ import type { Escrow, EscrowInput, JsonValue, KeyValue, SynchronizationJob } fro
 import type { Page, PageRequest } from '../store.ts';
 import type { Queryable } from './connect.ts';
 import { bind, countOf } from './sql.ts';
+import { CanopyError } from '../../core/errors.ts';
+import { plainOf, secretContext, type SecretBox } from '../secret-box.ts';
 
 interface JobRow {
   tenant_id: string; id: string; template_id: string; service_principal_id: string;
@@ -50,15 +52,54 @@ export async function deleteJob(db: Queryable, tenantId: string, jobId: string):
   return ((await db.query('DELETE FROM directory_sync_jobs WHERE tenant_id = $1 AND id = $2', [tenantId, jobId])).rowCount ?? 0) > 0;
 }
 
-export async function getSecrets(db: Queryable, tenantId: string, servicePrincipalId: string): Promise<KeyValue[]> {
-  return (await db.query<KeyValue>('SELECT key, value FROM directory_sync_secrets WHERE tenant_id = $1 AND service_principal_id = $2 ORDER BY key', [tenantId, servicePrincipalId])).rows;
+/** Without a box (tests of the store alone) values are kept as given; with one, sealed as in SQLite (secret-box.ts). */
+export async function getSecrets(db: Queryable, tenantId: string, servicePrincipalId: string, box?: SecretBox): Promise<KeyValue[]> {
+  const rows = (await db.query<KeyValue>('SELECT key, value FROM directory_sync_secrets WHERE tenant_id = $1 AND service_principal_id = $2 ORDER BY key', [tenantId, servicePrincipalId])).rows;
+  if (!box) return rows;
+  return rows.map((row) => ({ key: row.key, value: box.isSealed(row.value) ? box.open(row.value, secretContext(tenantId, servicePrincipalId, row.key)) : row.value }));
 }
 
-export async function putSecrets(db: Queryable, tenantId: string, servicePrincipalId: string, secrets: readonly KeyValue[]): Promise<void> {
+export async function putSecrets(db: Queryable, tenantId: string, servicePrincipalId: string, secrets: readonly KeyValue[], box?: SecretBox): Promise<void> {
   for (const s of secrets) {
+    const value = box ? box.seal(s.value, secretContext(tenantId, servicePrincipalId, s.key)) : s.value;
     await db.query(`INSERT INTO directory_sync_secrets (tenant_id, service_principal_id, key, value) VALUES ($1, $2, $3, $4)
-      ON CONFLICT (tenant_id, service_principal_id, key) DO UPDATE SET value = excluded.value`, [tenantId, servicePrincipalId, s.key, s.value]);
+      ON CONFLICT (tenant_id, service_principal_id, key) DO UPDATE SET value = excluded.value`, [tenantId, servicePrincipalId, s.key, value]);
   }
+}
+
+/**
+ * At start, with the node's key: seals the rows written in plain text (by an older version,
+ * or a store opened without a box), and opens one sealed row to check that this node has the
+ * installation's key. Several nodes share the database: a node started with another key would
+ * fail every cycle's secrets, so it is refused at start instead, naming the cause.
+ */
+export async function sealPlainSecrets(db: Queryable, box: SecretBox): Promise<number> {
+  const rows = (await db.query<{ tenant_id: string; service_principal_id: string; key: string; value: string }>(
+    'SELECT tenant_id, service_principal_id, key, value FROM directory_sync_secrets')).rows;
+  // One row that does not open is that row's problem (reported when it is read); none opening is the key's.
+  const opens = (row: (typeof rows)[number]): boolean => {
+    try {
+      box.open(row.value, secretContext(row.tenant_id, row.service_principal_id, row.key));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const sealed = rows.filter((row) => box.isSealed(row.value));
+  if (sealed.length > 0 && !sealed.some(opens)) {
+    throw new CanopyError('ERR_CONFIG_INVALID', 'the sync secrets key of this node opens none of the secrets in the database: every node of an installation needs the same key file (--secrets-key-file)');
+  }
+  let written = 0;
+  for (const row of rows) {
+    const context = secretContext(row.tenant_id, row.service_principal_id, row.key);
+    const plain = plainOf(box, row.value, context);
+    if (plain === undefined) continue;
+    // Compare and set: two nodes starting at once seal a row once.
+    await db.query('UPDATE directory_sync_secrets SET value = $1 WHERE tenant_id = $2 AND service_principal_id = $3 AND key = $4 AND value = $5',
+      [box.seal(plain, context), row.tenant_id, row.service_principal_id, row.key, row.value]);
+    written += 1;
+  }
+  return written;
 }
 
 export async function getWatermark(db: Queryable, tenantId: string, jobId: string): Promise<string | undefined> {

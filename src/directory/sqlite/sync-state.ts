@@ -1,5 +1,5 @@
 /** Synchronization jobs, their secrets, watermarks and escrows. */
-import type { SecretBox } from '../secret-box.ts';
+import { plainOf, secretContext, type SecretBox } from '../secret-box.ts';
 import type { SqliteDatabase } from './open-database.ts';
 import type { Escrow, EscrowInput, KeyValue, SynchronizationJob } from '../types.ts';
 import type { Page, PageRequest } from '../store.ts';
@@ -50,8 +50,6 @@ export function deleteJob(db: SqliteDatabase, tenantId: string, jobId: string): 
   return run(db, 'DELETE FROM directory_sync_jobs WHERE tenant_id = ? AND id = ?', [tenantId, jobId]) > 0;
 }
 
-/** What a sealed secret is bound to: its row. */
-const secretContext = (tenantId: string, servicePrincipalId: string, key: string) => JSON.stringify([tenantId, servicePrincipalId, key]);
 
 /** Without a box (tests of the store alone) values are kept as given. */
 export function getSecrets(db: SqliteDatabase, tenantId: string, servicePrincipalId: string, box?: SecretBox): KeyValue[] {
@@ -70,19 +68,23 @@ export function putSecrets(db: SqliteDatabase, tenantId: string, servicePrincipa
 
 /**
  * Seals the rows written before secrets were encrypted (or by a store opened without a box),
- * in one transaction. Returns how many were sealed.
+ * and seals again with the current key the rows sealed with a previous one (key rotation), in
+ * one transaction. A row that opens with no key is left as it is (its read fails, naming
+ * why). Returns how many rows were written.
  */
 export function sealPlainSecrets(db: SqliteDatabase, box: SecretBox): number {
   const rows = all<{ tenant_id: string; service_principal_id: string; key: string; value: string }>(db, 'SELECT tenant_id, service_principal_id, key, value FROM directory_sync_secrets', []);
-  const plain = rows.filter((row) => !box.isSealed(row.value));
+  const updates = rows.flatMap((row) => {
+    const context = secretContext(row.tenant_id, row.service_principal_id, row.key);
+    const plain = plainOf(box, row.value, context);
+    return plain === undefined ? [] : [[box.seal(plain, context), row.tenant_id, row.service_principal_id, row.key]];
+  });
   db.transaction(() => {
-    for (const row of plain) {
-      run(db, 'UPDATE directory_sync_secrets SET value = ? WHERE tenant_id = ? AND service_principal_id = ? AND key = ?',
-        [box.seal(row.value, secretContext(row.tenant_id, row.service_principal_id, row.key)), row.tenant_id, row.service_principal_id, row.key]);
-    }
+    for (const update of updates) run(db, 'UPDATE directory_sync_secrets SET value = ? WHERE tenant_id = ? AND service_principal_id = ? AND key = ?', update);
   })();
-  return plain.length;
+  return updates.length;
 }
+
 
 export function getWatermark(db: SqliteDatabase, tenantId: string, jobId: string): string | undefined {
   return get<{ watermark: string }>(db, 'SELECT watermark FROM directory_watermarks WHERE tenant_id = ? AND job_id = ?', [tenantId, jobId])?.watermark;

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { adEnv, type AdTestEnv } from '../../support/ad-env.ts';
 import { runCanopy, spawnCanopy, type CanopyProcess } from '../../cli/processes.ts';
 
@@ -39,7 +39,8 @@ export function freePort(): Promise<number> {
 export async function startServe(dataDir: string, options: { port?: number; tls?: { cert: string; key: string }; store?: string; env?: Record<string, string> } = {}): Promise<ServeProcess> {
   const args = ['serve', '--data', dataDir, '--listen', `127.0.0.1:${options.port ?? 0}`];
   if (options.tls) args.push('--tls-cert', options.tls.cert, '--tls-key', options.tls.key);
-  if (options.store) args.push('--store', options.store);
+  // The nodes of one installation share the sync secrets key (beside their data folders).
+  if (options.store) args.push('--store', options.store, '--secrets-key-file', join(dirname(dataDir), 'sync-secrets.key'));
   const process = spawnCanopy(args, { ...SERVE_ENV, ...options.env });
   const url = (await process.waitForLine(/serving (https?:\/\/\S+)/, 30_000, true))[1]!;
   return { process, url, dataDir };
