@@ -32,12 +32,14 @@ export class BindCredentials {
     private readonly checkMs: number,
     private readonly refusedRetryMs: number,
     private readonly now: () => number = Date.now,
+    /** Told of each refusal by AD (not of the repeats held back): the agent logs it. */
+    private readonly onRefused: (message: string) => void = () => undefined,
   ) {}
 
   /** From the reader's options: `readPassword` when given, else the fixed `password`. */
-  static of(options: Pick<AdReaderOptions, 'password' | 'readPassword' | 'credentialCheckMs'>): BindCredentials {
+  static of(options: Pick<AdReaderOptions, 'password' | 'readPassword' | 'credentialCheckMs'>, onRefused?: (message: string) => void): BindCredentials {
     const read = options.readPassword ?? ((): string => options.password);
-    return new BindCredentials(read, options.credentialCheckMs ?? DEFAULTS.credentialCheckMs, DEFAULTS.refusedPasswordRetryMs);
+    return new BindCredentials(read, options.credentialCheckMs ?? DEFAULTS.credentialCheckMs, DEFAULTS.refusedPasswordRetryMs, Date.now, onRefused);
   }
 
   /**
@@ -68,6 +70,7 @@ export class BindCredentials {
   /** AD refused `password`; `message` says which DC and account. */
   refused(password: string, message: string): void {
     this.#refused = { digest: digest(password), at: this.now(), message };
+    this.onRefused(message);
   }
 
   /** A check is due: the last accepted bind is older than checkMs. */

@@ -31,12 +31,15 @@ class LazyReader {
   /** Kept across connect attempts: a password AD refused is not presented again at once. */
   readonly #credentials: BindCredentials;
 
-  constructor(domain: DomainConfig, env: NodeJS.ProcessEnv) {
+  constructor(domain: DomainConfig, env: NodeJS.ProcessEnv, events: AdDomainEvents) {
     this.#domain = domain;
     // Read at each bind, on the agent; never stored in the config object nor sent. A password
     // corrected in ad.passwordFile is therefore taken at the next bind, without a restart.
     this.#readPassword = () => readBindPassword(domain.ad, env);
-    this.#credentials = BindCredentials.of({ password: '', readPassword: this.#readPassword, credentialCheckMs: domain.ad.credentialCheckSeconds * 1000 });
+    this.#credentials = BindCredentials.of(
+      { password: '', readPassword: this.#readPassword, credentialCheckMs: domain.ad.credentialCheckSeconds * 1000 },
+      (message) => events.onBindRefused?.(domain.name, message),
+    );
   }
 
   get(): Promise<AdReader> {
@@ -110,14 +113,19 @@ function passwordHashHandler(domain: DomainConfig, env: NodeJS.ProcessEnv): Pass
   });
 }
 
-export function createAdDomains(config: AgentConfig, env: NodeJS.ProcessEnv = process.env): AdDomains {
+export interface AdDomainEvents {
+  /** AD refused the sync account's password (once per refusal; repeats are held back). */
+  onBindRefused?(domain: string, message: string): void;
+}
+
+export function createAdDomains(config: AgentConfig, env: NodeJS.ProcessEnv = process.env, events: AdDomainEvents = {}): AdDomains {
   const handlers = new Map<string, DomainHandler>();
   const scim = new Map<string, ScimHandler>();
   const readerOf = new Map<string, () => Promise<AdReader>>();
   const readers: LazyReader[] = [];
   const passwordHashHandlers: PasswordHashHandler[] = [];
   for (const domain of config.domains) {
-    const lazy = new LazyReader(domain, env);
+    const lazy = new LazyReader(domain, env, events);
     readers.push(lazy);
     readerOf.set(domain.name, () => lazy.get());
     const handler = createScimHandler({ source: lazySource(lazy) });

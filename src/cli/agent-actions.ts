@@ -47,7 +47,9 @@ export async function run(options: { config: string; scimListen?: string; scimTo
   const serviceUrl = config.service.url ?? identity.serviceUrl;
   const unenrolled = config.domains.map((domain) => domain.name).filter((name) => !identity.domains.includes(name));
   if (unenrolled.length > 0) log(`canopy: warning: ${unenrolled.join(', ')} not enrolled; the service will not route them to this agent (enroll again to add domains)`);
-  const domains = createAdDomains(config);
+  const domains = createAdDomains(config, process.env, {
+    onBindRefused: (domain, message) => log(`canopy: AD of ${domain} refused the sync account's password (ERR_AD_INVALID_CREDENTIALS): ${message}; reads of ${domain} fail until ad.passwordFile holds the password AD has`),
+  });
   const scimToken = options.scimListen ? newScimToken(config.dataDir, options.scimTokenFile) : undefined;
   const scimHttp = options.scimListen
     ? await startScimHttp({ ...parseListen(options.scimListen), token: scimToken!.token, handler: (request) => scimForPath(domains.scim, request) })

@@ -118,6 +118,8 @@ describe('e2e: the sync account\'s password changed in AD quarantines the job; t
     assert.match(quarantined.quarantine!.error.message, new RegExp(`\\d+ cycles in a row failed: .*refused the password of ${dn} \\(invalid credentials\\)`));
     assert.equal(quarantined.lastExecution?.state, 'Failed');
     assert.ok(serve.process.output.some((line) => /cycle of job .* failed: ERR_AD_INVALID_CREDENTIALS: .*refused the password/.test(line)), `the service log names the refused bind${logs()}`);
+    await waitFor('the agent\'s log naming it too', async () => (agent!.output.some((line) => /ERR_AD_INVALID_CREDENTIALS.*refused the password of /.test(line)) ? true : undefined), logs);
+    assert.ok(![...serve.process.output, ...agent!.output].some((line) => line.includes(oldPassword) || line.includes(newPassword)), 'no password in a log line');
 
     const entered = await waitFor('the quarantine email', async () => (mail.received.length >= 1 ? mail.received[0] : undefined), logs);
     assert.match(entered.subject, new RegExp(`${job.jobId}.*is quarantined \\(EncounteredQuarantineException\\)`));
