@@ -103,3 +103,55 @@ export async function expandObject(
   }
   return out;
 }
+
+/**
+ * The expansions of a list page, in the page's order. memberOf and members are read for the
+ * whole page at once (one store read each, capped per object), managers in one `id in (…)`
+ * read; directReports, rarer on lists, per object.
+ */
+export async function expandPage(
+  store: DirectoryStore,
+  tenantId: string,
+  objects: readonly (DirectoryUser | DirectoryGroup)[],
+  items: readonly ExpandItem[],
+): Promise<Record<string, unknown>[]> {
+  const out = objects.map((): Record<string, unknown> => ({}));
+  if (items.length === 0 || objects.length === 0) return out;
+  const ids = objects.map((o) => o.id);
+  for (const { name, select } of items) {
+    switch (name) {
+      case 'manager': {
+        const managerIds = [...new Set(objects.map((o) => (o as DirectoryUser).managerId ?? null).filter((id): id is string => id !== null))];
+        const managers = new Map<string, DirectoryUser>();
+        if (managerIds.length > 0) {
+          const page = await store.listUsers(tenantId, { limit: managerIds.length, filter: { op: 'in', property: 'id', values: managerIds } });
+          for (const manager of page.items) managers.set(manager.id, manager);
+        }
+        objects.forEach((object, i) => {
+          const manager = managers.get((object as DirectoryUser).managerId ?? '');
+          if (manager) out[i]!.manager = serialize(USER_RESOURCE, manager, select, { odataType: true });
+        });
+        break;
+      }
+      case 'memberOf': {
+        const parents = await store.listMemberOfMany(tenantId, ids, EXPAND_LIMIT);
+        ids.forEach((id, i) => {
+          out[i]!.memberOf = (parents.get(id) ?? []).map((group) => serialize(GROUP_RESOURCE, group, select, { odataType: true }));
+        });
+        break;
+      }
+      case 'members': {
+        const members = await store.listGroupMembersMany(tenantId, ids, EXPAND_LIMIT);
+        ids.forEach((id, i) => {
+          out[i]!.members = (members.get(id) ?? []).map((member) => memberJson(member, select));
+        });
+        break;
+      }
+      case 'directReports': {
+        for (const [i, object] of objects.entries()) Object.assign(out[i]!, await expandObject(store, tenantId, object, [{ name, select }]));
+        break;
+      }
+    }
+  }
+  return out;
+}

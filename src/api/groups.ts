@@ -5,7 +5,7 @@ import type { DirectoryGroup } from '../directory/types.ts';
 import { READ_GROUPS, requireRole } from './authentication.ts';
 import { notFound, requestBadRequest } from './errors.ts';
 import { RELATIONSHIP_QUERY, collectionBody, contextUrl, entityQuery, isEventuallyConsistent, parseCollectionQuery, type CollectionOptions } from './paging.ts';
-import { expandObject, type Navigation } from './expand.ts';
+import { expandObject, expandPage, type Navigation } from './expand.ts';
 import { GROUP_RESOURCE, MEMBER_RESOURCE, USER_RESOURCE, selectFor, serialize } from './resources.ts';
 
 type IdParams = { Params: { id: string }; Querystring: Record<string, string> };
@@ -32,8 +32,8 @@ export async function groupsRoutes(app: FastifyInstance, options: { store: Direc
     const q = parseCollectionQuery(request, GROUP_RESOURCE, GROUPS_QUERY);
     const page = await store.listGroups(tenantId, { limit: q.top, cursor: q.cursor, filter: q.filter, orderBy: q.orderBy });
     const count = q.count ? await store.countGroups(tenantId, { filter: q.filter }) : undefined;
-    const items: Record<string, unknown>[] = [];
-    for (const group of page.items) items.push({ ...serialize(GROUP_RESOURCE, group, q.select), ...await expandObject(store, tenantId, group, q.expand) });
+    const expanded = await expandPage(store, tenantId, page.items, q.expand);
+    const items = page.items.map((group, i) => ({ ...serialize(GROUP_RESOURCE, group, q.select), ...expanded[i] }));
     return collectionBody(request, contextUrl(request, 'groups', q.select), items, page.cursor, count);
   });
 

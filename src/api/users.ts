@@ -5,7 +5,7 @@ import type { DirectoryUser } from '../directory/types.ts';
 import { READ_GROUPS, READ_USERS, WRITE_USERS, requireRole } from './authentication.ts';
 import { ON_PREMISES_MASTERED_MESSAGE, notFound, requestBadRequest } from './errors.ts';
 import { RELATIONSHIP_QUERY, collectionBody, contextUrl, entityQuery, entitySelect, isEventuallyConsistent, parseCollectionQuery, type CollectionOptions } from './paging.ts';
-import { expandObject, type Navigation } from './expand.ts';
+import { expandObject, expandPage, type Navigation } from './expand.ts';
 import { GROUP_RESOURCE, USER_RESOURCE, serialize } from './resources.ts';
 import { mergeExtensionAttributes, parseUserBody, touchesOnPremisesMastered } from './user-body.ts';
 import { isCanopyError } from '../core/errors.ts';
@@ -42,8 +42,8 @@ export async function usersRoutes(app: FastifyInstance, options: { store: Direct
     const q = parseCollectionQuery(request, USER_RESOURCE, USERS_QUERY);
     const page = await store.listUsers(tenantId, { limit: q.top, cursor: q.cursor, filter: q.filter, orderBy: q.orderBy });
     const count = q.count ? await store.countUsers(tenantId, { filter: q.filter }) : undefined;
-    const items: Record<string, unknown>[] = [];
-    for (const user of page.items) items.push({ ...serialize(USER_RESOURCE, user, q.select), ...await expandObject(store, tenantId, user, q.expand) });
+    const expanded = await expandPage(store, tenantId, page.items, q.expand);
+    const items = page.items.map((user, i) => ({ ...serialize(USER_RESOURCE, user, q.select), ...expanded[i] }));
     return collectionBody(request, contextUrl(request, 'users', q.select), items, page.cursor, count);
   });
 

@@ -178,6 +178,13 @@ export interface DirectoryReader {
   /** Live groups that contain the object directly, or with `transitive` through nesting too. */
   listMemberOf(tenantId: string, memberId: string, page: MemberOfQuery): Promise<Page<DirectoryGroup>>;
   countMemberOf(tenantId: string, memberId: string, query?: Omit<MemberOfQuery, 'limit' | 'cursor'>): Promise<number>;
+  /**
+   * $expand of a page: for each object (at most 1000), the first `perObject` live groups that
+   * contain it directly (id order), in one read; objects in none are absent from the map.
+   */
+  listMemberOfMany(tenantId: string, memberIds: readonly string[], perObject: number): Promise<ReadonlyMap<string, readonly DirectoryGroup[]>>;
+  /** As listMemberOfMany for members: each group's first `perObject` live direct members (member id order). */
+  listGroupMembersMany(tenantId: string, groupIds: readonly string[], perObject: number): Promise<ReadonlyMap<string, readonly MemberObject[]>>;
   listPendingReferences(tenantId: string, page: PageRequest & { groupId?: string }): Promise<Page<PendingReference>>;
 
   getSynchronizationJob(tenantId: string, jobId: string): Promise<SynchronizationJob | undefined>;

@@ -235,7 +235,7 @@ export function runDirectoryObjectContract(makeStore: StoreFactory): void {
     assert.deepEqual((await walk(false, { filter: { op: 'startswith', property: 'displayName', value: 'd' } })).map((n) => n!.toLowerCase()), ['delta', 'delta']);
   }));
 
-  test('transitive members and memberOf through nested groups, a cycle included; by type; deleted ones hidden', () => withTenants(makeStore, async (store, a) => {
+  test('transitive members and memberOf through nested groups, a cycle included; by type; deleted ones hidden', () => withTenants(makeStore, async (store, a, b) => {
     await seed(store, a, 6);
     const users = (await store.listUsers(a, { limit: 100 })).items;
     const [top, middle, bottom, other] = await store.transaction(async (tx) => {
@@ -278,6 +278,17 @@ export function runDirectoryObjectContract(makeStore: StoreFactory): void {
     assert.deepEqual(await memberOf(users[2]!.id, true), ['Bottom', 'Middle', 'Top']);
     assert.deepEqual(await memberOf(users[2]!.id, false), ['Bottom']);
     assert.deepEqual(await memberOf(middle!, true), ['Bottom', 'Top'], 'the cycle brings its own start back, which is left out');
+    // Many at once ($expand of a page): each object's first groups or members, capped per object.
+    const parentsOf = await store.listMemberOfMany(a, [users[0]!.id, users[4]!.id, users[5]!.id], 20);
+    assert.deepEqual(parentsOf.get(users[0]!.id)!.map((g) => g.id), [top!, middle!].sort());
+    assert.deepEqual(parentsOf.get(users[4]!.id)!.map((g) => g.displayName), ['Other']);
+    assert.equal(parentsOf.has(users[5]!.id), false, 'in no group: absent');
+    assert.equal((await store.listMemberOfMany(a, [users[0]!.id], 1)).get(users[0]!.id)!.length, 1, 'capped per object');
+    const membersOf = await store.listGroupMembersMany(a, [top!, middle!, other!], 2);
+    assert.deepEqual(membersOf.get(middle!)!.map((m) => m.object.id), [users[0]!.id, users[1]!.id, bottom!].sort().slice(0, 2));
+    assert.deepEqual(membersOf.get(top!)!.map((m) => [m.memberType, m.object.id]), ([['user', users[0]!.id], ['group', middle!]] as const).slice().sort((x, y) => x[1].localeCompare(y[1])));
+    assert.deepEqual(membersOf.get(other!)!.map((m) => m.object.displayName), [users[4]!.displayName]);
+    assert.equal((await store.listGroupMembersMany(b, [top!], 2)).size, 0, 'another tenant sees none');
     // Counts and filters on memberOf (the group's properties) and on members (each member's own).
     assert.equal(await store.countMemberOf(a, users[2]!.id, { transitive: true }), 3);
     assert.equal(await store.countMemberOf(a, users[2]!.id), 1);

@@ -120,6 +120,58 @@ export async function countMemberOf(db: Queryable, tenantId: string, memberId: s
   return countOf((await db.query(`SELECT count(*) AS n FROM (${memberOfRows(query, params)}) AS parents`, params)).rows[0]);
 }
 
+/** Bound on the objects of one many-read (a page of $top at most 999). */
+const MANY_MAX = 1000;
+
+function checkMany(ids: readonly string[], perObject: number): void {
+  if (ids.length > MANY_MAX) throw new TypeError(`at most ${MANY_MAX} objects per read, not ${ids.length}`);
+  if (!Number.isInteger(perObject) || perObject < 1 || perObject > PAGE_MAX) throw new TypeError(`perObject must be 1 … ${PAGE_MAX}`);
+}
+
+/** As sqlite/memberships.ts: each member's first `perObject` live groups, ids as one array. */
+export async function listMemberOfMany(db: Queryable, tenantId: string, memberIds: readonly string[], perObject: number): Promise<Map<string, DirectoryGroup[]>> {
+  checkMany(memberIds, perObject);
+  const result = new Map<string, DirectoryGroup[]>();
+  if (memberIds.length === 0) return result;
+  const { rows } = await db.query(`SELECT * FROM (
+      SELECT m.member_id AS expand_owner, g.*, ROW_NUMBER() OVER (PARTITION BY m.member_id ORDER BY g.id) AS expand_rank
+      FROM directory_memberships m JOIN directory_groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
+      WHERE m.tenant_id = $1 AND m.member_id = ANY($2::text[]) AND g.deleted_date_time IS NULL) AS ranked
+    WHERE expand_rank <= $3 ORDER BY expand_owner, id`, [tenantId, memberIds, perObject]);
+  for (const row of rows) {
+    const owner = row.expand_owner as string;
+    const list = result.get(owner) ?? [];
+    list.push(toRecord<DirectoryGroup>(GROUPS, row));
+    result.set(owner, list);
+  }
+  return result;
+}
+
+/** As sqlite/memberships.ts: each group's first `perObject` live direct members, objects as jsonb. */
+export async function listGroupMembersMany(db: Queryable, tenantId: string, groupIds: readonly string[], perObject: number): Promise<Map<string, MemberObject[]>> {
+  checkMany(groupIds, perObject);
+  const result = new Map<string, MemberObject[]>();
+  if (groupIds.length === 0) return result;
+  const { rows } = await db.query<{ group_id: string; member_type: MemberType; u: Record<string, unknown> | null; g: Record<string, unknown> | null }>(`SELECT * FROM (
+      SELECT m.group_id, m.member_id, m.member_type, to_jsonb(u.*) AS u, to_jsonb(g.*) AS g,
+        ROW_NUMBER() OVER (PARTITION BY m.group_id ORDER BY m.member_id) AS expand_rank
+      FROM directory_memberships m
+      LEFT JOIN directory_users u ON m.member_type = 'user' AND u.tenant_id = m.tenant_id AND u.id = m.member_id
+      LEFT JOIN directory_groups g ON m.member_type = 'group' AND g.tenant_id = m.tenant_id AND g.id = m.member_id
+      WHERE m.tenant_id = $1 AND m.group_id = ANY($2::text[])
+        AND ((u.id IS NOT NULL AND u.deleted_date_time IS NULL) OR (g.id IS NOT NULL AND g.deleted_date_time IS NULL))) AS ranked
+    WHERE expand_rank <= $3 ORDER BY group_id, member_id`, [tenantId, groupIds, perObject]);
+  for (const row of rows) {
+    const member: MemberObject = row.member_type === 'user'
+      ? { memberType: 'user', object: toRecord(USERS, row.u!) }
+      : { memberType: 'group', object: toRecord(GROUPS, row.g!) };
+    const list = result.get(row.group_id) ?? [];
+    list.push(member);
+    result.set(row.group_id, list);
+  }
+  return result;
+}
+
 export async function addPendingReferences(db: Queryable, tenantId: string, references: readonly Omit<PendingReference, 'createdDateTime'>[], now: string): Promise<void> {
   if (references.length === 0) return;
   await db.query(`INSERT INTO directory_pending_references (tenant_id, group_id, reference, created_date_time)

@@ -54,6 +54,8 @@ function readerOn(db: Queryable, box: SecretBox | undefined): DirectoryReader {
     countGroupMembers: (tenantId, groupId, query = {}) => members.countGroupMembers(db, tenantId, groupId, query),
     listMemberOf: (tenantId, memberId, page) => members.listMemberOf(db, tenantId, memberId, page),
     countMemberOf: (tenantId, memberId, query = {}) => members.countMemberOf(db, tenantId, memberId, query),
+    listMemberOfMany: (tenantId, memberIds, perObject) => members.listMemberOfMany(db, tenantId, memberIds, perObject),
+    listGroupMembersMany: (tenantId, groupIds, perObject) => members.listGroupMembersMany(db, tenantId, groupIds, perObject),
     listPendingReferences: (tenantId, page) => members.listPendingReferences(db, tenantId, page),
     getSynchronizationJob: (tenantId, jobId) => sync.getJob(db, tenantId, jobId),
     listSynchronizationJobs: (tenantId, servicePrincipalId) => sync.listJobs(db, tenantId, servicePrincipalId),

@@ -142,6 +142,59 @@ export function countMemberOf(db: SqliteDatabase, tenantId: string, memberId: st
   return get<{ n: number }>(db, `SELECT count(*) AS n FROM (${sql})`, params)!.n;
 }
 
+/** Bound on the objects of one many-read (a page of $top at most 999). */
+const MANY_MAX = 1000;
+
+function checkMany(ids: readonly string[], perObject: number): void {
+  if (ids.length > MANY_MAX) throw new TypeError(`at most ${MANY_MAX} objects per read, not ${ids.length}`);
+  if (!Number.isInteger(perObject) || perObject < 1 || perObject > PAGE_MAX) throw new TypeError(`perObject must be 1 … ${PAGE_MAX}`);
+}
+
+/**
+ * The first `perObject` live groups of each member, in one statement: the ids go in as one
+ * JSON array, ROW_NUMBER() numbers each member's groups in id order.
+ */
+export function listMemberOfMany(db: SqliteDatabase, tenantId: string, memberIds: readonly string[], perObject: number): Map<string, DirectoryGroup[]> {
+  checkMany(memberIds, perObject);
+  const result = new Map<string, DirectoryGroup[]>();
+  if (memberIds.length === 0) return result;
+  const rows = all<Row & { expand_owner: string }>(db, `SELECT * FROM (
+      SELECT m.member_id AS expand_owner, g.*, ROW_NUMBER() OVER (PARTITION BY m.member_id ORDER BY g.id) AS expand_rank
+      FROM directory_memberships m JOIN directory_groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
+      WHERE m.tenant_id = ? AND m.member_id IN (SELECT value FROM json_each(?)) AND g.deleted_date_time IS NULL)
+    WHERE expand_rank <= ? ORDER BY expand_owner, id`, [tenantId, JSON.stringify(memberIds), perObject]);
+  for (const row of rows) {
+    const list = result.get(row.expand_owner) ?? [];
+    list.push(toRecord<DirectoryGroup>(GROUPS, row));
+    result.set(row.expand_owner, list);
+  }
+  return result;
+}
+
+/** The first `perObject` live direct members of each group, in one statement (member id order). */
+export function listGroupMembersMany(db: SqliteDatabase, tenantId: string, groupIds: readonly string[], perObject: number): Map<string, MemberObject[]> {
+  checkMany(groupIds, perObject);
+  const result = new Map<string, MemberObject[]>();
+  if (groupIds.length === 0) return result;
+  const rows = all<{ group_id: string; member_id: string; member_type: MemberType }>(db, `SELECT group_id, member_id, member_type FROM (
+      SELECT m.group_id, m.member_id, m.member_type, ROW_NUMBER() OVER (PARTITION BY m.group_id ORDER BY m.member_id) AS expand_rank
+      FROM directory_memberships m
+      LEFT JOIN directory_users u ON m.member_type = 'user' AND u.tenant_id = m.tenant_id AND u.id = m.member_id
+      LEFT JOIN directory_groups g ON m.member_type = 'group' AND g.tenant_id = m.tenant_id AND g.id = m.member_id
+      WHERE m.tenant_id = ? AND m.group_id IN (SELECT value FROM json_each(?))
+        AND ((u.id IS NOT NULL AND u.deleted_date_time IS NULL) OR (g.id IS NOT NULL AND g.deleted_date_time IS NULL)))
+    WHERE expand_rank <= ? ORDER BY group_id, member_id`, [tenantId, JSON.stringify(groupIds), perObject]);
+  for (const row of rows) {
+    const member: MemberObject = row.member_type === 'user'
+      ? { memberType: 'user', object: getObject<DirectoryUser>(db, USERS, tenantId, row.member_id, false)! }
+      : { memberType: 'group', object: getObject<DirectoryGroup>(db, GROUPS, tenantId, row.member_id, false)! };
+    const list = result.get(row.group_id) ?? [];
+    list.push(member);
+    result.set(row.group_id, list);
+  }
+  return result;
+}
+
 export function addPendingReferences(db: SqliteDatabase, tenantId: string, references: readonly Omit<PendingReference, 'createdDateTime'>[], now: string): void {
   for (const r of references) {
     run(db, 'INSERT OR IGNORE INTO directory_pending_references (tenant_id, group_id, reference, created_date_time) VALUES (?, ?, ?, ?)', [tenantId, r.groupId, r.reference, now]);

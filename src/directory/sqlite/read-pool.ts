@@ -16,7 +16,7 @@ import type { DirectoryReader } from '../store.ts';
 /** The reads that may scan; each takes the tenant id first (the key of the fair queue). */
 export const POOLED_READS = [
   'findUsers', 'listUsers', 'countUsers', 'listGroups', 'countGroups', 'listGroupMembers', 'countGroupMembers',
-  'listMemberOf', 'countMemberOf', 'listPendingReferences', 'listEscrows', 'countEscrows', 'listProvisioningLogs',
+  'listMemberOf', 'countMemberOf', 'listMemberOfMany', 'listGroupMembersMany', 'listPendingReferences', 'listEscrows', 'countEscrows', 'listProvisioningLogs',
 ] as const satisfies readonly (keyof DirectoryReader)[];
 
 export type PooledRead = (typeof POOLED_READS)[number];

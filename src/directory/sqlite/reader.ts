@@ -36,6 +36,8 @@ export function readerOn(db: SqliteDatabase, box: SecretBox | undefined): Direct
     countGroupMembers: async (tenantId, groupId, query = {}) => members.countGroupMembers(db, tenantId, groupId, query),
     listMemberOf: async (tenantId, memberId, page) => members.listMemberOf(db, tenantId, memberId, page),
     countMemberOf: async (tenantId, memberId, query = {}) => members.countMemberOf(db, tenantId, memberId, query),
+    listMemberOfMany: async (tenantId, memberIds, perObject) => members.listMemberOfMany(db, tenantId, memberIds, perObject),
+    listGroupMembersMany: async (tenantId, groupIds, perObject) => members.listGroupMembersMany(db, tenantId, groupIds, perObject),
     listPendingReferences: async (tenantId, page) => members.listPendingReferences(db, tenantId, page),
     getSynchronizationJob: async (tenantId, jobId) => sync.getJob(db, tenantId, jobId),
     listSynchronizationJobs: async (tenantId, servicePrincipalId) => sync.listJobs(db, tenantId, servicePrincipalId),
