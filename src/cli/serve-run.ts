@@ -1,12 +1,16 @@
 /** What `canopy serve` does; loaded only when it runs (serve-command.ts). */
+import { escapeForLog } from '../core/log-text.ts';
 import type { CycleResult } from '../engine/cycle.ts';
 import type { QuarantineChange } from '../engine/job-status.ts';
 import type { SmtpOptions, SmtpSecurity } from './serve-mail.ts';
-import { readyLine, startService, type Service } from './serve.ts';
+import { LOG_LEVELS, readyLine, startService, type LogLevel, type Service } from './serve.ts';
 import type { ServeCliOptions } from './serve-command.ts';
 import { httpLimitsFromEnv, throttleLimitsFromEnv } from './http-limits-env.ts';
 
-const log = (line: string): void => void process.stdout.write(`${new Date().toISOString()} canopy: ${line}\n`);
+/** One log line; what agents, clients and the directory put in it is escaped (core/log-text.ts). */
+const log = (line: string): void => void process.stdout.write(`${new Date().toISOString()} canopy: ${escapeForLog(line)}\n`);
+/** The relay's lines, as they were (tests and operators read them), escaped the same way. */
+const say = (line: string): void => console.log(`canopy: ${escapeForLog(line)}`);
 
 /** One line per cycle start and end: operators (and the end-to-end tests) follow cycles here. */
 function logCycles(service: Service): void {
@@ -23,6 +27,14 @@ function logCycles(service: Service): void {
     const code = (error as { code?: string } | undefined)?.code;
     log(`cycle of job ${key} failed: ${code ? `${code}: ` : ''}${error instanceof Error ? error.message : String(error)}`);
   });
+}
+
+/** CANOPY_LOG_LEVEL: the request log's level (pino), default info; `silent` turns it off. */
+function logLevel(): LogLevel {
+  const value = process.env.CANOPY_LOG_LEVEL;
+  if (value === undefined || value === '') return 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) throw new TypeError(`CANOPY_LOG_LEVEL: one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(value)}`);
+  return value as LogLevel;
 }
 
 /** Relay timings from the environment, for tests and tuning (milliseconds). */
@@ -60,11 +72,12 @@ export async function runServe(options: ServeCliOptions): Promise<void> {
     ...(smtp ? { smtp } : {}),
     ...(retry !== undefined && /^\d+$/.test(retry) ? { mailRetryMs: Number(retry) } : {}),
     log,
+    logLevel: logLevel(),
   });
-  service.relay.events.on('agent.connected', ({ agentId, domains }: { agentId: string; domains: string[] }) => console.log(`canopy: agent ${agentId} connected (${domains.join(', ')})`));
-  service.relay.events.on('agent.disconnected', ({ agentId, code }: { agentId: string; code: number }) => console.log(`canopy: agent ${agentId} disconnected (${code})`));
-  service.relay.events.on('agent.down', ({ agentId, silentMs }: { agentId: string; silentMs: number }) => console.log(`canopy: agent ${agentId} down (silent ${silentMs} ms)`));
-  service.relay.events.on('connection.refused', ({ code, message }: { code: string; message: string }) => console.log(`canopy: refused an agent connection: ${code}: ${message}`));
+  service.relay.events.on('agent.connected', ({ agentId, domains }: { agentId: string; domains: string[] }) => say(`agent ${agentId} connected (${domains.join(', ')})`));
+  service.relay.events.on('agent.disconnected', ({ agentId, code }: { agentId: string; code: number }) => say(`agent ${agentId} disconnected (${code})`));
+  service.relay.events.on('agent.down', ({ agentId, silentMs }: { agentId: string; silentMs: number }) => say(`agent ${agentId} down (silent ${silentMs} ms)`));
+  service.relay.events.on('connection.refused', ({ code, message }: { code: string; message: string }) => say(`refused an agent connection: ${code}: ${message}`));
   logCycles(service);
   // A running cycle stops at its next page boundary; committed pages and the watermark stand.
   const stop = (signal: string): void => {
@@ -72,7 +85,7 @@ export async function runServe(options: ServeCliOptions): Promise<void> {
     void service.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        process.stderr.write(`canopy: shutdown failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.stderr.write(`canopy: shutdown failed: ${escapeForLog(error instanceof Error ? error.message : String(error))}\n`);
         process.exit(1);
       },
     );

@@ -62,7 +62,16 @@ export interface ServeOptions {
   readonly http?: Partial<HttpLimits>;
   /** Admission bounds per application and tenant over THROTTLE_DEFAULTS. */
   readonly throttle?: Partial<ThrottleLimits>;
+  /**
+   * Structured request logging (pino, JSON lines on stdout, each with the request id that
+   * Graph's `request-id` header carries; 5xx with their error): a pino level, or absent for
+   * none (in-process tests). `canopy serve` gives CANOPY_LOG_LEVEL, default info.
+   */
+  readonly logLevel?: LogLevel;
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface Service {
   readonly app: FastifyInstance;
@@ -131,7 +140,7 @@ export async function startService(options: ServeOptions): Promise<Service> {
   // Graph's request-id is a GUID (innerError and the request-id header).
   const genReqId = () => randomUUID();
   const limits: HttpLimits = Object.freeze({ ...HTTP_DEFAULTS, ...options.http });
-  const app = Fastify({ ...httpServerOptions(limits, tls), genReqId }) as unknown as FastifyInstance;
+  const app = Fastify({ ...httpServerOptions(limits, tls), genReqId, ...(options.logLevel ? { logger: { level: options.logLevel } } : {}) }) as unknown as FastifyInstance;
   limitConnections(app.server, limits);
   // The engine needs the relay, which registers on the app after the API: bound late.
   const late: { engine?: SyncEngine; tenantId?: string; url?: string } = {};

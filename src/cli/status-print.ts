@@ -1,4 +1,5 @@
 /** The tables `canopy status` and `canopy agent list` print. */
+import { escapeForLog } from '../core/log-text.ts';
 import type { AgentStatus } from '../relay/status.ts';
 import type { JobStatusView } from './status-view.ts';
 
@@ -14,7 +15,9 @@ export function printAgents(agents: readonly AgentStatus[]): void {
   printTable(rows);
 }
 
-function printTable(rows: readonly string[][]): void {
+/** Cells come from agents and the directory (names, errors): escaped (core/log-text.ts). */
+function printTable(unsafe: readonly string[][]): void {
+  const rows = unsafe.map((row) => row.map(escapeForLog));
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   for (const row of rows) process.stdout.write(`${row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()}\n`);
 }
@@ -69,10 +72,12 @@ function stateOf(job: JobStatusView): string {
   return job.code && job.code !== job.state ? `${job.code} (schedule ${job.state})` : job.state;
 }
 
-function quarantineLine(job: JobStatusView): string | undefined {
+/** The quarantine, and its error on a line of its own (indented under it). */
+function quarantineLines(job: JobStatusView): string[] {
   const q = job.quarantine as Quarantine | null;
-  if (!q) return undefined;
-  return `QUARANTINED (${q.reason}) since ${q.seriesBegan ?? q.currentBegan}; next attempt ${q.nextAttempt ?? 'when the job is restarted'}${q.error?.message ? `\n    ${q.error.message}` : ''}`;
+  if (!q) return [];
+  const line = `QUARANTINED (${q.reason}) since ${q.seriesBegan ?? q.currentBegan}; next attempt ${q.nextAttempt ?? 'when the job is restarted'}`;
+  return q.error?.message ? [line, `  ${q.error.message}`] : [line];
 }
 
 export function printJobs(jobs: readonly JobStatusView[]): void {
@@ -89,12 +94,13 @@ export function printJobs(jobs: readonly JobStatusView[]): void {
 /** Below the table, per job: quarantine, the running cycle, the last cycles, staged deletes. */
 function printJobDetails(job: JobStatusView): void {
   const lines = [
-    quarantineLine(job),
+    ...quarantineLines(job),
     runningCycle(job),
     job.countSuccessiveCompleteFailures > 0 ? `failed ${job.countSuccessiveCompleteFailures} times in a row` : undefined,
     `last successful: ${execution(job.lastSuccessfulExecution as Execution | null)}`,
     `last with exports: ${execution(job.lastSuccessfulExecutionWithExports as Execution | null)}`,
     job.stagedDeletes > 0 ? `${job.stagedDeletes} deletes staged by the delete threshold${(job.quarantine as Quarantine | null)?.reason === 'TooManyDeletes' ? ': restart with resetScope ForceDeletes to apply them, or fix the source and restart without it' : ''}` : undefined,
   ].filter((l): l is string => l !== undefined);
-  process.stdout.write(`\n${job.id} (${job.domain ?? 'no domain'})\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+  // Each line escaped on its own: a newline in an error or a name from AD stays inside its line.
+  process.stdout.write(`\n${escapeForLog(`${job.id} (${job.domain ?? 'no domain'})`)}\n${lines.map((l) => `  ${escapeForLog(l)}`).join('\n')}\n`);
 }

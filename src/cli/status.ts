@@ -3,6 +3,7 @@
  * attempt), the running cycle's progress (objects read and written, rate, time left), the last
  * cycles and the deletes the delete threshold holds. `--watch` redraws it.
  */
+import { escapeForLog } from '../core/log-text.ts';
 import { Command } from 'commander';
 import { adminClient, expectStatus, type AdminOptions } from './admin-client.ts';
 import { printAgents, printJobs } from './status-print.ts';
@@ -16,7 +17,7 @@ async function status(options: AdminOptions & { json?: boolean; watch?: string |
     const { watch: _, ...plain } = options;
     for (;;) {
       process.stdout.write(`\x1b[2J\x1b[H${new Date().toISOString()} (every ${seconds} s; Ctrl-C to stop)\n`);
-      await once(plain).catch((error: unknown) => void process.stdout.write(`${error instanceof Error ? error.message : String(error)}\n`));
+      await once(plain).catch((error: unknown) => void process.stdout.write(`${escapeForLog(error instanceof Error ? error.message : String(error))}\n`));
       await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
     }
   }

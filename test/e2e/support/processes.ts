@@ -15,7 +15,9 @@ export { runCanopy, spawnCanopy, type CanopyProcess };
 const PASSWORD_ENV = 'CANOPY_E2E_AD_PASSWORD';
 
 /** Relay timings short enough for tests, long enough for a loaded 2-core machine. */
-const SERVE_ENV = { CANOPY_RELAY_HEARTBEAT_MS: '1000', CANOPY_RELAY_DOWN_AFTER_MS: '6000' };
+// Request lines (pino, info) would push the cycle and relay lines out of the last lines a
+// failing test prints; warnings and 5xx are still logged.
+const SERVE_ENV = { CANOPY_RELAY_HEARTBEAT_MS: '1000', CANOPY_RELAY_DOWN_AFTER_MS: '6000', CANOPY_LOG_LEVEL: 'warn' };
 
 export interface ServeProcess {
   readonly process: CanopyProcess;
