@@ -10,7 +10,7 @@ import { sourceAnchorGuid, type AdObject } from '../core/ad-object.ts';
 import { isCanopyError } from '../core/errors.ts';
 import { newPageWork, type CycleContext, type PageWork } from './cycle-context.ts';
 import { referenceKey } from '../core/dn.ts';
-import { syncDelete, syncUpsert } from './object-sync.ts';
+import { syncDelete, syncUpsert } from './object-path.ts';
 import { PageLookup } from './page-lookup.ts';
 import type { ChangeSource, SourceObjectState, SourcePage, SyncStore, SyncTransaction } from './ports.ts';
 import { resolveKeys, resolvePageReferences } from './references.ts';

@@ -23,7 +23,7 @@ import type { CycleContext } from './cycle-context.ts';
 import type { DeleteThreshold } from './delete-threshold.ts';
 import { exceeds } from './delete-threshold.ts';
 import { ADMIT_ALL, deleteSyncedObject, type DeleteReason } from './deletes.ts';
-import { countDelete } from './object-steps.ts';
+import { countDelete } from './steps/outcomes.ts';
 import type { SourceObjectState, StagedDelete, SyncStore } from './ports.ts';
 import { ObjectLog } from './provisioning-log.ts';
 
