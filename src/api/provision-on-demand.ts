@@ -45,10 +45,32 @@ export function parseOnDemandBody(body: unknown, schema: SynchronizationSchema):
   if (typeof subject.objectTypeName !== 'string' || !['user', 'group'].includes(subject.objectTypeName.toLowerCase())) {
     throw badRequest(`parameters[0].subjects[0].objectTypeName ${JSON.stringify(subject.objectTypeName)}: expected "user" or "group".`);
   }
-  if (subject.links !== undefined && subject.links !== null) {
-    throw badRequest('parameters[0].subjects[0].links (a group with chosen members) is not supported: provision the group, then each member.');
+  const members = linkedMembers(subject.links, subject.objectTypeName);
+  return { objectId: subject.objectId.trim(), objectTypeName: subject.objectTypeName, ...(members ? { members } : {}) };
+}
+
+/** Members provisioned with a group (Graph's example 3, "a group and two of its members"); the portal offers up to five. */
+export const MAX_LINKED_MEMBERS = 5;
+
+function linkedMembers(links: unknown, objectTypeName: string): OnDemandSubject['members'] {
+  if (links === undefined || links === null) return undefined;
+  const where = 'parameters[0].subjects[0].links';
+  const members = (links as { members?: unknown }).members;
+  if (typeof links !== 'object' || !Array.isArray(members) || Object.keys(links).some((k) => k !== 'members')) {
+    throw badRequest(`${where} takes only "members": a list of synchronizationJobSubject ({objectId, objectTypeName}).`);
   }
-  return { objectId: subject.objectId.trim(), objectTypeName: subject.objectTypeName };
+  if (objectTypeName.toLowerCase() !== 'group') throw badRequest(`${where}.members is for a group subject, not a ${objectTypeName}.`);
+  if (members.length === 0 || members.length > MAX_LINKED_MEMBERS) {
+    throw badRequest(`${where}.members takes 1 to ${MAX_LINKED_MEMBERS} members of the group (it has ${members.length}).`);
+  }
+  return members.map((m: unknown, i) => {
+    const member = m as { objectId?: unknown; objectTypeName?: unknown } | null;
+    if (typeof member?.objectId !== 'string' || member.objectId.trim() === '') throw badRequest(`${where}.members[${i}].objectId needs the member's distinguished name (or its objectGUID).`);
+    if (typeof member.objectTypeName !== 'string' || !['user', 'group'].includes(member.objectTypeName.toLowerCase())) {
+      throw badRequest(`${where}.members[${i}].objectTypeName ${JSON.stringify(member.objectTypeName)}: expected "user" or "group".`);
+    }
+    return { objectId: member.objectId.trim(), objectTypeName: member.objectTypeName };
+  });
 }
 
 const capital = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
@@ -110,6 +132,13 @@ export function onDemandResponse(result: OnDemandResult): { key: string; value: 
     sourceSystem: { name: 'Active Directory' },
     targetIdentity: { id: summary?.targetIdentity.id ?? null, type: summary?.targetIdentity.identityType || null, displayName: summary?.targetIdentity.displayName ?? null, details: null },
     targetSystem: { name: 'Azure Active Directory' },
+    // Canopy's: what became of the chosen members (links.members), each also logged on its own.
+    ...(result.members ? {
+      members: result.members.map((m) => {
+        const member = m.log?.toSummary();
+        return { objectId: m.object.dn, result: resultOf(member).result, action: capital(member?.provisioningAction ?? 'other'), targetId: member?.targetIdentity.id ?? null };
+      }),
+    } : {}),
     statusInfo: {
       status: outcome.result,
       errorCode: error?.errorCode ?? null,

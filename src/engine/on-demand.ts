@@ -10,6 +10,7 @@
  * replayed page is.
  */
 import { randomUUID } from 'node:crypto';
+import { normalizeDn, referenceKey } from '../core/dn.ts';
 import { CanopyError } from '../core/errors.ts';
 import { attributesOf, type ExpressionNode } from '../expressions/index.ts';
 import { compileMappings } from './cycle.ts';
@@ -27,6 +28,11 @@ export interface OnDemandSubject {
   readonly objectId: string;
   /** 'user' or 'group' (Graph's objectTypeName; case does not matter). */
   readonly objectTypeName: string;
+  /**
+   * For a group: members to provision with it (Graph's `links.members`), each a direct
+   * member of the group, provisioned first in the same page.
+   */
+  readonly members?: readonly { readonly objectId: string; readonly objectTypeName: string }[];
 }
 
 export interface OnDemandOptions {
@@ -47,6 +53,8 @@ export interface OnDemandResult {
   readonly log: ObjectLog | undefined;
   /** Source attributes read inside a Redact() mapping (lower case): an answer must not show their values. */
   readonly redactedSources: ReadonlySet<string>;
+  /** The group's chosen members (links.members), as read and logged. */
+  readonly members?: readonly { readonly object: SourceObject; readonly log: ObjectLog | undefined }[];
 }
 
 /** The attributes each mapping that calls Redact() reads, anywhere below the call. */
@@ -70,14 +78,39 @@ function redactedSourcesOf(mappings: CycleContext['mappings']): Set<string> {
 
 const GUID = /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i;
 
-async function readSubject(options: OnDemandOptions): Promise<SourceObject | undefined> {
-  const { source, job, subject, signal } = options;
+async function readSubject(options: OnDemandOptions, subject: Pick<OnDemandSubject, 'objectId' | 'objectTypeName'>): Promise<SourceObject> {
+  const { source, job, signal } = options;
+  const wanted = subject.objectTypeName.toLowerCase();
+  let object: SourceObject | undefined;
   if (GUID.test(subject.objectId)) {
     if (!source.readObject) throw new CanopyError('ERR_ENGINE_SOURCE_INVALID', 'the source cannot read one object by objectGUID');
-    return source.readObject(job, subject.objectId.replace(/[{}]/g, '').toLowerCase(), signal);
+    object = await source.readObject(job, subject.objectId.replace(/[{}]/g, '').toLowerCase(), signal);
+  } else {
+    if (!source.readObjectByDn) throw new CanopyError('ERR_ENGINE_SOURCE_INVALID', 'the source cannot read one object by DN');
+    object = await source.readObjectByDn(job, subject.objectId, signal);
   }
-  if (!source.readObjectByDn) throw new CanopyError('ERR_ENGINE_SOURCE_INVALID', 'the source cannot read one object by DN');
-  return source.readObjectByDn(job, subject.objectId, signal);
+  if (!object) {
+    throw new CanopyError('ERR_ENGINE_OBJECT_NOT_FOUND', `no ${wanted} ${subject.objectId} in Active Directory within the agent's scope`);
+  }
+  const type = objectTypeOf(object);
+  if (type !== wanted) {
+    throw new CanopyError('ERR_ENGINE_ON_DEMAND_INVALID', `${subject.objectId} is ${type ? `a ${type}` : `an object of class ${object.objectClass}`}, not a ${wanted}`);
+  }
+  return object;
+}
+
+/** The chosen members of a group subject, read whole; each must be a direct member of the group. */
+async function readMembers(options: OnDemandOptions, group: SourceObject): Promise<SourceObject[]> {
+  const listed = new Set(Object.entries(group.attributes).filter(([name]) => name.toLowerCase() === 'member').flatMap(([, values]) => values.map(referenceKey)));
+  const members: SourceObject[] = [];
+  for (const link of options.subject.members ?? []) {
+    const member = await readSubject(options, link);
+    if (!listed.has(member.objectGuid.toLowerCase()) && !listed.has(normalizeDn(member.dn))) {
+      throw new CanopyError('ERR_ENGINE_ON_DEMAND_INVALID', `${link.objectId} is not a member of ${options.subject.objectId}`);
+    }
+    members.push(member);
+  }
+  return members;
 }
 
 export async function provisionOnDemand(options: OnDemandOptions): Promise<OnDemandResult> {
@@ -86,17 +119,12 @@ export async function provisionOnDemand(options: OnDemandOptions): Promise<OnDem
   if (wanted !== 'user' && wanted !== 'group') {
     throw new CanopyError('ERR_ENGINE_ON_DEMAND_INVALID', `objectTypeName "${subject.objectTypeName}": cloud sync provisions user and group objects`);
   }
+  if (subject.members && wanted !== 'group') throw new CanopyError('ERR_ENGINE_ON_DEMAND_INVALID', 'links.members is for a group subject');
   // Compiled before AD is read: a schema the cycle would refuse is refused here too.
   const mappings = compileMappings(job.schema);
   scopeRulesOf(job.schema.synchronizationRules[0]!, job.syncAccount, job.schema.directories);
-  const object = await readSubject(options);
-  if (!object) {
-    throw new CanopyError('ERR_ENGINE_OBJECT_NOT_FOUND', `no ${wanted} ${subject.objectId} in Active Directory within the agent's scope`);
-  }
-  const type = objectTypeOf(object);
-  if (type !== wanted) {
-    throw new CanopyError('ERR_ENGINE_ON_DEMAND_INVALID', `${subject.objectId} is ${type ? `a ${type}` : `an object of class ${object.objectClass}`}, not a ${wanted}`);
-  }
+  const object = await readSubject(options, subject);
+  const members = await readMembers(options, object);
   // The included groups of a group-scoped job are read now, as a cycle reads them.
   const scope = await readScopeRules(job, source, options.signal);
   const now = options.now ?? (() => new Date());
@@ -110,7 +138,15 @@ export async function provisionOnDemand(options: OnDemandOptions): Promise<OnDem
     log: { tenantId: job.tenantId, jobId: job.jobId, cycleId, now },
     escrowedNow: new Set(),
   };
-  const page = { changes: [{ kind: 'upsert' as const, object, complete: true }], watermark: '', more: false };
-  const logs = await applyPage(ctx, store, source, page, { resetToken: undefined, commitWatermark: false }, options.signal);
-  return { object, log: logs[0], redactedSources: redactedSourcesOf(mappings) };
+  // The chosen members first, then the group: one page, so the group's memberships of them
+  // resolve in it (references.ts) and everything commits together.
+  const changes = [...members, object].map((o) => ({ kind: 'upsert' as const, object: o, complete: true }));
+  const logs = await applyPage(ctx, store, source, { changes, watermark: '', more: false }, { resetToken: undefined, commitWatermark: false }, options.signal);
+  const logOf = (o: SourceObject) => logs.find((l) => l.source.id === o.objectGuid.toLowerCase());
+  return {
+    object,
+    log: logOf(object),
+    redactedSources: redactedSourcesOf(mappings),
+    ...(members.length > 0 ? { members: members.map((m) => ({ object: m, log: logOf(m) })) } : {}),
+  };
 }

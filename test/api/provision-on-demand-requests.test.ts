@@ -54,6 +54,10 @@ describe('provisionOnDemand: requests refused before the engine', () => {
       [{ parameters: [{ subjects: [] }] }, /exactly one synchronizationJobSubject/],
       [{ parameters: [{ subjects: [{ objectTypeName: 'user' }] }] }, /objectId needs the AD object's distinguished name/],
       [{ parameters: [{ subjects: [{ objectId: 'CN=a,DC=x', objectTypeName: 'computer' }] }] }, /objectTypeName "computer": expected "user" or "group"/],
+      [{ parameters: [{ subjects: [{ objectId: 'CN=a,DC=x', objectTypeName: 'user', links: { members: [{ objectId: 'CN=b,DC=x', objectTypeName: 'User' }] } }] }] }, /links.members is for a group subject, not a user/],
+      [{ parameters: [{ subjects: [{ objectId: 'CN=g,DC=x', objectTypeName: 'Group', links: { members: Array.from({ length: 6 }, (_, i) => ({ objectId: `CN=m${i},DC=x`, objectTypeName: 'User' })) } }] }] }, /takes 1 to 5 members of the group \(it has 6\)/],
+      [{ parameters: [{ subjects: [{ objectId: 'CN=g,DC=x', objectTypeName: 'Group', links: { members: [{ objectTypeName: 'User' }] } }] }] }, /links.members\[0\].objectId needs/],
+      [{ parameters: [{ subjects: [{ objectId: 'CN=g,DC=x', objectTypeName: 'Group', links: { owners: [] } }] }] }, /takes only "members"/],
     ];
     for (const [body, message] of cases) {
       // Each call counts toward the job's window of five: a fresh job per case keeps them apart.

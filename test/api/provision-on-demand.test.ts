@@ -86,6 +86,11 @@ describe('provisionOnDemand (Graph SDK → API → engine → agent SCIM → Sam
     const inScope = inScopeObjects(fixture);
     const user = inScope.find((o) => o.kind === 'user' && o.attributes.userPrincipalName?.[0] && o.attributes.mail?.[0] && !o.attributes.manager) as FixtureObject;
     const group = inScope.find((o) => o.kind === 'group' && (o.attributes.member ?? []).length > 0) as FixtureObject;
+    // A group with two user members in scope, the user above not among its members.
+    const users = new Set(inScope.filter((o) => o.kind === 'user').map((o) => o.dn.toLowerCase()));
+    const linkGroup = inScope.find((o) => o.kind === 'group' && !(o.attributes.member ?? []).some((m) => m.toLowerCase() === user.dn.toLowerCase())
+      && (o.attributes.member ?? []).filter((m) => users.has(m.toLowerCase())).length >= 3) as FixtureObject;
+    const linkMembers = linkGroup.attributes.member!.filter((m) => users.has(m.toLowerCase())).slice(0, 2);
     const { stdout } = await run(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'support/on-demand-script.ts')], {
       env: {
         ...process.env,
@@ -99,6 +104,8 @@ describe('provisionOnDemand (Graph SDK → API → engine → agent SCIM → Sam
         CANOPY_USER_SAM: user.attributes.sAMAccountName![0]!,
         CANOPY_GROUP_DN: group.dn,
         CANOPY_ROOT_DN: fixture.rootDn,
+        CANOPY_LINK_GROUP_DN: linkGroup.dn,
+        CANOPY_LINK_MEMBERS: JSON.stringify(linkMembers),
       },
       timeout: 120_000,
     });
@@ -147,6 +154,18 @@ describe('provisionOnDemand (Graph SDK → API → engine → agent SCIM → Sam
     const logs = await store.listProvisioningLogs(tenant.tenantId, { jobId: seen.jobId, limit: 50 });
     assert.deepEqual(logs.items.map((l) => l.provisioningAction).sort(), ['create', 'create', 'other']);
     assert.equal(await store.getWatermark(tenant.tenantId, seen.jobId) || undefined, undefined);
+
+    // links.members: the group and two of its members, on a fresh job: the members first, and
+    // the cloud group holds exactly them (its other members are not synced on that job).
+    const linked = parsed(seen.linked);
+    assert.equal(linked.key.result, 'Success');
+    assert.equal(linked.value.action, 'Create');
+    const reported = (linked.value as unknown as { members: { objectId: string; result: string; action: string; targetId: string }[] }).members;
+    assert.deepEqual(reported.map((m) => [m.objectId, m.result, m.action]), linkMembers.map((dn) => [dn, 'Success', 'Create']));
+    const cloudMembers = await store.listGroupMembers(tenant.tenantId, linked.value.targetIdentity.id!, { limit: 50 });
+    assert.deepEqual(cloudMembers.items.map((m) => m.object.id).sort(), reported.map((m) => m.targetId).sort());
+    assert.equal(seen.notMember.statusCode, 400);
+    assert.match(seen.notMember.message, /is not a member of/);
 
     // The next cycle reads everything and finds the user and group already synced: no duplicate.
     const record = (await store.getSynchronizationJob(tenant.tenantId, seen.jobId))!;

@@ -3,8 +3,9 @@
  * driven by @microsoft/microsoft-graph-client as an admin script would. Enables the domain
  * (Domain secret, two AD2AADProvisioning jobs), provisions CANOPY_USER_DN and
  * CANOPY_GROUP_DN on the first job, asks again for the user, names an unknown DN, and fires
- * six requests at once at the second job (Graph's limit is five per ten seconds). Prints
- * what it saw as JSON.
+ * six requests at once at the second job (Graph's limit is five per ten seconds); on a third
+ * job, CANOPY_LINK_GROUP_DN with two of its members (Graph's links.members), and with a user
+ * that is not its member. Prints what it saw as JSON.
  */
 import { RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import { graphSdkClient, requiredEnv } from '../../support/graph-sdk-client.ts';
@@ -44,4 +45,11 @@ const users = (await client.api('/users').filter(`onPremisesSamAccountName eq '$
 
 const burst = await Promise.all(Array.from({ length: 6 }, () => failure(onDemand(other.id, `CN=Nobody Here,${env('CANOPY_ROOT_DN')}`, 'user'))));
 
-console.log(JSON.stringify({ jobId: job.id, created, again, group, unknown, users: users.value, burst }));
+const third = (await client.api(`${base}/jobs`).post({ templateId: 'AD2AADProvisioning' })) as { id: string };
+const withMembers = (members: string[]) => client.api(`${base}/jobs/${third.id}/provisionOnDemand`).middlewareOptions(noRetry).post({
+  parameters: [{ ruleId, subjects: [{ objectId: env('CANOPY_LINK_GROUP_DN'), objectTypeName: 'Group', links: { members: members.map((objectId) => ({ objectId, objectTypeName: 'User' })) } }] }],
+}) as Promise<{ key: string; value: string }>;
+const linked = await withMembers(JSON.parse(env('CANOPY_LINK_MEMBERS')) as string[]);
+const notMember = await failure(withMembers([env('CANOPY_USER_DN')]));
+
+console.log(JSON.stringify({ jobId: job.id, created, again, group, unknown, users: users.value, burst, linked, notMember }));
