@@ -10,8 +10,8 @@
  *           naming both an OU and a group (refused: mutually exclusive);
  *   groups: the groups with the displayNames of their members;
  *   discover: the Domain secret and a job; discovers its two directories, then PUTs the
- *           discovered AD directory with a mapping from an attribute the agent does not read
- *           (refused) and with one from employeeID (accepted).
+ *           schema with the discovered employeeNumber added and mapped (refused: the agent
+ *           does not read it), then with employeeID mapped instead (accepted).
  * Everything through @microsoft/microsoft-graph-client, as an admin script would.
  */
 import { graphSdkClient, requiredEnv } from '../../support/graph-sdk-client.ts';
@@ -105,7 +105,10 @@ if (step === 'setup') {
   const schema = (await client.api(`${base}/jobs/${job.id}/schema`).get()) as Schema & Record<string, unknown>;
   delete schema['@odata.context'];
   delete (ad as Record<string, unknown>)['@odata.context'];
-  schema.directories[schema.directories.findIndex((d) => (d as { id?: string }).id === 'ad')] = ad as Schema['directories'][0];
+  // Add a discovered attribute to the stored definition (the template's may name attributes a
+  // forest lacks, extensionAttribute1–15 without Exchange's schema, which its mappings read).
+  const discoveredUser = (ad as Schema['directories'][0]).objects.find((o) => o.name === 'user')!;
+  schema.directories.find((d) => (d as { id?: string }).id === 'ad')!.objects.find((o) => o.name === 'user')!.attributes.push(discoveredUser.attributes.find((a) => a.name === 'employeeNumber')!);
   const users = schema.synchronizationRules[0]!.objectMappings.find((m) => m.sourceObjectName === 'user')!;
   const title = users.attributeMappings.find((a) => a.targetAttributeName === 'jobTitle')!;
   title.source = { expression: '[employeeNumber]', name: 'employeeNumber', type: 'Attribute', parameters: [] };
