@@ -106,6 +106,10 @@ export async function graphApiPlugin(
 export const GRAPH_VERSIONS = ['/v1.0', '/beta'] as const;
 
 export async function canopyApiPlugin(app: FastifyInstance, options: ApiOptions & { onRoutes?: (prefix: string, table: RouteTable) => void }): Promise<void> {
+  // A path that is nobody's (outside /v1.0 and /beta, whose own handler names the segment):
+  // Graph's error body rather than fastify's.
+  app.setNotFoundHandler((request, reply) =>
+    sendGraphError(request, reply, new GraphError(404, 'Request_ResourceNotFound', `No resource at ${request.method} ${new URL(request.url, 'http://x').pathname}.`)));
   await app.register(tokenEndpointPlugin, { store: options.store, signer: options.auth, signIn: options.signIn });
   const throttle = options.throttle ?? new RequestThrottle();
   for (const prefix of GRAPH_VERSIONS) await app.register(graphApiPlugin, { ...options, throttle, prefix });

@@ -170,18 +170,25 @@ export async function tokenEndpointPlugin(app: FastifyInstance, options: TokenEn
   });
 
   const withLimits = { ...options, signInLimits: options.signInLimits ?? new SignInLimits(), clientLimits: options.clientLimits ?? new SignInLimits(CLIENT_SECRET_LIMITS) };
-  for (const [path, version] of [['/:tenantId/oauth2/v2.0/token', 'v2'], ['/:tenantId/oauth2/token', 'v1']] as const) {
-    app.post<{ Params: { tenantId: string } }>(path, async (request, reply) => {
-      try {
+  await app.register(async (scope) => {
+    // What fastify refuses before a handler runs (a body too large or not parsable) and what
+    // fails inside one answer the same OAuth error body as the endpoint's own errors; a 5xx is
+    // logged with its request id.
+    scope.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+      if (error instanceof OAuthError) return sendOAuthError(reply, error);
+      const status = error.statusCode ?? 500;
+      if (status < 500) return sendOAuthError(reply, new OAuthError('invalid_request', 90023, `The request is not valid: ${error.message}`, undefined, status));
+      request.log.error({ err: error }, 'token request failed');
+      return sendOAuthError(reply, new OAuthError('server_error', 50000, 'There was an error issuing a token.', undefined, 500));
+    });
+    for (const [path, version] of [['/:tenantId/oauth2/v2.0/token', 'v2'], ['/:tenantId/oauth2/token', 'v1']] as const) {
+      scope.post<{ Params: { tenantId: string } }>(path, async (request, reply) => {
         if (await delegated(options, request, reply)) return reply;
         const token = await issue(withLimits, request.params.tenantId, request, version);
         return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(token);
-      } catch (error) {
-        if (error instanceof OAuthError) return sendOAuthError(reply, error);
-        throw error;
-      }
-    });
-  }
+      });
+    }
+  });
 
   await app.register(openIdMetadataRoutes, { store: options.store, signer: options.signer, signIn: options.signIn });
   if (options.signIn) await app.register(options.signIn.routes);
