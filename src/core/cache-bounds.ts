@@ -18,4 +18,10 @@ export const CACHE_BOUNDS = Object.freeze({
   adAttributeKinds: 4096,
   /** Lower-case spellings of attribute names (agent/scim/ad-values.ts); same policy. */
   attributeNameSpellings: 4096,
+  /** Column names of property names (directory/properties.ts); names past it are converted each time. */
+  propertyColumnNames: 1000,
+  /** Failed sign-in and client-secret counters, per account, client and address (identity/sign-in-limits.ts); least recently used evicted. */
+  signInCounters: 100_000,
+  /** OpenID providers per tenant and public origin (identity/provider.ts); least recently used evicted. */
+  oidcProviders: 32,
 });

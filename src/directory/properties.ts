@@ -3,6 +3,7 @@
  * columns from it (camelCase → snake_case) and the API its $select / $filter checks, so a new
  * property is added in one place.
  */
+import { CACHE_BOUNDS } from '../core/cache-bounds.ts';
 import type { GroupProperties, UserProperties } from './types.ts';
 
 /** `string`: text compared case-insensitively (Graph's string semantics); `strings`: multi-valued. */
@@ -79,7 +80,7 @@ export function snakeCase(name: string): string {
   let snake = snakeCases.get(name);
   if (snake === undefined) {
     snake = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-    if (snakeCases.size < 1000) snakeCases.set(name, snake);
+    if (snakeCases.size < CACHE_BOUNDS.propertyColumnNames) snakeCases.set(name, snake);
   }
   return snake;
 }

@@ -10,6 +10,7 @@
  * called (`${origin}/${tenantId}/v2.0`, as the token endpoint does for MSAL), so one provider
  * exists per tenant and origin, built on first use and kept in a small LRU.
  */
+import { CACHE_BOUNDS } from '../core/cache-bounds.ts';
 import { LRUCache } from 'lru-cache';
 import type { JWK } from 'jose';
 import { GRAPH_AUDIENCE } from '../api/auth/verify.ts';
@@ -82,7 +83,7 @@ export interface ProviderFactoryOptions {
 export type ProviderFactory = (tenantId: string, origin: string) => Promise<OidcProvider>;
 
 export function createProviderFactory(options: ProviderFactoryOptions): ProviderFactory {
-  const cache = new LRUCache<string, Promise<OidcProvider>>({ max: 32 });
+  const cache = new LRUCache<string, Promise<OidcProvider>>({ max: CACHE_BOUNDS.oidcProviders });
   return (tenantId, origin) => {
     const key = `${tenantId} ${origin}`;
     let provider = cache.get(key);

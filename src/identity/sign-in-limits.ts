@@ -4,6 +4,7 @@
  * `lockoutMs`, after `perAddress` failures an address is; a success clears the account's
  * count. Counts live in memory (lru-cache bounds them), per service node.
  */
+import { CACHE_BOUNDS } from '../core/cache-bounds.ts';
 import { LRUCache } from 'lru-cache';
 
 export interface SignInLimitOptions {
@@ -29,7 +30,7 @@ interface Counter {
 export class SignInLimits {
   readonly #options: Required<Omit<SignInLimitOptions, 'now'>>;
   readonly #now: () => number;
-  readonly #counters = new LRUCache<string, Counter>({ max: 100_000 });
+  readonly #counters = new LRUCache<string, Counter>({ max: CACHE_BOUNDS.signInCounters });
 
   constructor(options: SignInLimitOptions = {}) {
     this.#options = { ...SIGN_IN_LIMIT_DEFAULTS, ...options };
