@@ -28,6 +28,8 @@ describe('hostile $filter against canopy serve', () => {
     const hostile = [11, 14, 1500].map((levels) => `${'('.repeat(levels)}id eq 'a'${')'.repeat(levels)}`);
     hostile.push(Array.from({ length: 900 }, () => 'id eq null').join(' or '));
     hostile.push(`id in (${Array.from({ length: 900 }, (_, i) => `'${i}'`).join(',')})`);
+    // Warm: the first request of a fresh process pays for compiling the paths it takes.
+    assert.equal((await get(filter("id eq 'warm'"))).status, 200);
     // Each attack twice, each time with an ordinary request sent alongside it.
     const answers: Awaited<ReturnType<typeof get>>[] = [];
     for (const text of [...hostile, ...hostile]) {
@@ -39,10 +41,14 @@ describe('hostile $filter against canopy serve', () => {
       assert.match(error.message, /nested deeper than 8 levels|more than 100 terms|longer than 4096 characters/);
       answers.push(answer);
     }
-    const slowest = Math.max(...answers.map((a) => a.ms));
-    // Loose on purpose (a loaded 2-core machine); the fuzz suite holds the CPU budget.
+    const times = answers.map((a) => a.ms).sort((x, y) => x - y);
+    const slowest = times.at(-1)!;
+    const median = times[Math.floor(times.length / 2)]!;
+    // The issue's figure, 100 ms, for the typical answer (measured alone: 5-22 ms); each one
+    // loose on purpose (a loaded 2-core machine); the fuzz suite holds the CPU budget per parse.
+    assert.ok(median < 100, `median hostile answer took ${median.toFixed(0)} ms`);
     assert.ok(slowest < 2000, `slowest hostile answer took ${slowest.toFixed(0)} ms`);
-    console.log(`# slowest of ${answers.length} hostile filter answers: ${slowest.toFixed(1)} ms`);
+    console.log(`# slowest of ${answers.length} hostile filter answers: ${slowest.toFixed(1)} ms (all: ${answers.map((a) => a.ms.toFixed(0)).join(", ")})`);
   });
 
   test('the deepest and widest filters within the bounds are answered, not refused', async () => {
