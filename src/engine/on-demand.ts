@@ -1,8 +1,9 @@
 /**
  * Provision on demand (Graph synchronizationJob: provisionOnDemand): one AD object, named
  * by DN (as the cloud sync docs do) or by objectGUID, read whole from the agent now and
- * taken through the very steps a cycle takes (page.ts: import, scoping, matching,
- * processing, export) as a page of one change. The watermark and a full re-read's marks
+ * taken through the very steps a cycle takes (object-path.ts: import, scoping, matching,
+ * processing, export) as a page of one change — with a group's chosen members (links.members)
+ * first in the same page. The watermark and a full re-read's marks
  * are left alone: the next cycle reads on from where it was, and finds the object synced.
  *
  * It does not wait for a running cycle of the job: the page is one transaction, and an
