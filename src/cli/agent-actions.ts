@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writePrivateFile } from '../core/private-files.ts';
+import { escapeForLog } from '../core/log-text.ts';
 import { AgentConnection } from '../agent/connection.ts';
 import { createAdDomains } from '../agent/ad-domains.ts';
 import { startChangeSignals } from '../agent/change-signals.ts';
@@ -20,7 +21,8 @@ import { parseListen } from './listen.ts';
 import { printAgents } from './status-print.ts';
 import { CANOPY_VERSION } from './version.ts';
 
-const log = (line: string): void => void process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+/** One log line; what the service, AD and the network put in it is escaped (core/log-text.ts). */
+const log = (line: string): void => void process.stdout.write(`${new Date().toISOString()} ${escapeForLog(line)}\n`);
 
 export async function register(options: { service?: string; token: string; config: string }): Promise<void> {
   const env = options.service ? { ...process.env, CANOPY_SERVICE_URL: options.service } : process.env;
